@@ -1,0 +1,1 @@
+"""A local ev.energy API server for tests, benchmarks and the demo."""
