@@ -1,0 +1,53 @@
+"""Asyncio client for the ev.energy v2 REST API.
+
+Independent of Home Assistant: it needs only aiohttp, mashumaro, orjson and yarl.
+
+    async with aiohttp.ClientSession() as session:
+        client = EvEnergyClient(session, StaticTokenAuth("token"))
+        for vehicle in await client.list_vehicles(expand=["latest_status_log"]):
+            ...
+"""
+
+from .auth import AbstractAuth, StaticTokenAuth
+from .client import EvEnergyClient, format_datetime
+from .const import DEFAULT_BASE_URL, __version__
+from .exceptions import (
+    EvEnergyAuthError,
+    EvEnergyBadRequestError,
+    EvEnergyConflictError,
+    EvEnergyConnectionError,
+    EvEnergyDeviceUnreachableError,
+    EvEnergyError,
+    EvEnergyForbiddenError,
+    EvEnergyInvalidResponseError,
+    EvEnergyNotFoundError,
+    EvEnergyRateLimitError,
+    EvEnergyServerError,
+    EvEnergyTimeoutError,
+)
+from .models import *  # noqa: F403 - the models package defines __all__
+from .models import __all__ as _models_all
+from .rate_limit import RateLimitState
+
+__all__ = [  # noqa: PLE0604 - extended with the models' names below
+    "DEFAULT_BASE_URL",
+    "AbstractAuth",
+    "EvEnergyAuthError",
+    "EvEnergyBadRequestError",
+    "EvEnergyClient",
+    "EvEnergyConflictError",
+    "EvEnergyConnectionError",
+    "EvEnergyDeviceUnreachableError",
+    "EvEnergyError",
+    "EvEnergyForbiddenError",
+    "EvEnergyInvalidResponseError",
+    "EvEnergyNotFoundError",
+    "EvEnergyRateLimitError",
+    "EvEnergyServerError",
+    "EvEnergyTimeoutError",
+    "RateLimitState",
+    "StaticTokenAuth",
+    "__version__",
+    "format_datetime",
+    *_models_all,
+]
