@@ -1,0 +1,127 @@
+"""The request budget shared by everything that talks to ev.energy for one (app, user) pair.
+
+ev.energy allows 1000 requests per rolling hour per OAuth app and user, and counts every client of that pair
+(the ev.energy app itself, other integrations, our commands) against the same bucket. The budget turns the
+``x-ratelimit-*`` headers into the shortest polling interval we may use, and after a 429 forbids any request
+until the server's retry time has passed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import pairwise
+from statistics import median
+
+HOUR = timedelta(hours=1)
+DEFAULT_LIMIT = 1000
+# Requests kept free for commands the user sends (target level, boost) whatever polling does.
+COMMAND_RESERVE = 20
+# How long we wait after a 429 that carried no usable retry header.
+DEFAULT_RETRY_AFTER = timedelta(seconds=60)
+
+
+@dataclass
+class RequestBudget:
+    """How many requests polling may spend, and when the next one may go out."""
+
+    share: float = 0.5
+    limit: int = DEFAULT_LIMIT
+    remaining: int | None = None
+    observed_at: datetime | None = None
+    blocked_until: datetime | None = None
+    _sent: deque[datetime] = field(default_factory=deque, repr=False)
+
+    def record_request(self, now: datetime) -> None:
+        """Count a request we sent (kept for one rolling hour)."""
+        self._sent.append(now)
+        self._forget_before(now - HOUR)
+
+    def observe(self, limit: int | None, remaining: int | None, now: datetime) -> None:
+        """Take in the rate-limit headers of the latest response."""
+        if limit is not None and limit > 0:
+            self.limit = limit
+        if remaining is not None:
+            self.remaining = max(remaining, 0)
+        self.observed_at = now
+
+    def rate_limited(self, retry_after: float | None, now: datetime) -> None:
+        """Forbid requests until the server's retry time (a 429 was received)."""
+        wait = (
+            timedelta(seconds=retry_after)
+            if retry_after and retry_after > 0
+            else DEFAULT_RETRY_AFTER
+        )
+        self.blocked_until = max(self.blocked_until or now, now + wait)
+        self.remaining = 0
+
+    def seconds_blocked(self, now: datetime) -> float:
+        """Return how long no request may be sent (0 when free)."""
+        if self.blocked_until is None or self.blocked_until <= now:
+            return 0.0
+        return (self.blocked_until - now).total_seconds()
+
+    def sent_last_hour(self, now: datetime) -> int:
+        """Return how many requests we sent in the rolling hour."""
+        self._forget_before(now - HOUR)
+        return len(self._sent)
+
+    def polling_rate_per_hour(self, now: datetime) -> float:
+        """Return the requests per hour polling may use from now on.
+
+        At most ``share`` of the limit; less when the bucket (which others spend too) is nearly empty, since in
+        the worst case no request frees up within the hour.
+        """
+        rate = self.limit * self.share
+        if self.remaining is not None and self._remaining_is_current(now):
+            rate = min(rate, max(self.remaining - COMMAND_RESERVE, 1))
+        return max(rate, 1.0)
+
+    def min_interval(self, requests_per_cycle: float, now: datetime) -> timedelta:
+        """Return the shortest polling interval that keeps a cycle of this size inside the budget."""
+        seconds = 3600 * max(requests_per_cycle, 1.0) / self.polling_rate_per_hour(now)
+        return timedelta(seconds=max(seconds, self.seconds_blocked(now)))
+
+    def can_spend(self, count: int, now: datetime) -> bool:
+        """Return whether ``count`` optional requests fit in the budget right now."""
+        if self.seconds_blocked(now):
+            return False
+        if (
+            self.remaining is not None
+            and self._remaining_is_current(now)
+            and self.remaining - count < COMMAND_RESERVE
+        ):
+            return False
+        return self.sent_last_hour(now) + count <= self.limit * self.share
+
+    def _remaining_is_current(self, now: datetime) -> bool:
+        return self.observed_at is not None and now - self.observed_at < HOUR
+
+    def _forget_before(self, cutoff: datetime) -> None:
+        while self._sent and self._sent[0] < cutoff:
+            self._sent.popleft()
+
+
+@dataclass
+class SamplingCadence:
+    """Estimates how often a device reports, from the sample times seen."""
+
+    window: int = 6
+    _times: deque[datetime] = field(default_factory=deque, repr=False)
+
+    def add(self, sampled_at: datetime) -> None:
+        """Record a sample time (duplicates and out-of-order times are ignored)."""
+        if self._times and sampled_at <= self._times[-1]:
+            return
+        self._times.append(sampled_at)
+        while len(self._times) > self.window:
+            self._times.popleft()
+
+    @property
+    def interval(self) -> timedelta | None:
+        """Return the median time between samples, or None before two samples were seen."""
+        if len(self._times) < 2:
+            return None
+        gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(self._times)]
+        return timedelta(seconds=median(gaps))

@@ -1,0 +1,74 @@
+"""The request budget: polling stays inside ev.energy's hourly limit and obeys 429s."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from custom_components.ev_energy.budget import COMMAND_RESERVE, RequestBudget, SamplingCadence
+
+NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+
+
+def test_polling_uses_at_most_the_configured_share_of_the_limit() -> None:
+    budget = RequestBudget(share=0.5)
+    budget.observe(1000, 1000, NOW)
+    # 3 requests a cycle inside 500 an hour: a cycle every 21.6 s at the most.
+    assert budget.min_interval(3, NOW) == timedelta(seconds=21.6)
+
+
+def test_a_nearly_empty_bucket_slows_polling_down() -> None:
+    budget = RequestBudget(share=0.5)
+    budget.observe(1000, 1000, NOW)
+    roomy = budget.min_interval(3, NOW)
+    budget.observe(1000, COMMAND_RESERVE + 30, NOW)
+    assert budget.min_interval(3, NOW) == timedelta(seconds=3600 * 3 / 30)
+    assert budget.min_interval(3, NOW) > roomy
+
+
+def test_headers_older_than_an_hour_no_longer_restrict() -> None:
+    budget = RequestBudget(share=0.5)
+    budget.observe(1000, 25, NOW)
+    later = NOW + timedelta(hours=1, seconds=1)
+    assert budget.min_interval(3, later) == timedelta(seconds=21.6)
+
+
+def test_after_a_429_nothing_is_sent_before_the_retry_time() -> None:
+    budget = RequestBudget()
+    budget.rate_limited(120, NOW)
+    assert budget.seconds_blocked(NOW) == 120
+    assert not budget.can_spend(1, NOW + timedelta(seconds=119))
+    assert budget.min_interval(3, NOW) >= timedelta(seconds=120)
+    assert budget.seconds_blocked(NOW + timedelta(seconds=120)) == 0
+
+
+def test_a_429_without_retry_header_still_waits() -> None:
+    budget = RequestBudget()
+    budget.rate_limited(None, NOW)
+    assert budget.seconds_blocked(NOW) == 60
+
+
+def test_a_later_shorter_429_does_not_shorten_the_wait() -> None:
+    budget = RequestBudget()
+    budget.rate_limited(300, NOW)
+    budget.rate_limited(10, NOW + timedelta(seconds=5))
+    assert budget.seconds_blocked(NOW + timedelta(seconds=5)) == 295
+
+
+def test_optional_requests_stop_at_the_share_and_at_the_reserve() -> None:
+    budget = RequestBudget(share=0.01)  # 10 requests an hour
+    for second in range(10):
+        budget.record_request(NOW + timedelta(seconds=second))
+    assert not budget.can_spend(1, NOW + timedelta(seconds=10))
+    # An hour later those requests no longer count.
+    assert budget.can_spend(1, NOW + timedelta(hours=1, seconds=11))
+    budget.observe(1000, COMMAND_RESERVE, NOW + timedelta(hours=1, seconds=11))
+    assert not budget.can_spend(1, NOW + timedelta(hours=1, seconds=11))
+
+
+def test_cadence_is_the_median_gap_between_samples() -> None:
+    cadence = SamplingCadence()
+    assert cadence.interval is None
+    for minutes in (0, 5, 10, 10, 3, 15, 21):
+        cadence.add(NOW + timedelta(minutes=minutes))
+    # Duplicates and out-of-order samples are ignored: 0, 5, 10, 15, 21.
+    assert cadence.interval == timedelta(minutes=5)
