@@ -1,0 +1,91 @@
+"""What HACS and Home Assistant check before they accept the integration."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+
+from awesomeversion import AwesomeVersion
+from PIL import Image
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPONENT = ROOT / "custom_components" / "ev_energy"
+
+
+def _json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
+    manifest = _json(COMPONENT / "manifest.json")
+    for key in ("domain", "name", "documentation", "issue_tracker", "codeowners", "version"):
+        assert manifest[key], key
+    assert manifest["domain"] == "ev_energy"
+    assert manifest["config_flow"] is True
+    assert manifest["dependencies"] == ["application_credentials"]
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["requirements"] == []
+    assert AwesomeVersion(manifest["version"]).valid
+
+
+def test_hacs_json_names_the_oldest_home_assistant_we_test_on() -> None:
+    hacs = _json(ROOT / "hacs.json")
+    assert set(hacs) <= {
+        "name",
+        "homeassistant",
+        "render_readme",
+        "hacs",
+        "country",
+        "zip_release",
+        "filename",
+    }
+    assert hacs["name"] == "ev.energy"
+    oldest = re.search(
+        r"^homeassistant==(\S+)", (ROOT / "requirements" / "oldest.txt").read_text(), re.MULTILINE
+    )
+    assert oldest is not None
+    assert AwesomeVersion(hacs["homeassistant"]) <= AwesomeVersion(oldest.group(1))
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("icon.png", (256, 256)),
+        ("icon@2x.png", (512, 512)),
+        ("logo.png", None),
+        ("logo@2x.png", None),
+    ],
+)
+def test_brand_images_have_the_sizes_home_assistant_expects(
+    name: str, size: tuple[int, int] | None
+) -> None:
+    with Image.open(COMPONENT / "brand" / name) as image:
+        assert image.format == "PNG"
+        if size is not None:
+            assert image.size == size
+        else:
+            assert image.height in (256, 512)
+
+
+def test_english_translation_is_the_strings_file() -> None:
+    """Custom integrations get no translation build step: en.json must be strings.json itself."""
+    assert _json(COMPONENT / "translations" / "en.json") == _json(COMPONENT / "strings.json")
+
+
+def test_every_translation_key_in_the_code_has_a_string() -> None:
+    strings = _json(COMPONENT / "strings.json")
+    source = "\n".join(path.read_text() for path in COMPONENT.glob("*.py"))
+    for key in set(re.findall(r'translation_key="([a-z0-9_]+)"', source)):
+        assert key in strings["exceptions"] or any(
+            key in platform for platform in strings["entity"].values()
+        ), key
+    for reason in set(re.findall(r'async_abort\(reason="([a-z_]+)"\)|reason="([a-z_]+)"', source)):
+        name = next(part for part in reason if part)
+        assert name in strings["config"]["abort"], name
+
+
+def test_license_is_osi_approved() -> None:
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
