@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import logging
 import platform
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -186,10 +187,14 @@ class EvEnergyClient:
     # ------------------------------------------------------------------ transport
 
     def _url(self, *segments: str) -> URL:
-        url = self._base_url
-        for segment in segments:
-            url = url / segment  # quotes each segment, so IDs cannot change the path
-        return url
+        """The URL of a resource below the base URL, each segment percent-encoded.
+
+        IDs come from responses and users; encoding ``/``, ``?``, ``#`` and dot
+        segments keeps them from changing which path we request.
+        """
+        if not segments:
+            return self._base_url.joinpath("", encoded=True)  # GET / is ".../v2/"
+        return self._base_url.joinpath(*(_path_segment(s) for s in segments), encoded=True)
 
     async def _send(
         self, method: str, url: URL, *, query: Query | None = None, body: object = None
@@ -740,6 +745,12 @@ class EvEnergyClient:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _path_segment(segment: str) -> str:
+    if segment in (".", ".."):
+        return segment.replace(".", "%2E")
+    return quote(segment, safe="")
 
 
 def _next_link(response: aiohttp.ClientResponse) -> URL | None:

@@ -174,7 +174,9 @@ def _union_members(hint: Any) -> tuple[Any, ...]:
 
 
 def _is_list(hint: Any) -> bool:
-    return any(get_origin(member) is list for member in _union_members(hint))
+    """Whether the field must be a list when present (``list[X] | None``, not ``str | list[X]``)."""
+    members = [member for member in _union_members(hint) if member is not type(None)]
+    return bool(members) and all(get_origin(member) is list for member in members)
 
 
 def _is_enum(hint: Any) -> bool:
