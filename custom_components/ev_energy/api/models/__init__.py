@@ -4,8 +4,9 @@ Contract of every model:
 - built with ``Model.from_dict(data)`` (mashumaro); unknown fields are ignored;
 - only ``id`` is required (status logs and sub-objects have none); every other
   field may be missing or null and is then ``None``;
-- scalar fields must have the spec's JSON type, or parsing fails (the client
-  turns that into ``EvEnergyInvalidResponseError``);
+- scalar fields must have the spec's JSON type, and nested objects and lists must
+  parse, or the whole parse fails (the client raises ``EvEnergyInvalidResponseError``)
+  rather than silently dropping data;
 - timestamps are aware datetimes; naive ones are read as UTC;
 - units are the API's and appear in the field names (``_watts``, ``_watt_hours``,
   ``_percentage``, ``_grams_per_kilowatt_hour``, ``_milliamps``...);

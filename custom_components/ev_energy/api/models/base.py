@@ -3,7 +3,8 @@
 Parsing rules (see the package docstring for the full contract):
 - unknown fields are ignored; every field except ``id`` may be missing or null;
 - scalars must have the JSON type the spec gives (a string where a number is
-  expected is "JSON of the wrong shape" and fails the whole parse);
+  expected is "JSON of the wrong shape" and fails the whole parse), and so must
+  nested objects and lists (see the field-metadata helpers at the end);
 - timestamps become aware datetimes (naive ones are taken as UTC);
 - an enum field ``x`` is paired with ``x_raw``, the string the API sent, because
   unknown enum values parse to the enum's ``UNKNOWN`` member.
@@ -11,7 +12,7 @@ Parsing rules (see the package docstring for the full contract):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -204,3 +205,98 @@ def resource_id(value: object) -> str | None:
     if isinstance(identifier, str):
         return identifier
     return None
+
+
+# Field metadata, used as ``field(default=None, metadata=expandable(lambda: Evse))``.
+# Mashumaro resolves ``X | None`` and ``str | X | None`` by trying each
+# member and silently falling back to None when an object does not parse; these
+# make a malformed nested object fail the parse like any other wrong shape.
+# ``model`` is a zero-argument callable so that classes defined later (cycles) work.
+
+ModelFactory = Callable[[], type[EvEnergyModel]]
+FieldMetadata = dict[str, Callable[[object], object]]
+
+
+def _nested_value(model: ModelFactory, value: object) -> EvEnergyModel:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return model().from_dict(value)
+
+
+def nested(model: ModelFactory) -> FieldMetadata:
+    """A field holding one nested object (or null)."""
+
+    def deserialize(value: object) -> EvEnergyModel | None:
+        return None if value is None else _nested_value(model, value)
+
+    return {"deserialize": deserialize}
+
+
+def nested_list(model: ModelFactory) -> FieldMetadata:
+    """A field holding a list of nested objects (or null)."""
+
+    def deserialize(value: object) -> list[EvEnergyModel] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return [_nested_value(model, item) for item in value]
+
+    return {"deserialize": deserialize}
+
+
+def _reference_value(model: ModelFactory, value: object) -> str | EvEnergyModel:
+    return value if isinstance(value, str) else _nested_value(model, value)
+
+
+def expandable(model: ModelFactory) -> FieldMetadata:
+    """A reference field: the resource's URL, or the resource when expanded (or null)."""
+
+    def deserialize(value: object) -> str | EvEnergyModel | None:
+        return None if value is None else _reference_value(model, value)
+
+    return {"deserialize": deserialize}
+
+
+def expandable_list(model: ModelFactory) -> FieldMetadata:
+    """A list of references, each a URL or an expanded resource (or null)."""
+
+    def deserialize(value: object) -> list[str | EvEnergyModel] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return [_reference_value(model, item) for item in value]
+
+    return {"deserialize": deserialize}
+
+
+def url_or_list(model: ModelFactory) -> FieldMetadata:
+    """A field that is a URL, or when expanded the list it points at (or null)."""
+
+    def deserialize(value: object) -> str | list[EvEnergyModel] | None:
+        if value is None or isinstance(value, str):
+            return value
+        if not isinstance(value, list):
+            raise TypeError(f"expected a URL or a list, got {type(value).__name__}")
+        return [_nested_value(model, item) for item in value]
+
+    return {"deserialize": deserialize}
+
+
+def url_or_raw(*, is_list: bool = False) -> FieldMetadata:
+    """A debug-only expansion kept as raw JSON: a URL or an object (or, if ``is_list``, a list of them)."""
+
+    def check(value: object) -> object:
+        if value is None or isinstance(value, str | dict):
+            return value
+        raise TypeError(f"expected a URL or an object, got {type(value).__name__}")
+
+    def deserialize(value: object) -> object:
+        if not is_list or value is None:
+            return check(value)
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return [item for item in value if check(item) is not None]
+
+    return {"deserialize": deserialize}

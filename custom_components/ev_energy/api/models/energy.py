@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from .base import EvEnergyModel
+from .base import EvEnergyModel, expandable, nested, nested_list
 from .enums import (
     BoundaryMeterStatus,
     EnergyStatsResolution,
@@ -35,7 +35,7 @@ class InverterModel(EvEnergyModel):
     id: str
     url: str | None = None
     name: str | None = None
-    make: str | InverterMake | None = None
+    make: str | InverterMake | None = field(default=None, metadata=expandable(lambda: InverterMake))
     onboarding_url: str | None = None
 
 
@@ -46,7 +46,7 @@ class InverterStatusLog(EvEnergyModel):
     url: str | None = None
     sampled_at: datetime | None = None
     logged_at: datetime | None = None
-    inverter: str | Inverter | None = None
+    inverter: str | Inverter | None = field(default=None, metadata=expandable(lambda: Inverter))
     solar_power_watts: int | None = None
     status: InverterStatus | None = None
     status_raw: str | None = None
@@ -58,9 +58,13 @@ class Inverter(EvEnergyModel):
 
     id: str
     url: str | None = None
-    model: str | InverterModel | None = None
+    model: str | InverterModel | None = field(
+        default=None, metadata=expandable(lambda: InverterModel)
+    )
     created_at: datetime | None = None
-    latest_status_log: str | InverterStatusLog | None = None
+    latest_status_log: str | InverterStatusLog | None = field(
+        default=None, metadata=expandable(lambda: InverterStatusLog)
+    )
     onboarding_url: str | None = None
 
 
@@ -80,9 +84,11 @@ class SolarArray(EvEnergyModel):
     id: str
     url: str | None = None
     capacity_watts: int | None = None
-    inverter: str | Inverter | None = None
-    forecast: SolarForecastSummary | None = None
-    user: str | User | None = None
+    inverter: str | Inverter | None = field(default=None, metadata=expandable(lambda: Inverter))
+    forecast: SolarForecastSummary | None = field(
+        default=None, metadata=nested(lambda: SolarForecastSummary)
+    )
+    user: str | User | None = field(default=None, metadata=expandable(lambda: User))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,7 +110,9 @@ class HomeBatteryModel(EvEnergyModel):
     id: str
     url: str | None = None
     name: str | None = None
-    make: str | HomeBatteryMake | None = None
+    make: str | HomeBatteryMake | None = field(
+        default=None, metadata=expandable(lambda: HomeBatteryMake)
+    )
     onboarding_url: str | None = None
 
 
@@ -114,7 +122,9 @@ class HomeBatteryStatusLog(EvEnergyModel):
 
     url: str | None = None
     sampled_at: datetime | None = None
-    home_battery: str | HomeBattery | None = None
+    home_battery: str | HomeBattery | None = field(
+        default=None, metadata=expandable(lambda: HomeBattery)
+    )
     capacity_watt_hours: int | None = None
     state_of_charge_percentage: int | None = None
     charge_rate_watts: int | None = None
@@ -131,9 +141,13 @@ class HomeBattery(EvEnergyModel):
 
     id: str
     url: str | None = None
-    model: str | HomeBatteryModel | None = None
+    model: str | HomeBatteryModel | None = field(
+        default=None, metadata=expandable(lambda: HomeBatteryModel)
+    )
     created_at: datetime | None = None
-    latest_status_log: str | HomeBatteryStatusLog | None = None
+    latest_status_log: str | HomeBatteryStatusLog | None = field(
+        default=None, metadata=expandable(lambda: HomeBatteryStatusLog)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +210,9 @@ class HemEnergyStats(EvEnergyModel):
     resolution_raw: str | None = None
     start: datetime | None = None
     end: datetime | None = None
-    buckets: list[HemEnergyStatsBucket] | None = None
+    buckets: list[HemEnergyStatsBucket] | None = field(
+        default=None, metadata=nested_list(lambda: HemEnergyStatsBucket)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,7 +231,9 @@ class BoundaryMeterModel(EvEnergyModel):
     id: str
     url: str | None = None
     name: str | None = None
-    make: str | BoundaryMeterMake | None = None
+    make: str | BoundaryMeterMake | None = field(
+        default=None, metadata=expandable(lambda: BoundaryMeterMake)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,7 +242,9 @@ class BoundaryMeterStatusLog(EvEnergyModel):
 
     url: str | None = None
     sampled_at: datetime | None = None
-    boundary_meter: str | BoundaryMeter | None = None
+    boundary_meter: str | BoundaryMeter | None = field(
+        default=None, metadata=expandable(lambda: BoundaryMeter)
+    )
     power_watts: int | None = None
     status: BoundaryMeterStatus | None = None
     status_raw: str | None = None
@@ -236,6 +256,10 @@ class BoundaryMeter(EvEnergyModel):
 
     id: str
     url: str | None = None
-    model: str | BoundaryMeterModel | None = None
+    model: str | BoundaryMeterModel | None = field(
+        default=None, metadata=expandable(lambda: BoundaryMeterModel)
+    )
     created_at: datetime | None = None
-    latest_status_log: str | BoundaryMeterStatusLog | None = None
+    latest_status_log: str | BoundaryMeterStatusLog | None = field(
+        default=None, metadata=expandable(lambda: BoundaryMeterStatusLog)
+    )

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from .base import EvEnergyModel
+from .base import EvEnergyModel, expandable, nested
 from .enums import ControlPilotStatus, EvseLifecycleState, EvseMode, LockMode
 from .users import Coordinates, User
 
@@ -39,7 +39,7 @@ class EvseModel(EvEnergyModel):
     id: str
     url: str | None = None
     name: str | None = None
-    make: str | EvseMake | None = None
+    make: str | EvseMake | None = field(default=None, metadata=expandable(lambda: EvseMake))
     display_name: str | None = None
     onboarding_url: str | None = None
 
@@ -50,7 +50,7 @@ class CtClamp(EvEnergyModel):
 
     id: str
     url: str | None = None
-    evse: str | Evse | None = None
+    evse: str | Evse | None = field(default=None, metadata=expandable(lambda: Evse))
     calibration_factor: int | None = None
 
 
@@ -65,7 +65,7 @@ class EvseStatusLog(EvEnergyModel):
     url: str | None = None
     sampled_at: datetime | None = None
     logged_at: datetime | None = None
-    evse: str | Evse | None = None
+    evse: str | Evse | None = field(default=None, metadata=expandable(lambda: Evse))
     is_plugged_in: bool | None = None
     is_charging: bool | None = None
     charge_rate_watts: int | None = None
@@ -91,13 +91,15 @@ class Evse(EvEnergyModel):
     id: str
     url: str | None = None
     cpid: str | None = None
-    model: str | EvseModel | None = None
-    user: str | User | None = None
-    latest_status_log: str | EvseStatusLog | None = None
-    ct_clamp: str | CtClamp | None = None
+    model: str | EvseModel | None = field(default=None, metadata=expandable(lambda: EvseModel))
+    user: str | User | None = field(default=None, metadata=expandable(lambda: User))
+    latest_status_log: str | EvseStatusLog | None = field(
+        default=None, metadata=expandable(lambda: EvseStatusLog)
+    )
+    ct_clamp: str | CtClamp | None = field(default=None, metadata=expandable(lambda: CtClamp))
     lock_mode: LockMode | None = None
     lock_mode_raw: str | None = None
-    location: Coordinates | None = None
+    location: Coordinates | None = field(default=None, metadata=nested(lambda: Coordinates))
     lifecycle_state: EvseLifecycleState | None = None
     lifecycle_state_raw: str | None = None
     charging_sub_sessions: str | None = None
@@ -114,4 +116,6 @@ class EvseConnectivity(EvEnergyModel):
     ip_address: str | None = None
     iccid: str | None = None
     firmware_version: str | None = None
-    latest_status_log: str | EvseStatusLog | None = None
+    latest_status_log: str | EvseStatusLog | None = field(
+        default=None, metadata=expandable(lambda: EvseStatusLog)
+    )

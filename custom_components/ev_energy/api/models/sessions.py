@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .base import EvEnergyModel
+from .base import EvEnergyModel, expandable, expandable_list, nested, nested_list, url_or_raw
 from .carbon import CarbonFeed
 from .enums import Co2IntensityClassification, ScheduleType, SolarModeType, SubSessionMode
 from .evses import Evse
@@ -35,7 +35,9 @@ class UsageInterval(EvEnergyModel):
     alt_usage_watt_hours: int | None = None
     percentage_import: int | None = None
     electricity_cost_sub_unit: Decimal | None = None
-    energy_delivered_by_price: EnergyDeliveredByPrice | None = None
+    energy_delivered_by_price: EnergyDeliveredByPrice | None = field(
+        default=None, metadata=nested(lambda: EnergyDeliveredByPrice)
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,7 +47,9 @@ class EnergyUsage(EvEnergyModel):
     url: str | None = None
     currency: str | None = None
     charging_sub_session: str | None = None
-    intervals: list[UsageInterval] | None = None
+    intervals: list[UsageInterval] | None = field(
+        default=None, metadata=nested_list(lambda: UsageInterval)
+    )
     last_updated_at: datetime | None = None
 
 
@@ -70,8 +74,10 @@ class Schedules(EvEnergyModel):
     """The schedules of a sub-session, as an expanded ``ChargingSubSession.schedules``."""
 
     url: str | None = None
-    charging_sub_session: str | ChargingSubSession | None = None
-    schedules: list[Schedule] | None = None
+    charging_sub_session: str | ChargingSubSession | None = field(
+        default=None, metadata=expandable(lambda: ChargingSubSession)
+    )
+    schedules: list[Schedule] | None = field(default=None, metadata=nested_list(lambda: Schedule))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,7 +85,7 @@ class SubSessionLocation(EvEnergyModel):
     """Where a sub-session happened."""
 
     name: str | None = None
-    coordinates: Coordinates | None = None
+    coordinates: Coordinates | None = field(default=None, metadata=nested(lambda: Coordinates))
     postal_code: str | None = None
     address_1: str | None = None
     timezone: str | None = None
@@ -101,11 +107,13 @@ class ChargingSubSession(EvEnergyModel):
     end: datetime | None = None
     mode: SubSessionMode | None = None
     mode_raw: str | None = None
-    vehicle: str | Vehicle | None = None
-    evse: str | Evse | None = None
+    vehicle: str | Vehicle | None = field(default=None, metadata=expandable(lambda: Vehicle))
+    evse: str | Evse | None = field(default=None, metadata=expandable(lambda: Evse))
     energy_delivered_watt_hours: int | None = None
     cost: int | None = None
-    location: SubSessionLocation | None = None
+    location: SubSessionLocation | None = field(
+        default=None, metadata=nested(lambda: SubSessionLocation)
+    )
     percentage_added: float | None = None
     currency: str | None = None
     savings_cost: int | None = None
@@ -122,14 +130,20 @@ class ChargingSubSession(EvEnergyModel):
     grid_energy_delivered_watt_hours: int | None = None
     solar_energy_delivered_watt_hours: int | None = None
     labels: list[str] | None = None
-    energy_usage: str | EnergyUsage | None = None
-    schedules: str | Schedules | None = None
-    assessment: str | dict[str, Any] | None = None
-    flags: str | dict[str, Any] | None = None
-    debug_metadata: str | dict[str, Any] | None = None
-    tariff: str | Tariff | None = None
-    carbon_feed: str | CarbonFeed | None = None
-    grid_feeds: list[str | dict[str, Any]] | None = None
+    energy_usage: str | EnergyUsage | None = field(
+        default=None, metadata=expandable(lambda: EnergyUsage)
+    )
+    schedules: str | Schedules | None = field(default=None, metadata=expandable(lambda: Schedules))
+    assessment: str | dict[str, Any] | None = field(default=None, metadata=url_or_raw())
+    flags: str | dict[str, Any] | None = field(default=None, metadata=url_or_raw())
+    debug_metadata: str | dict[str, Any] | None = field(default=None, metadata=url_or_raw())
+    tariff: str | Tariff | None = field(default=None, metadata=expandable(lambda: Tariff))
+    carbon_feed: str | CarbonFeed | None = field(
+        default=None, metadata=expandable(lambda: CarbonFeed)
+    )
+    grid_feeds: list[str | dict[str, Any]] | None = field(
+        default=None, metadata=url_or_raw(is_list=True)
+    )
     solar_mode_type: SolarModeType | None = None
     solar_mode_type_raw: str | None = None
     grid_energy_delivered: Decimal | None = None
@@ -144,6 +158,8 @@ class ChargingSession(EvEnergyModel):
     url: str | None = None
     start: datetime | None = None
     end: datetime | None = None
-    vehicle: str | Vehicle | None = None
-    evse: str | Evse | None = None
-    sub_sessions: list[str | ChargingSubSession] | None = None
+    vehicle: str | Vehicle | None = field(default=None, metadata=expandable(lambda: Vehicle))
+    evse: str | Evse | None = field(default=None, metadata=expandable(lambda: Evse))
+    sub_sessions: list[str | ChargingSubSession] | None = field(
+        default=None, metadata=expandable_list(lambda: ChargingSubSession)
+    )

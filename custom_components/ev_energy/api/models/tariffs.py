@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .base import EvEnergyModel
+from .base import EvEnergyModel, expandable, nested, nested_list, url_or_list
 from .enums import TariffType
 
 
@@ -33,16 +33,16 @@ class PriceSummary(EvEnergyModel):
     """A price band of a tariff; ``price`` is a major-unit string such as ``"0.10"``."""
 
     price: str | None = None
-    times: list[PriceTimes] | None = None
+    times: list[PriceTimes] | None = field(default=None, metadata=nested_list(lambda: PriceTimes))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DailyPrices(EvEnergyModel):
     """Peak, mid-peak and off-peak bands of a tariff."""
 
-    peak: PriceSummary | None = None
-    mid_peak: PriceSummary | None = None
-    off_peak: PriceSummary | None = None
+    peak: PriceSummary | None = field(default=None, metadata=nested(lambda: PriceSummary))
+    mid_peak: PriceSummary | None = field(default=None, metadata=nested(lambda: PriceSummary))
+    off_peak: PriceSummary | None = field(default=None, metadata=nested(lambda: PriceSummary))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,18 +74,22 @@ class Tariff(EvEnergyModel):
 
     id: str
     url: str | None = None
-    supplier: str | Supplier | None = None
+    supplier: str | Supplier | None = field(default=None, metadata=expandable(lambda: Supplier))
     name: str | None = None
     currency: str | None = None
     highlighted: bool | None = None
     type: TariffType | None = None
     type_raw: str | None = None
-    daily_prices: DailyPrices | None = None
+    daily_prices: DailyPrices | None = field(default=None, metadata=nested(lambda: DailyPrices))
     timezone_name: str | None = None
     price_chart_url: str | None = None
     gsp_group: str | None = None
     valid_from: date | None = None
     valid_until: date | None = None
-    scheduler_tariff: str | SchedulerTariff | None = None
+    scheduler_tariff: str | SchedulerTariff | None = field(
+        default=None, metadata=expandable(lambda: SchedulerTariff)
+    )
     current_price: int | None = None
-    prices: str | list[TariffPrice] | None = None
+    prices: str | list[TariffPrice] | None = field(
+        default=None, metadata=url_or_list(lambda: TariffPrice)
+    )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from .base import EvEnergyModel
+from .base import EvEnergyModel, expandable, nested
 from .sites import EvseSite
 from .tariffs import Tariff
 
@@ -26,11 +26,11 @@ class Location(EvEnergyModel):
     address_2: str | None = None
     postal_code: str | None = None
     country_code: str | None = None
-    coordinates: Coordinates | None = None
-    tariff: str | Tariff | None = None
+    coordinates: Coordinates | None = field(default=None, metadata=nested(lambda: Coordinates))
+    tariff: str | Tariff | None = field(default=None, metadata=expandable(lambda: Tariff))
     city: str | None = None
     state: str | None = None
-    evse_site: str | EvseSite | None = None
+    evse_site: str | EvseSite | None = field(default=None, metadata=expandable(lambda: EvseSite))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +50,7 @@ class User(EvEnergyModel):
     full_name: str | None = None
     joined_at: datetime | None = None
     terms_consent_datetime: datetime | None = None
-    default_location: Location | None = None
+    default_location: Location | None = field(default=None, metadata=nested(lambda: Location))
     vehicles: list[str] | None = None
     evses: list[str] | None = None
 
@@ -59,4 +59,6 @@ class User(EvEnergyModel):
 class UserDetail(User):
     """A user as ``GET /users/{id}`` returns it (location with carbon intensity)."""
 
-    default_location: LocationDetail | None = None
+    default_location: LocationDetail | None = field(
+        default=None, metadata=nested(lambda: LocationDetail)
+    )

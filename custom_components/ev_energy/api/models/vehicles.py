@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from .base import EvEnergyModel
+from .base import EvEnergyModel, expandable
 from .enums import (
     ConnectorType,
     CurrentType,
@@ -40,7 +40,7 @@ class VehicleModel(EvEnergyModel):
     id: str
     url: str | None = None
     name: str | None = None
-    make: str | VehicleMake | None = None
+    make: str | VehicleMake | None = field(default=None, metadata=expandable(lambda: VehicleMake))
     onboarding_url: str | None = None
     vehicle_trims: str | None = None
     default_battery_size_watt_hours: int | None = None
@@ -55,7 +55,9 @@ class VehicleTrim(EvEnergyModel):
     id: str
     url: str | None = None
     name: str | None = None
-    model: str | VehicleModel | None = None
+    model: str | VehicleModel | None = field(
+        default=None, metadata=expandable(lambda: VehicleModel)
+    )
     battery_size_watt_hours: int | None = None
     onboarding_url: str | None = None
 
@@ -67,7 +69,7 @@ class VehicleStatusLog(EvEnergyModel):
     url: str | None = None
     logged_at: datetime | None = None
     sampled_at: datetime | None = None
-    vehicle: str | Vehicle | None = None
+    vehicle: str | Vehicle | None = field(default=None, metadata=expandable(lambda: Vehicle))
     state_of_charge_percentage: int | None = None
     is_charging: bool | None = None
     is_plugged_in: bool | None = None
@@ -98,9 +100,11 @@ class Vehicle(EvEnergyModel):
 
     id: str
     url: str | None = None
-    trim: str | VehicleTrim | None = None
-    user: str | User | None = None
-    latest_status_log: str | VehicleStatusLog | None = None
+    trim: str | VehicleTrim | None = field(default=None, metadata=expandable(lambda: VehicleTrim))
+    user: str | User | None = field(default=None, metadata=expandable(lambda: User))
+    latest_status_log: str | VehicleStatusLog | None = field(
+        default=None, metadata=expandable(lambda: VehicleStatusLog)
+    )
     charging_sub_sessions: str | None = None
     integrated: IntegrationStatus | None = None
     integrated_raw: str | None = None

@@ -1,0 +1,174 @@
+"""Parsing rules of the models, on hand-written payloads the spec does not cover."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from custom_components.ev_energy.api import (
+    ChargingSession,
+    ChargingSubSession,
+    EvseMake,
+    EvseMode,
+    EvseModel,
+    EvseStatusLog,
+    IntegrationStatus,
+    LockMode,
+    Tariff,
+    UsageInterval,
+    UserDetail,
+    Vehicle,
+    VehicleReconnection,
+    parse_datetime,
+    resource_id,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2024-04-17T09:39:45.984584Z", datetime(2024, 4, 17, 9, 39, 45, 984584, tzinfo=UTC)),
+        ("2024-04-17T09:39:45Z", datetime(2024, 4, 17, 9, 39, 45, tzinfo=UTC)),
+        ("2024-04-17T09:39:45", datetime(2024, 4, 17, 9, 39, 45, tzinfo=UTC)),
+        ("2024-04-17T09:39:45.5Z", datetime(2024, 4, 17, 9, 39, 45, 500000, tzinfo=UTC)),
+        (
+            "2024-04-17T10:39:45+01:00",
+            datetime(2024, 4, 17, 10, 39, 45, tzinfo=timezone(timedelta(hours=1))),
+        ),
+    ],
+)
+def test_timestamps_become_aware_datetimes(text: str, expected: datetime) -> None:
+    parsed = parse_datetime(text)
+    assert parsed == expected
+    assert parsed.tzinfo is not None
+    assert EvseStatusLog.from_dict({"sampled_at": text}).sampled_at == expected
+
+
+def test_unknown_enum_value_maps_to_unknown_and_keeps_the_raw_string() -> None:
+    log = EvseStatusLog.from_dict({"mode": "Hyperdrive", "url": "u"})
+    assert log.mode is EvseMode.UNKNOWN
+    assert log.mode_raw == "Hyperdrive"
+    vehicle = Vehicle.from_dict({"id": "v", "integrated": "SUSPENDED", "lock": 1})
+    assert vehicle.integrated is IntegrationStatus.UNKNOWN
+    assert vehicle.integrated_raw == "SUSPENDED"
+
+
+def test_known_and_null_enum_values() -> None:
+    log = EvseStatusLog.from_dict({"mode": "Load match", "control_pilot_status": None})
+    assert log.mode is EvseMode.LOAD_MATCH
+    assert log.mode_raw == "Load match"
+    assert log.control_pilot_status is None
+    assert log.control_pilot_status_raw is None
+    # A non-string value is not a known member either; there is no string to keep.
+    assert EvseStatusLog.from_dict({"mode": 3}).mode is EvseMode.UNKNOWN
+
+
+def test_only_id_is_required_and_unknown_fields_are_ignored() -> None:
+    vehicle = Vehicle.from_dict({"id": "vhcl1", "brand_new_field": {"x": 1}})
+    assert vehicle.id == "vhcl1"
+    assert vehicle.url is None
+    assert vehicle.maximum_charge_limit_percentage is None
+    with pytest.raises(Exception, match="id"):
+        Vehicle.from_dict({"url": "https://api.ev.energy/v2/vehicles/vhcl1"})
+
+
+def test_expandable_fields_accept_url_or_object() -> None:
+    as_url = EvseModel.from_dict({"id": "emod1", "make": "https://api.ev.energy/v2/evse_makes/emak1"})
+    as_object = EvseModel.from_dict({"id": "emod1", "make": {"id": "emak1", "name": "Zappi"}})
+    assert as_url.make == "https://api.ev.energy/v2/evse_makes/emak1"
+    assert isinstance(as_object.make, EvseMake)
+    assert as_object.make.name == "Zappi"
+    assert resource_id(as_url.make) == resource_id(as_object.make) == "emak1"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://api.ev.energy/v2/evses/evse01HSH04KDEWF6Z4DB2J77J74K5", "evse01HSH04KDEWF6Z4DB2J77J74K5"),
+        ("https://api.ev.energy/v2/evse/evse01/", "evse01"),
+        ("https://api.ev.energy/v2/evses/evse01?expand=model#x", "evse01"),
+        ("evse01", "evse01"),
+        ("https://api.ev.energy", None),
+        ("", None),
+        (None, None),
+        (42, None),
+    ],
+)
+def test_resource_id(value: object, expected: str | None) -> None:
+    assert resource_id(value) == expected
+
+
+def test_older_field_spellings_are_read() -> None:
+    assert EvseMake.from_dict({"id": "emak1", "models": "https://m"}).evse_models == "https://m"
+    newer_wins = EvseMake.from_dict({"id": "emak1", "models": "old", "evse_models": "new"})
+    assert newer_wins.evse_models == "new"
+    link = VehicleReconnection.from_dict({"url": "https://x", "expiry": "2022-11-03T20:26:10Z"})
+    assert link.expires_at == datetime(2022, 11, 3, 20, 26, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"id": "v", "battery_size_watt_hours": "75000"},
+        {"id": "v", "smart_charging_enabled": "yes"},
+        {"id": "v", "maximum_charge_limit_percentage": True},
+        {"id": 7},
+        {"id": "v", "integrated": "ACTIVE", "latest_status_log": {"sampled_at": 17}},
+    ],
+)
+def test_wrong_scalar_types_fail_the_parse(payload: dict[str, object]) -> None:
+    with pytest.raises(ValueError):  # mashumaro's InvalidFieldValue is a ValueError
+        Vehicle.from_dict(payload)
+
+
+def test_a_string_where_a_list_belongs_fails_instead_of_splitting_into_characters() -> None:
+    with pytest.raises(TypeError, match="expected a list"):
+        UserDetail.from_dict({"id": "u", "vehicles": "https://v"})
+    # Where the spec allows URL-or-list, a string is fine.
+    assert Tariff.from_dict({"id": "t", "prices": "https://p"}).prices == "https://p"
+
+
+def test_user_detail_has_the_location_carbon_intensity() -> None:
+    user = UserDetail.from_dict(
+        {
+            "id": "user1",
+            "default_location": {
+                "country_code": "GB",
+                "coordinates": {"latitude": 51.5, "longitude": -0.1},
+                "current_carbon_intensity_grams_per_kilowatt_hour": 123,
+                "tariff": "https://api.ev.energy/v2/tariffs/tari1",
+            },
+        }
+    )
+    assert user.default_location is not None
+    assert user.default_location.current_carbon_intensity_grams_per_kilowatt_hour == 123
+    assert user.default_location.coordinates is not None
+    assert user.default_location.coordinates.longitude == -0.1
+
+
+def test_decimals_and_session_shapes() -> None:
+    interval = UsageInterval.from_dict(
+        {"electricity_cost_sub_unit": "12.3456", "energy_delivered_by_price": {"price": "0.25"}}
+    )
+    assert interval.electricity_cost_sub_unit == Decimal("12.3456")
+    assert interval.energy_delivered_by_price is not None
+    assert interval.energy_delivered_by_price.price == Decimal("0.25")
+    with pytest.raises(ValueError):
+        UsageInterval.from_dict({"electricity_cost_sub_unit": "NaN"})
+    session = ChargingSession.from_dict(
+        {"id": "cses1", "end": None, "sub_sessions": ["https://s/csub1", {"id": "csub2", "mode": "BOOST"}]}
+    )
+    assert session.end is None
+    assert session.sub_sessions is not None
+    assert session.sub_sessions[0] == "https://s/csub1"
+    assert isinstance(session.sub_sessions[1], ChargingSubSession)
+    assert session.sub_sessions[1].mode == "BOOST"
+
+
+def test_models_are_immutable() -> None:
+    evse_log = EvseStatusLog.from_dict({"is_charging": True})
+    with pytest.raises(AttributeError):
+        evse_log.is_charging = False  # type: ignore[misc]
+    assert LockMode("LOCKED") is LockMode.LOCKED
