@@ -53,6 +53,7 @@ class FakeApi:
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         """Route a request to its handler, or 404."""
         self.requests.append(request)
+        await request.read()  # cached, so tests can inspect the body after the response
         handler = self.handlers.get((request.method, request.path))
         if handler is None:
             return web.json_response({"title": "Not found"}, status=404)

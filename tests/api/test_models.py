@@ -75,7 +75,9 @@ def test_only_id_is_required_and_unknown_fields_are_ignored() -> None:
 
 
 def test_expandable_fields_accept_url_or_object() -> None:
-    as_url = EvseModel.from_dict({"id": "emod1", "make": "https://api.ev.energy/v2/evse_makes/emak1"})
+    as_url = EvseModel.from_dict(
+        {"id": "emod1", "make": "https://api.ev.energy/v2/evse_makes/emak1"}
+    )
     as_object = EvseModel.from_dict({"id": "emod1", "make": {"id": "emak1", "name": "Zappi"}})
     assert as_url.make == "https://api.ev.energy/v2/evse_makes/emak1"
     assert isinstance(as_object.make, EvseMake)
@@ -86,7 +88,10 @@ def test_expandable_fields_accept_url_or_object() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("https://api.ev.energy/v2/evses/evse01HSH04KDEWF6Z4DB2J77J74K5", "evse01HSH04KDEWF6Z4DB2J77J74K5"),
+        (
+            "https://api.ev.energy/v2/evses/evse01HSH04KDEWF6Z4DB2J77J74K5",
+            "evse01HSH04KDEWF6Z4DB2J77J74K5",
+        ),
         ("https://api.ev.energy/v2/evse/evse01/", "evse01"),
         ("https://api.ev.energy/v2/evses/evse01?expand=model#x", "evse01"),
         ("evse01", "evse01"),
@@ -119,7 +124,8 @@ def test_older_field_spellings_are_read() -> None:
     ],
 )
 def test_wrong_scalar_types_fail_the_parse(payload: dict[str, object]) -> None:
-    with pytest.raises(ValueError):  # mashumaro's InvalidFieldValue is a ValueError
+    # Mashumaro's InvalidFieldValue is a ValueError naming the field.
+    with pytest.raises(ValueError, match="Field"):
         Vehicle.from_dict(payload)
 
 
@@ -155,10 +161,14 @@ def test_decimals_and_session_shapes() -> None:
     assert interval.electricity_cost_sub_unit == Decimal("12.3456")
     assert interval.energy_delivered_by_price is not None
     assert interval.energy_delivered_by_price.price == Decimal("0.25")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="electricity_cost_sub_unit"):
         UsageInterval.from_dict({"electricity_cost_sub_unit": "NaN"})
     session = ChargingSession.from_dict(
-        {"id": "cses1", "end": None, "sub_sessions": ["https://s/csub1", {"id": "csub2", "mode": "BOOST"}]}
+        {
+            "id": "cses1",
+            "end": None,
+            "sub_sessions": ["https://s/csub1", {"id": "csub2", "mode": "BOOST"}],
+        }
     )
     assert session.end is None
     assert session.sub_sessions is not None

@@ -1,0 +1,409 @@
+"""Client behaviour at the HTTP edge, for answers the simulator does not produce.
+
+A tiny aiohttp server on 127.0.0.1 (FakeApi) scripts the odd responses: foreign
+or looping next links, HTTP-date Retry-After, odd content types, empty bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import format_datetime as http_date
+import socket
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.ev_energy.api import (
+    AbstractAuth,
+    EvEnergyAuthError,
+    EvEnergyBadRequestError,
+    EvEnergyClient,
+    EvEnergyConnectionError,
+    EvEnergyForbiddenError,
+    EvEnergyInvalidResponseError,
+    EvEnergyNotFoundError,
+    EvEnergyRateLimitError,
+    EvEnergyServerError,
+    EvEnergyTimeoutError,
+    RateLimitState,
+    StaticTokenAuth,
+    Vehicle,
+    format_datetime,
+)
+
+from .conftest import FakeApi
+
+
+def _page(api: FakeApi, path: str, items: list[dict[str, object]], next_link: str | None) -> None:
+    headers = {"Link": f'<{next_link}>; rel="next"'} if next_link else {}
+
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.json_response(items, headers=headers)
+
+    api.route("GET", path, handler)
+
+
+async def test_next_links_to_another_origin_are_not_followed(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    # Another port on the same host is another origin: the token must not go there.
+    other_origin = fake_api.origin.rsplit(":", 1)[0] + ":1"
+    _page(fake_api, "/evses", [{"id": "evse1"}], f"{other_origin}/v2/evses?page_after=evse1")
+    evses = await fake_client.list_evses()
+    assert [evse.id for evse in evses] == ["evse1"]
+    assert fake_client.request_count == 1
+
+
+async def test_https_next_link_on_the_same_host_is_another_origin(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    https_link = fake_api.base_url.replace("http://", "https://") + "/evses?page=2"
+    _page(fake_api, "/evses", [{"id": "evse1"}], https_link)
+    assert len(await fake_client.list_evses()) == 1
+    assert fake_client.request_count == 1
+
+
+async def test_pagination_follows_relative_links_and_stops_at_a_loop(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        page = int(request.query.get("page", "1"))
+        # Page 3 links back to page 2: a loop the client must notice.
+        next_page = 2 if page == 3 else page + 1
+        return web.json_response(
+            [{"id": f"vhcl{page}"}],
+            headers={"Link": f'</v2/vehicles?page={next_page}>; rel="next"'},
+        )
+
+    fake_api.route("GET", "/vehicles", handler)
+    vehicles = await fake_client.list_vehicles(max_pages=50)
+    assert [vehicle.id for vehicle in vehicles] == ["vhcl1", "vhcl2", "vhcl3"]
+    first = fake_api.requests[0]
+    assert first.query["page_size"] == "100"
+    # Later pages use the link as given, without our query added again.
+    assert fake_api.requests[1].query_string == "page=2"
+
+
+async def test_pagination_stops_at_about_blank_and_at_max_pages(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    _page(fake_api, "/carbon_feeds", [{"id": "cabf1"}], "about:blank")
+    assert len(await fake_client.list_carbon_feeds()) == 1
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        page = int(request.query.get("page", "1"))
+        link = f'</v2/hem_systems?page={page + 1}>; rel="next"'
+        return web.json_response([{"id": f"hems{page}"}], headers={"Link": link})
+
+    fake_api.route("GET", "/hem_systems", endless)
+    assert len(await fake_client.list_hem_systems(max_pages=4)) == 4
+
+
+async def test_malformed_link_header_ends_pagination(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    _page(fake_api, "/notifications", [{"id": "notf1"}], "http://[::1/broken")
+    assert len(await fake_client.list_notifications()) == 1
+
+
+async def test_retry_after_as_http_date(fake_api: FakeApi, fake_client: EvEnergyClient) -> None:
+    when = datetime.now(UTC) + timedelta(seconds=120)
+    fake_api.json(
+        "GET",
+        "/vehicles",
+        {"title": "Too Many Requests"},
+        429,
+        RetryAfter=http_date(when, usegmt=True),
+    )
+    with pytest.raises(EvEnergyRateLimitError) as caught:
+        await fake_client.list_vehicles()
+    assert caught.value.retry_after is not None
+    assert 100 < caught.value.retry_after <= 120
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("7", 7.0), ("2.5", 2.5), ("-3", 0.0), ("soon", None), ("inf", None)],
+)
+async def test_retry_after_values(
+    fake_api: FakeApi, fake_client: EvEnergyClient, value: str, expected: float | None
+) -> None:
+    fake_api.json("GET", "/vehicles", {}, 429, **{"retry-after": value})
+    with pytest.raises(EvEnergyRateLimitError) as caught:
+        await fake_client.list_vehicles()
+    assert caught.value.retry_after == expected
+    assert caught.value.status == 429
+
+
+async def test_problem_details_and_field_errors_of_a_400(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    problem = {
+        "type": "https://api.ev.energy/v2/problems/validation-error/",
+        "title": "Request failed validation",
+        "detail": "See field_errors",
+        "instance": "https://api.ev.energy/v2/vehicles/vhcl1",
+        "field_errors": {"maximum_charge_limit_percentage": ["Must be at least 50."], "x": "bare"},
+    }
+    fake_api.json("PATCH", "/vehicles/vhcl1", problem, 400)
+    with pytest.raises(EvEnergyBadRequestError) as caught:
+        await fake_client.update_vehicle("vhcl1", maximum_charge_limit_percentage=10)
+    error = caught.value
+    assert isinstance(error, EvEnergyInvalidResponseError)
+    assert error.field_errors == {
+        "maximum_charge_limit_percentage": ["Must be at least 50."],
+        "x": ["bare"],
+    }
+    assert error.instance == problem["instance"]
+    assert "Request failed validation" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (401, EvEnergyAuthError),
+        (403, EvEnergyForbiddenError),
+        (404, EvEnergyNotFoundError),
+        (405, EvEnergyInvalidResponseError),
+        (406, EvEnergyInvalidResponseError),
+        (500, EvEnergyServerError),
+        (502, EvEnergyServerError),
+    ],
+)
+async def test_status_codes_without_problem_bodies(
+    fake_api: FakeApi, fake_client: EvEnergyClient, status: int, error_class: type[Exception]
+) -> None:
+    async def html(_request: web.Request) -> web.StreamResponse:
+        return web.Response(text="<html>nope</html>", status=status, content_type="text/html")
+
+    fake_api.route("GET", "/evses", html)
+    with pytest.raises(error_class) as caught:
+        await fake_client.list_evses()
+    assert caught.value.status == status  # type: ignore[attr-defined]
+    assert caught.value.title is None  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<html>maintenance</html>", "text/html"),
+        (b"{not json", "application/json"),
+        (b'{"id": "vhcl1"}', "text/plain"),
+        (b"[1, 2]", "application/json"),
+        (b'"just a string"', "application/json"),
+    ],
+)
+async def test_unusable_success_bodies(
+    fake_api: FakeApi, fake_client: EvEnergyClient, body: bytes, content_type: str
+) -> None:
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.Response(body=body, content_type=content_type)
+
+    fake_api.route("GET", "/vehicles/vhcl1", handler)
+    with pytest.raises(EvEnergyInvalidResponseError):
+        await fake_client.get_vehicle("vhcl1")
+
+
+async def test_problem_json_content_type_is_json(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.Response(body=b'{"id": "vhcl1"}', content_type="application/vnd.ev+json")
+
+    fake_api.route("GET", "/vehicles/vhcl1", handler)
+    assert (await fake_client.get_vehicle("vhcl1")).id == "vhcl1"
+
+
+async def test_wrapped_and_plain_notification_patch_responses(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    read_at = datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
+    notification = {"id": "notf1", "read_at": "2026-11-21T16:00:00Z", "category": "SERVICE"}
+    fake_api.json("PATCH", "/notifications/notf1", {"Notification": notification})
+    assert (await fake_client.mark_notification_read("notf1", read_at)).read_at == read_at
+    fake_api.json("PATCH", "/notifications/notf1", notification)
+    assert (await fake_client.mark_notification_read("notf1", read_at)).id == "notf1"
+    assert await fake_api.requests[0].json() == {"read_at": "2026-11-21T16:00:00Z"}
+
+
+async def test_object_members_of_the_wrong_type(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    fake_api.json("GET", "/webhook_portal", {"url": 5})
+    with pytest.raises(EvEnergyInvalidResponseError):
+        await fake_client.get_webhook_portal()
+    fake_api.json("GET", "/", ["not", "an", "object"])
+    with pytest.raises(EvEnergyInvalidResponseError):
+        await fake_client.get_root()
+    fake_api.json("GET", "/charging_sub_sessions/csub1/schedules", [])
+    with pytest.raises(EvEnergyInvalidResponseError):
+        await fake_client.get_schedules("csub1")
+
+
+async def test_empty_success_body_is_not_a_model(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def no_content(_request: web.Request) -> web.StreamResponse:
+        return web.Response(status=204)
+
+    fake_api.route("POST", "/charging_sessions/cses1/boost_start", no_content)
+    with pytest.raises(EvEnergyInvalidResponseError):
+        await fake_client.boost_start("cses1")
+
+
+async def test_ids_cannot_change_the_requested_path(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    with pytest.raises(EvEnergyNotFoundError):
+        await fake_client.get_vehicle("../users/user1?x=1#y")
+    assert fake_api.requests[0].raw_path == "/v2/vehicles/..%2Fusers%2Fuser1%3Fx%3D1%23y"
+    with pytest.raises(EvEnergyNotFoundError):
+        await fake_client.get_vehicle("..")
+    assert fake_api.requests[1].raw_path == "/v2/vehicles/%2E%2E"
+
+
+async def test_query_parameters(fake_api: FakeApi, fake_client: EvEnergyClient) -> None:
+    fake_api.json("GET", "/charging_sub_sessions", [])
+    since = datetime(2026, 11, 21, 17, 30, tzinfo=UTC) + timedelta(microseconds=5)
+    await fake_client.list_charging_sub_sessions(
+        vehicle_id="vhcl1",
+        is_finished=False,
+        mode="SMART",
+        start_gt=since,
+        end_lt=datetime(2026, 11, 21, 18, 0),  # noqa: DTZ001 - naive is taken as UTC
+        expand="evse",  # a lone string is one field, not five letters
+    )
+    query = fake_api.requests[0].query
+    assert query.getall("expand") == ["evse"]
+    assert query["vehicle_id"] == "vhcl1"
+    assert query["is_finished"] == "false"
+    assert query["mode"] == "SMART"
+    assert query["start__gt"] == "2026-11-21T17:30:00.000005Z"
+    assert query["end__lt"] == "2026-11-21T18:00:00Z"
+    assert "evse_id" not in query
+
+
+def test_format_datetime_converts_to_utc() -> None:
+    paris = datetime(2026, 7, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert format_datetime(paris) == "2026-07-01T10:00:00Z"
+
+
+async def test_update_vehicle_needs_a_field(fake_client: EvEnergyClient) -> None:
+    with pytest.raises(ValueError, match="at least one field"):
+        await fake_client.update_vehicle("vhcl1")
+    assert fake_client.request_count == 0
+
+
+async def test_rate_limit_state_and_callback(
+    fake_api: FakeApi, http_session: aiohttp.ClientSession
+) -> None:
+    seen: list[RateLimitState] = []
+    client = EvEnergyClient(
+        http_session, StaticTokenAuth("t"), base_url=fake_api.base_url, on_response=seen.append
+    )
+    assert client.rate_limit is None
+    fake_api.json(
+        "GET",
+        "/vehicles/v1",
+        {"id": "v1"},
+        **{"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "998"},
+    )
+    fake_api.json("GET", "/vehicles/v2", {"id": "v2"})  # a response without the headers
+    fake_api.json(
+        "GET",
+        "/vehicles/v3",
+        {},
+        404,
+        **{"x-ratelimit-remaining": "oops", "x-ratelimit-limit": "1000"},
+    )
+    before = datetime.now(UTC)
+    await client.get_vehicle("v1")
+    first = client.rate_limit
+    assert first is not None
+    assert (first.limit, first.remaining) == (1000, 998)
+    assert before <= first.observed_at <= datetime.now(UTC)
+    await client.get_vehicle("v2")
+    assert client.rate_limit is first  # kept: the latest response said nothing
+    with pytest.raises(EvEnergyNotFoundError):
+        await client.get_vehicle("v3")
+    assert client.rate_limit is not None
+    assert (client.rate_limit.limit, client.rate_limit.remaining) == (1000, None)
+    assert seen == [first, client.rate_limit]
+    assert client.request_count == 3
+
+
+async def test_a_failing_callback_does_not_fail_the_request(
+    fake_api: FakeApi, http_session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(_state: RateLimitState) -> None:
+        raise RuntimeError("observer bug")
+
+    client = EvEnergyClient(
+        http_session, StaticTokenAuth("t"), base_url=fake_api.base_url, on_response=broken
+    )
+    fake_api.json("GET", "/vehicles/v1", {"id": "v1"}, **{"x-ratelimit-remaining": "5"})
+    assert isinstance(await client.get_vehicle("v1"), Vehicle)
+    assert "on_response callback failed" in caplog.text
+
+
+async def test_auth_errors_propagate_unchanged(
+    fake_api: FakeApi, http_session: aiohttp.ClientSession
+) -> None:
+    class RefreshFailedError(Exception):
+        pass
+
+    class BrokenAuth(AbstractAuth):
+        async def async_get_access_token(self) -> str:
+            raise RefreshFailedError
+
+    client = EvEnergyClient(http_session, BrokenAuth(), base_url=fake_api.base_url)
+    with pytest.raises(RefreshFailedError):
+        await client.list_vehicles()
+    assert fake_api.requests == []
+
+
+async def test_timeout(fake_api: FakeApi, http_session: aiohttp.ClientSession) -> None:
+    async def slow(_request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(2)
+        return web.json_response([])
+
+    fake_api.route("GET", "/vehicles", slow)
+    client = EvEnergyClient(
+        http_session, StaticTokenAuth("t"), base_url=fake_api.base_url, request_timeout=0.2
+    )
+    with pytest.raises(EvEnergyTimeoutError):
+        await client.list_vehicles()
+
+
+async def test_connection_refused(
+    socket_enabled: None, http_session: aiohttp.ClientSession
+) -> None:
+    with socket.socket() as probe:  # find a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = EvEnergyClient(
+        http_session, StaticTokenAuth("t"), base_url=f"http://127.0.0.1:{port}/v2"
+    )
+    with pytest.raises(EvEnergyConnectionError) as caught:
+        await client.get_root()
+    assert not isinstance(caught.value, EvEnergyTimeoutError)
+    assert client.request_count == 1
+
+
+async def test_connection_dropped_mid_response(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def drop(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(
+            headers={"Content-Length": "100", "Content-Type": "application/json"}
+        )
+        await response.prepare(request)
+        await response.write(b'[{"id": "ev')
+        request.transport.close()  # type: ignore[union-attr]
+        return response
+
+    fake_api.route("GET", "/evses", drop)
+    with pytest.raises(EvEnergyConnectionError):
+        await fake_client.list_evses()
