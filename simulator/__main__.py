@@ -1,0 +1,81 @@
+"""Command line: ``python -m simulator --host 127.0.0.1 --port 8099 --scenario home``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+
+from .clock import ManualClock, ScaledClock
+from .core import Simulator
+from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from .scenarios import SCENARIOS
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--scenario", choices=SCENARIOS, default="home")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rate-limit", type=int, default=1000)
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per real second (0 = manual clock)",
+    )
+    parser.add_argument("--demo-approve", action="store_true", help="approve OAuth consent at once")
+    parser.add_argument("--fleet-size", type=int, default=5)
+    parser.add_argument("--home-battery", action="store_true")
+    parser.add_argument("--token-lifetime", type=int, default=36000, help="access token seconds")
+    return parser.parse_args()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    clock = ManualClock() if args.speed == 0 else ScaledClock(speed=args.speed)
+    sim = Simulator(
+        args.scenario,
+        seed=args.seed,
+        rate_limit=args.rate_limit,
+        clock=clock,
+        demo_approve=args.demo_approve,
+        fleet_size=args.fleet_size,
+        home_battery=args.home_battery,
+        access_token_lifetime=args.token_lifetime,
+    )
+    origin = await sim.start(args.host, args.port)
+    print(  # noqa: T201 - the CLI banner
+        json.dumps(
+            {
+                **sim.describe(),
+                "api": origin + "/v2",
+                "authorize_url": origin + "/o/authorize/",
+                "token_url": origin + "/o/token/",
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+            },
+            indent=2,
+        ),
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await sim.stop()
+
+
+def main() -> None:
+    """Run the simulator until interrupted."""
+    logging.basicConfig(level=logging.INFO)
+    asyncio.run(_serve(_parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""The Simulator: world, engine, OAuth, rate limit, faults, webhooks and the HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+import contextlib
+from datetime import datetime
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from .clock import Clock, ManualClock
+from .faults import Faults
+from .oauth import (
+    ALL_SCOPES,
+    DEFAULT_ACCESS_TOKEN_LIFETIME,
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    OAuthClient,
+    OAuthServer,
+    TokenPair,
+)
+from .ratelimit import RateLimiter
+from .render import Renderer
+from .requestlog import Counters, RequestLog
+from .scenarios import ScenarioOptions, build_scenario
+from .webhooks import WebhookSender
+from .world import ChargingSubSession, User, World
+
+TICK_SECONDS = 1.0
+
+
+class Simulator:
+    """A simulated ev.energy cloud for one scenario."""
+
+    def __init__(
+        self,
+        scenario: str = "home",
+        *,
+        seed: int = 1,
+        rate_limit: int = 1000,
+        clock: Clock | None = None,
+        demo_approve: bool = False,
+        access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME,
+        clients: Iterable[OAuthClient] | None = None,
+        fleet_size: int = 5,
+        history_hours: float = 18.0,
+        sample_interval_seconds: float = 300.0,
+        home_battery: bool = False,
+    ) -> None:
+        """Build the world of ``scenario``; call ``start()`` to serve it."""
+        self.scenario = scenario
+        self.seed = seed
+        self.clock: Clock = clock or ManualClock()
+        options = ScenarioOptions(
+            fleet_size=fleet_size,
+            history_hours=history_hours,
+            sample_interval_seconds=sample_interval_seconds,
+            home_battery=home_battery,
+        )
+        world, engine, builder, primary_user_id = build_scenario(
+            scenario, seed=seed, start=self.clock.now(), options=options
+        )
+        self.state: World = world
+        self.engine = engine
+        self.builder = builder
+        self.primary_user_id = primary_user_id
+        self.demo_approve = demo_approve
+        self.oauth = OAuthServer(self.clock, access_token_lifetime)
+        for client in clients or [OAuthClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)]:
+            self.oauth.register_client(client)
+        self.rate_limiter = RateLimiter(rate_limit, self.clock)
+        self.faults = Faults(self)
+        self.webhooks = WebhookSender(self.clock)
+        self.requests = RequestLog()
+        self.portal_tokens: set[str] = set()
+        self.origin = ""
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.engine.listeners.append(self._on_sub_session_event)
+        self.clock.subscribe(self._on_time)
+
+    # ----------------------------------------------------------- accessors
+    @property
+    def evse_ids(self) -> list[str]:
+        """Return the charger IDs in creation order."""
+        return list(self.state.evses)
+
+    @property
+    def vehicle_ids(self) -> list[str]:
+        """Return the car IDs in creation order."""
+        return list(self.state.vehicles)
+
+    @property
+    def inverter_ids(self) -> list[str]:
+        """Return the inverter IDs in creation order."""
+        return list(self.state.inverters)
+
+    @property
+    def counters(self) -> Counters:
+        """Return request counters (per endpoint template, client id and status)."""
+        return self.requests.counters
+
+    @property
+    def api_base(self) -> str:
+        """Return the API base URL (``origin + "/v2"``)."""
+        return self.origin + "/v2"
+
+    def renderer(self, origin: str | None = None) -> Renderer:
+        """Return a renderer for the current time."""
+        return Renderer(self.state, origin or self.origin, self.clock.now(), self.seed)
+
+    # ---------------------------------------------------------------- time
+    def _on_time(self, now: datetime) -> None:
+        self.engine.advance_to(now)
+
+    def catch_up(self) -> None:
+        """Run the world up to the clock's time (a no-op with the manual clock)."""
+        self.engine.advance_to(self.clock.now())
+
+    def _on_sub_session_event(self, event_type: str, sub: ChargingSubSession) -> None:
+        if self.webhooks.endpoints:
+            self.webhooks.enqueue(event_type, self.renderer().sub_session(sub))
+
+    # ------------------------------------------------------------ accounts
+    def issue_token(
+        self,
+        *,
+        user_id: str | None = None,
+        client_id: str = DEFAULT_CLIENT_ID,
+        scopes: Iterable[str] | None = None,
+        expires_in: int | None = None,
+    ) -> TokenPair:
+        """Mint an authorization-code style token for ``user_id`` (default: primary user)."""
+        return self.oauth.issue(
+            client_id,
+            user_id or self.primary_user_id,
+            ALL_SCOPES if scopes is None else scopes,
+            expires_in=expires_in,
+        )
+
+    def issue_client_token(
+        self,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        scopes: Iterable[str] | None = None,
+        expires_in: int | None = None,
+    ) -> TokenPair:
+        """Mint a client-credentials token (no user; send ``EvEnergy-User`` to act as one)."""
+        return self.oauth.issue(
+            client_id,
+            None,
+            ALL_SCOPES if scopes is None else scopes,
+            expires_in=expires_in,
+            with_refresh_token=False,
+        )
+
+    def register_client(
+        self, client_id: str, client_secret: str, redirect_uris: Iterable[str] = ()
+    ) -> None:
+        """Register another OAuth application."""
+        uris = tuple(redirect_uris) or OAuthClient(client_id, client_secret).redirect_uris
+        self.oauth.register_client(OAuthClient(client_id, client_secret, uris))
+
+    def add_user(self, email: str | None = None, full_name: str = "Sam Neighbour") -> User:
+        """Add another user (no devices) e.g. to test that others' resources give 404."""
+        number = len(self.state.users) + 1
+        return self.builder.add_user(email or f"user{number}@example.com", full_name)
+
+    def register_webhook(self, url: str) -> str:
+        """Register a webhook endpoint; return its ``whsec_`` secret."""
+        return self.webhooks.register(url)
+
+    def new_portal_link(self) -> str:
+        """Return a fresh link to the webhook portal page."""
+        token = secrets.token_urlsafe(16)
+        self.portal_tokens.add(token)
+        return f"{self.origin}/_portal/{token}"
+
+    # ------------------------------------------------------------- devices
+    def remove_evse(self, evse_id: str) -> None:
+        """Take a charger out of the world (its open session ends)."""
+        evse = self.state.evses[evse_id]
+        vehicle = self.state.vehicles.get(evse.vehicle_id or "")
+        if vehicle is not None:
+            if vehicle.plugged_in:
+                self.engine.unplug(vehicle)
+            vehicle.home_evse_id = None
+        del self.state.evses[evse_id]
+        for site in self.state.evse_sites.values():
+            if evse_id in site.evse_ids:
+                site.evse_ids.remove(evse_id)
+
+    def remove_vehicle(self, vehicle_id: str) -> None:
+        """Take a car out of the world (its open session ends)."""
+        vehicle = self.state.vehicles[vehicle_id]
+        if vehicle.plugged_in:
+            self.engine.unplug(vehicle)
+        for evse in self.state.evses.values():
+            if evse.vehicle_id == vehicle_id:
+                evse.vehicle_id = None
+        del self.state.vehicles[vehicle_id]
+
+    # -------------------------------------------------------------- server
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on ``host:port`` (0 = a free port); return the origin."""
+        from .app import build_app
+
+        self._runner = web.AppRunner(build_app(self), handle_signals=False, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.origin = f"http://{bound_host}:{bound_port}"
+        if not self.clock.is_manual:
+            self._ticker = asyncio.create_task(self._tick_forever())
+        return self.origin
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            self.catch_up()
+            await self.webhooks.deliver_pending()
+
+    async def stop(self) -> None:
+        """Stop serving and cancel background work."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.clock.unsubscribe(self._on_time)
+
+    def describe(self) -> dict[str, Any]:
+        """Return a JSON summary of the world (admin endpoint, CLI banner)."""
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "now": self.clock.now().isoformat(),
+            "origin": self.origin,
+            "primary_user_id": self.primary_user_id,
+            "user_ids": list(self.state.users),
+            "evse_ids": self.evse_ids,
+            "vehicle_ids": self.vehicle_ids,
+            "inverter_ids": self.inverter_ids,
+            "open_sessions": [s.id for s in self.state.sessions.values() if s.end is None],
+        }

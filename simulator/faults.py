@@ -1,0 +1,220 @@
+"""Fault injection: what a flaky cloud API does to a client, switchable at runtime.
+
+Burst faults (5xx, HTML pages, malformed JSON, 429, delays) count down per matching
+request; field faults (nulls, unknown enum values) and endless pagination stay until
+``clear()``. Device changes go straight to the world.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .world import Evse, Vehicle
+
+if TYPE_CHECKING:
+    from .core import Simulator
+
+RETRY_HEADER_SPELLINGS = ("Retry-After", "RetryAfter", "retry-after")
+
+
+@dataclass
+class BurstFault:
+    """A fault for the next ``remaining`` matching requests (None: until cleared)."""
+
+    kind: str
+    remaining: int | None
+    path_prefix: str | None = None
+    status: int = 500
+    seconds: float = 0.0
+    header: str = "Retry-After"
+
+    def matches(self, path: str) -> bool:
+        """Return whether the fault applies to ``path`` and has uses left."""
+        if self.remaining is not None and self.remaining <= 0:
+            return False
+        return self.path_prefix is None or path.startswith(self.path_prefix)
+
+    def consume(self) -> None:
+        """Use up one occurrence."""
+        if self.remaining is not None:
+            self.remaining -= 1
+
+
+@dataclass
+class FieldFault:
+    """Replace a field in JSON bodies: ``evses.*.latest_status_log.charge_rate_watts``.
+
+    The leading segments are matched against the URL path after ``/v2`` (``*`` matches
+    any segment); the rest walks the JSON body (``*`` = every list element).
+    """
+
+    path: tuple[str, ...]
+    value: Any
+
+
+@dataclass
+class EndlessPagination:
+    """Make a list's Link header never end (or loop back to a URL already seen)."""
+
+    path_prefix: str
+    loop: bool
+
+
+@dataclass
+class FaultState:
+    """The active faults."""
+
+    bursts: list[BurstFault] = field(default_factory=list)
+    fields: list[FieldFault] = field(default_factory=list)
+    endless: list[EndlessPagination] = field(default_factory=list)
+
+    def take(self, kinds: set[str], path: str) -> BurstFault | None:
+        """Return (and consume) the first active burst fault of ``kinds`` for ``path``."""
+        for fault in self.bursts:
+            if fault.kind in kinds and fault.matches(path):
+                fault.consume()
+                return fault
+        return None
+
+
+def _normalize_prefix(path_prefix: str | None) -> str | None:
+    if path_prefix is None or path_prefix.startswith("/"):
+        return path_prefix
+    return "/v2/" + path_prefix
+
+
+class Faults:
+    """Fault switches, used from tests (``sim.faults``) and the admin endpoint."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        """Control faults of ``simulator``."""
+        self._sim = simulator
+        self.state = FaultState()
+
+    def _burst(self, kind: str, count: int | None, path_prefix: str | None, **extra: Any) -> None:
+        self.state.bursts.append(BurstFault(kind, count, _normalize_prefix(path_prefix), **extra))
+
+    def server_errors(
+        self, count: int = 1, status: int = 500, path_prefix: str | None = None
+    ) -> None:
+        """Answer the next ``count`` requests with a 5xx problem."""
+        self._burst("server_error", count, path_prefix, status=status)
+
+    def delay(self, seconds: float, count: int = 1, path_prefix: str | None = None) -> None:
+        """Hold the next ``count`` responses for ``seconds`` (a long delay is a timeout)."""
+        self._burst("delay", count, path_prefix, seconds=seconds)
+
+    def timeout(self, count: int = 1, path_prefix: str | None = None, seconds: float = 300) -> None:
+        """Never answer in time: hold the next ``count`` responses for ``seconds``."""
+        self.delay(seconds, count, path_prefix)
+
+    def malformed_json(self, count: int = 1, path_prefix: str | None = None) -> None:
+        """Cut the JSON body of the next ``count`` responses in half."""
+        self._burst("malformed_json", count, path_prefix)
+
+    def html_error(self, count: int = 1, status: int = 502, path_prefix: str | None = None) -> None:
+        """Answer with an HTML error page, as a proxy in front of the API would."""
+        self._burst("html_error", count, path_prefix, status=status)
+
+    def rate_limit_now(
+        self,
+        retry_after: int = 30,
+        header: str = "Retry-After",
+        count: int = 1,
+        path_prefix: str | None = None,
+    ) -> None:
+        """Answer 429 with the wait in ``header`` (``Retry-After``, ``RetryAfter``, ``retry-after``)."""
+        self._burst("rate_limit", count, path_prefix, seconds=retry_after, header=header)
+
+    def revoke_tokens(self, user_id: str | None = None, client_id: str | None = None) -> int:
+        """Revoke all tokens (of a user and/or client); return how many access tokens died."""
+        return self._sim.oauth.revoke_all(user_id=user_id, client_id=client_id)
+
+    def null_field(self, path: str) -> None:
+        """Serve ``null`` at ``path`` (e.g. ``vehicles.*.latest_status_log.state_of_charge_percentage``)."""
+        self.state.fields.append(FieldFault(tuple(path.split(".")), None))
+
+    def unknown_enum(self, path: str, value: str = "SOMETHING_NEW") -> None:
+        """Serve an enum value the spec does not know at ``path``."""
+        self.state.fields.append(FieldFault(tuple(path.split(".")), value))
+
+    def endless_pagination(self, path_prefix: str, loop: bool = False) -> None:
+        """Make Link ``next`` of lists under ``path_prefix`` never end (``loop``: cycle)."""
+        prefix = _normalize_prefix(path_prefix) or path_prefix
+        self.state.endless.append(EndlessPagination(prefix, loop))
+
+    def device_unreachable(self, device_id: str | None = None, unreachable: bool = True) -> None:
+        """Make commands to a charger (or all chargers) fail with 503."""
+        for evse in self._sim.state.evses.values():
+            if device_id is None or evse.id == device_id:
+                evse.reachable = not unreachable
+
+    def add_evse(self, user_id: str | None = None) -> Evse:
+        """Install a new charger for ``user_id`` (default: the primary user)."""
+        return self._sim.builder.add_evse(user_id or self._sim.primary_user_id)
+
+    def remove_evse(self, evse_id: str) -> None:
+        """Remove a charger: it disappears from the API (404) and its session ends."""
+        self._sim.remove_evse(evse_id)
+
+    def add_vehicle(
+        self, user_id: str | None = None, evse_id: str | None = None, integrated: str = "ACTIVE"
+    ) -> Vehicle:
+        """Add a car for ``user_id`` parked at ``evse_id`` (not plugged in)."""
+        vehicle = self._sim.builder.add_vehicle(
+            user_id or self._sim.primary_user_id, evse_id=evse_id, integrated=integrated
+        )
+        self._sim.engine.plan_trip(vehicle, self._sim.clock.now())
+        return vehicle
+
+    def remove_vehicle(self, vehicle_id: str) -> None:
+        """Remove a car: it disappears from the API (404) and its session ends."""
+        self._sim.remove_vehicle(vehicle_id)
+
+    def clear(self) -> None:
+        """Switch every fault off and make all devices reachable again."""
+        self.state = FaultState()
+        for evse in self._sim.state.evses.values():
+            evse.reachable = True
+
+
+def apply_field_faults(faults: list[FieldFault], url_segments: list[str], body: Any) -> bool:
+    """Apply matching field faults to ``body`` in place; return whether anything changed."""
+    changed = False
+    for fault in faults:
+        rest = _match_url(fault.path, url_segments)
+        if rest is not None and rest:
+            changed = _set_path(body, rest, fault.value) or changed
+    return changed
+
+
+def _match_url(path: tuple[str, ...], segments: list[str]) -> tuple[str, ...] | None:
+    if len(path) < len(segments):
+        return None
+    for want, got in zip(path, segments, strict=False):
+        if want not in ("*", got):
+            return None
+    return path[len(segments) :]
+
+
+def _set_path(node: Any, path: tuple[str, ...], value: Any) -> bool:
+    head, rest = path[0], path[1:]
+    if isinstance(node, list):
+        if head == "*" or head.isdigit():
+            items = node if head == "*" else node[int(head) : int(head) + 1]
+            return bool(rest) and _set_each(items, rest, value)
+        return _set_each(node, path, value)
+    if not isinstance(node, dict) or head not in node:
+        return False
+    if not rest:
+        node[head] = value
+        return True
+    return _set_path(node[head], rest, value)
+
+
+def _set_each(items: list[Any], path: tuple[str, ...], value: Any) -> bool:
+    changed = False
+    for item in items:
+        changed = _set_path(item, path, value) or changed
+    return changed

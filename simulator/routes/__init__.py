@@ -1,0 +1,20 @@
+"""HTTP routes: OAuth, the /v2 API, the webhook portal and the admin endpoint."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import admin, catalogue, devices, energy, misc, oauth, sessions, tariffs, users, vehicles
+
+ROUTE_TABLES: list[web.RouteTableDef] = [
+    oauth.routes,
+    users.routes,
+    devices.routes,
+    vehicles.routes,
+    catalogue.routes,
+    energy.routes,
+    sessions.routes,
+    tariffs.routes,
+    misc.routes,
+    admin.routes,
+]
