@@ -32,6 +32,7 @@ class FakeApi:
     origin: str = ""
     handlers: dict[tuple[str, str], Handler] = field(default_factory=dict)
     requests: list[web.Request] = field(default_factory=list)
+    fallback: Handler | None = None
 
     @property
     def base_url(self) -> str:
@@ -54,7 +55,7 @@ class FakeApi:
         """Route a request to its handler, or 404."""
         self.requests.append(request)
         await request.read()  # cached, so tests can inspect the body after the response
-        handler = self.handlers.get((request.method, request.path))
+        handler = self.handlers.get((request.method, request.path), self.fallback)
         if handler is None:
             return web.json_response({"title": "Not found"}, status=404)
         return await handler(request)
