@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .core import Simulator
 
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator")
+_LOGGER = logging.getLogger(__name__)
 API_VERSION = "2"
 _UNFAULTED_PREFIXES = ("/_admin", "/_portal")
 _HTML_ERROR = (
@@ -175,6 +177,11 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         response = await _serve_api(request, handler, sim, headers)
     except ProblemError as problem:
         response = problem.response(str(request.url))
+    except Exception:  # a bug must still look like the API's 500, not an HTML page
+        _LOGGER.exception("Simulator error serving %s %s", request.method, request.path)
+        response = ProblemError(
+            500, "server-error", "Server Error", "The server encountered an unexpected condition."
+        ).response(str(request.url))
     response.headers.update(headers)
     return response
 

@@ -208,7 +208,9 @@ class Simulator:
         """Serve on ``host:port`` (0 = a free port); return the origin."""
         from .app import build_app
 
-        self._runner = web.AppRunner(build_app(self), handle_signals=False, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            build_app(self), handle_signals=False, shutdown_timeout=1.0, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()

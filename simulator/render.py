@@ -11,6 +11,7 @@ from .timeutil import iso
 from .world import (
     BoundaryMeter,
     BoundaryMeterStatusLog,
+    CarbonFeed,
     ChargingSession,
     ChargingSubSession,
     Evse,
@@ -18,6 +19,7 @@ from .world import (
     EvseModel,
     EvseSite,
     EvseStatusLog,
+    GridFeed,
     HemSystem,
     HomeBattery,
     HomeBatteryStatusLog,
@@ -609,7 +611,7 @@ class Renderer:
             "carbon_feed": self.url("carbon_feeds", sub.carbon_feed_id)
             if sub.carbon_feed_id
             else None,
-            "grid_feeds": [],
+            "grid_feeds": [self.url("grid_feeds", g) for g in self.world.grid_feeds],
             "solar_mode_type": "OFF",
         }
         if "energy_usage" in expand:
@@ -619,13 +621,24 @@ class Renderer:
         if "tariff" in expand and sub.tariff_id in self.world.tariffs:
             body["tariff"] = self.tariff(self.world.tariffs[sub.tariff_id], child(expand, "tariff"))
         if "carbon_feed" in expand and sub.carbon_feed_id in self.world.carbon_feeds:
-            feed = self.world.carbon_feeds[sub.carbon_feed_id]
-            body["carbon_feed"] = {
-                "id": feed.id,
-                "url": self.url("carbon_feeds", feed.id),
-                "name": feed.name,
-            }
+            body["carbon_feed"] = self.carbon_feed(self.world.carbon_feeds[sub.carbon_feed_id])
+        if "grid_feeds" in expand:
+            body["grid_feeds"] = [self.grid_feed(g) for g in self.world.grid_feeds.values()]
         return body
+
+    def carbon_feed(self, feed: CarbonFeed) -> Json:
+        """Render a CarbonFeed."""
+        return {"id": feed.id, "url": self.url("carbon_feeds", feed.id), "name": feed.name}
+
+    def grid_feed(self, feed: GridFeed) -> Json:
+        """Render a GridFeed."""
+        return {
+            "id": feed.id,
+            "url": self.url("grid_feeds", feed.id),
+            "name": feed.name,
+            "reference_code": feed.reference_code,
+            "priority": feed.priority,
+        }
 
     def _sub_ref(self, kind: str, object_id: str | None, expand: Expand) -> Any:
         if object_id is None:

@@ -14,6 +14,7 @@ from .world import (
     EvseMake,
     EvseModel,
     EvseSite,
+    GridFeed,
     HemSystem,
     HomeBattery,
     Inverter,
@@ -84,6 +85,8 @@ class WorldBuilder:
         w.tariffs = {tariff.id: tariff}
         feed = CarbonFeed(ids.new("cabf"), "South England")
         w.carbon_feeds = {feed.id: feed}
+        grid = GridFeed(ids.new("grfd"), "GB demand flexibility", "GB-DFS")
+        w.grid_feeds = {grid.id: grid}
 
     def add_user(self, email: str, full_name: str) -> User:
         """Create a user in the default region with the default tariff."""

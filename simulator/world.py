@@ -253,6 +253,16 @@ class CarbonFeed:
 
 
 @dataclass
+class GridFeed:
+    """A grid signal feed used by the scheduler."""
+
+    id: str
+    name: str
+    reference_code: str
+    priority: int = 5
+
+
+@dataclass
 class Notification:
     """An in-app notification."""
 
@@ -452,6 +462,7 @@ class World:
     suppliers: dict[str, Supplier] = field(default_factory=dict)
     tariffs: dict[str, Tariff] = field(default_factory=dict)
     carbon_feeds: dict[str, CarbonFeed] = field(default_factory=dict)
+    grid_feeds: dict[str, GridFeed] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
     sessions: dict[str, ChargingSession] = field(default_factory=dict)
     sub_sessions: dict[str, ChargingSubSession] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+import contextlib
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
@@ -14,14 +15,21 @@ type SimulatorFactory = Callable[..., AbstractAsyncContextManager[Simulator]]
 
 
 @pytest.fixture
-async def simulator() -> AsyncIterator[Simulator]:
+def local_sockets(request: pytest.FixtureRequest) -> None:
+    """Let the simulator bind 127.0.0.1: pytest-socket (from HA's test plugin) blocks sockets."""
+    with contextlib.suppress(pytest.FixtureLookupError):  # absent without pytest-socket
+        request.getfixturevalue("socket_enabled")
+
+
+@pytest.fixture
+async def simulator(local_sockets: None) -> AsyncIterator[Simulator]:
     """Yield a running home-scenario simulator on a manual clock."""
     async with run_simulator("home") as sim:
         yield sim
 
 
 @pytest.fixture
-def simulator_factory() -> SimulatorFactory:
+def simulator_factory(local_sockets: None) -> SimulatorFactory:
     """Return ``run_simulator`` to start other scenarios: ``async with factory("fleet") as sim``."""
 
     def factory(scenario: str = "home", **options: Any) -> AbstractAsyncContextManager[Simulator]:

@@ -70,12 +70,7 @@ async def list_carbon_feeds(request: web.Request) -> web.Response:
     """List carbon intensity feeds."""
     render = renderer(request)
     feeds = list(sim(request).state.carbon_feeds.values())
-    return listing(
-        request,
-        feeds,
-        lambda f: f.id,
-        lambda f: {"id": f.id, "url": render.url("carbon_feeds", f.id), "name": f.name},
-    )
+    return listing(request, feeds, lambda f: f.id, render.carbon_feed)
 
 
 @routes.get("/v2/carbon_feeds/{carbon_feed_id}")
@@ -94,7 +89,11 @@ async def get_carbon_feed(request: web.Request) -> web.Response:
 @routes.get("/v2/carbon_feeds/{carbon_feed_id}/carbon_intensities")
 @endpoint(scopes=("carbon:read",), expand=("carbon_feed",))
 async def list_carbon_intensities(request: web.Request) -> web.Response:
-    """Return half-hourly intensities (default: the last 24 h and the next 24 h), newest first."""
+    """Return half-hourly intensities (default: the last 24 h and the next 24 h), newest first.
+
+    ``expand=carbon_feed`` is accepted (the spec lists it) but the response schema types
+    ``carbon_feed`` as a URI only, so it stays a URL.
+    """
     feed = sim(request).state.carbon_feeds.get(request.match_info["carbon_feed_id"])
     if feed is None:
         raise not_found("carbon feed")
@@ -104,12 +103,28 @@ async def list_carbon_intensities(request: web.Request) -> web.Response:
     render = renderer(request)
     slots = list(reversed(_slots(since, until)))
     page = paginate_by_number(request, request_origin(request), slots)
-    feed_ref: object = render.url("carbon_feeds", feed.id)
-    if "carbon_feed" in expand(request):
-        feed_ref = {"id": feed.id, "url": render.url("carbon_feeds", feed.id), "name": feed.name}
     body = {
         "url": render.url("carbon_feeds", feed.id, "carbon_intensities"),
-        "carbon_feed": feed_ref,
+        "carbon_feed": render.url("carbon_feeds", feed.id),
         "carbon_intensities": [render.carbon_intensity(s) for s in page.items],
     }
     return json_response(body, link=page.link)
+
+
+@routes.get("/v2/grid_feeds")
+@endpoint(scopes=("grid:read",))
+async def list_grid_feeds(request: web.Request) -> web.Response:
+    """List grid feeds."""
+    render = renderer(request)
+    feeds = list(sim(request).state.grid_feeds.values())
+    return listing(request, feeds, lambda f: f.id, render.grid_feed)
+
+
+@routes.get("/v2/grid_feeds/{grid_feed_id}")
+@endpoint(scopes=("grid:read",))
+async def get_grid_feed(request: web.Request) -> web.Response:
+    """Return one grid feed."""
+    feed = sim(request).state.grid_feeds.get(request.match_info["grid_feed_id"])
+    if feed is None:
+        raise not_found("grid feed")
+    return json_response(renderer(request).grid_feed(feed))

@@ -1,0 +1,1 @@
+"""Tests of the ev.energy API simulator."""
