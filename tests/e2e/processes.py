@@ -1,0 +1,192 @@
+"""Real simulator and Home Assistant processes for the end-to-end tests.
+
+Each process runs in its own session (process group), writes its output to a log file (no reader
+threads, which pytest-homeassistant-custom-component would flag as lingering), is waited for with a
+bounded poll, and is stopped with its whole group: SIGTERM, then SIGKILL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+import contextlib
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+ROOT = Path(__file__).resolve().parents[2]
+DEV_CONFIGURATION = ROOT / "config" / "configuration.yaml"
+ARTIFACTS = Path(os.environ.get("EV_ENERGY_ARTIFACTS", ROOT / "artifacts")) / "e2e"
+HOST = "127.0.0.1"  # pytest-socket (through the HA test plugin) allows only this host
+
+# Every process started and not yet stopped: failed tests get the tails of their logs attached.
+RUNNING: list[Service] = []
+
+
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _http_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a loopback URL built by the tests
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means the server is up
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@dataclass
+class Service:
+    """A started process, its log file and the URL it serves."""
+
+    name: str
+    args: Sequence[str]
+    log_path: Path
+    url: str
+    env: dict[str, str]
+    cwd: Path = ROOT
+    popen: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    def start(self, ready_path: str, within: float = 60.0) -> None:
+        """Start the process and wait until GET url+ready_path gets any HTTP answer."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            log.write(
+                f"\n===== {time.strftime('%H:%M:%S')} start: {' '.join(self.args)}\n".encode()
+            )
+            log.flush()
+            self.popen = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                self.args,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        RUNNING.append(self)
+        deadline = time.monotonic() + within
+        while not _http_answers(self.url + ready_path):
+            if self.popen.poll() is not None:
+                raise RuntimeError(
+                    f"{self.name} exited with {self.popen.returncode} while starting:\n{self.tail()}"
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{self.name} did not answer within {within:.0f} s:\n{self.tail()}"
+                )
+            time.sleep(0.2)
+
+    @property
+    def running(self) -> bool:
+        """Whether the process is alive."""
+        return self.popen is not None and self.popen.poll() is None
+
+    def stop(self, within: float = 30.0) -> int | None:
+        """Stop the process group: SIGTERM, then SIGKILL after `within` seconds. Return the exit code."""
+        if self.popen is None:
+            return None
+        if self.popen.poll() is None:
+            _signal_group(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(within)
+            except subprocess.TimeoutExpired:
+                _signal_group(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(10)
+        # Children that ignored SIGTERM (none expected) go with the group.
+        _signal_group(self.popen.pid, signal.SIGKILL)
+        if self in RUNNING:
+            RUNNING.remove(self)
+        return self.popen.returncode
+
+    def tail(self, lines: int = 60) -> str:
+        """Return the last lines of the log."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+
+
+def base_env() -> dict[str, str]:
+    """The environment for child processes: ours, without pytest's and coverage's variables."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "COV_CORE_", "COVERAGE_"))
+    }
+
+
+def simulator(
+    log_dir: Path,
+    *,
+    demo_approve: bool,
+    speed: float = 1.0,
+    seed: int = 7,
+    scenario: str = "home",
+    extra: Sequence[str] = (),
+) -> Service:
+    """Describe a simulator process on a free port (start it with .start())."""
+    port = free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--scenario",
+        scenario,
+        "--seed",
+        str(seed),
+        "--speed",
+        str(speed),
+        *(["--demo-approve"] if demo_approve else []),
+        *extra,
+    ]
+    return Service(
+        "simulator", args, log_dir / "simulator.log", f"http://{HOST}:{port}", base_env()
+    )
+
+
+def home_assistant(config_dir: Path, api_url: str) -> Service:
+    """Describe a Home Assistant process on a free port with the dev configuration (start with .start())."""
+    port = free_port()
+    (config_dir / "custom_components").mkdir(parents=True, exist_ok=True)
+    link = config_dir / "custom_components" / "ev_energy"
+    if not link.exists():
+        link.symlink_to(ROOT / "custom_components" / "ev_energy", target_is_directory=True)
+    shutil.copyfile(DEV_CONFIGURATION, config_dir / "configuration.yaml")
+    env = base_env() | {"EV_ENERGY_API_URL": api_url, "EV_ENERGY_HA_PORT": str(port)}
+    args = [sys.executable, "-m", "homeassistant", "-c", str(config_dir), "--skip-pip"]
+    return Service("hass", args, config_dir / "hass.stdout.log", f"http://{HOST}:{port}", env)
+
+
+def keep_logs(*services: Service, into: Path = ARTIFACTS) -> None:
+    """Copy the services' logs (and Home Assistant's own log) into the artifacts folder."""
+    into.mkdir(parents=True, exist_ok=True)
+    for service in services:
+        if service.log_path.exists():
+            shutil.copyfile(service.log_path, into / f"{service.name}.log")
+        ha_log = service.log_path.parent / "home-assistant.log"
+        if service.name == "hass" and ha_log.exists():
+            shutil.copyfile(ha_log, into / "home-assistant.log")
