@@ -125,7 +125,14 @@ async def test_retry_after_as_http_date(fake_api: FakeApi, fake_client: EvEnergy
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("7", 7.0), ("2.5", 2.5), ("-3", 0.0), ("soon", None), ("inf", None)],
+    [
+        ("7", 7.0),
+        ("2.5", 2.5),
+        ("-3", 0.0),
+        ("soon", None),
+        ("inf", None),
+        ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),  # a date in the past: no wait
+    ],
 )
 async def test_retry_after_values(
     fake_api: FakeApi, fake_client: EvEnergyClient, value: str, expected: float | None
@@ -145,7 +152,11 @@ async def test_problem_details_and_field_errors_of_a_400(
         "title": "Request failed validation",
         "detail": "See field_errors",
         "instance": "https://api.ev.energy/v2/vehicles/vhcl1",
-        "field_errors": {"maximum_charge_limit_percentage": ["Must be at least 50."], "x": "bare"},
+        "field_errors": {
+            "maximum_charge_limit_percentage": ["Must be at least 50."],
+            "x": "bare",
+            "ignored": 5,
+        },
     }
     fake_api.json("PATCH", "/vehicles/vhcl1", problem, 400)
     with pytest.raises(EvEnergyBadRequestError) as caught:
@@ -407,3 +418,31 @@ async def test_connection_dropped_mid_response(
     fake_api.route("GET", "/evses", drop)
     with pytest.raises(EvEnergyConnectionError):
         await fake_client.list_evses()
+
+
+async def test_headers_sent_with_every_request(
+    fake_api: FakeApi, http_session: aiohttp.ClientSession
+) -> None:
+    client = EvEnergyClient(
+        http_session,
+        StaticTokenAuth("secret-token"),
+        base_url=fake_api.base_url + "/",  # a trailing slash must not double up
+        user_agent_suffix="HomeAssistant/2025.4.4",
+    )
+    assert client.base_url == fake_api.base_url
+    fake_api.json("GET", "/vehicles", [])
+    fake_api.json("PATCH", "/vehicles/vhcl1", {"id": "vhcl1"})
+    await client.list_vehicles()
+    await client.update_vehicle("vhcl1", smart_charging_enabled=True)
+    for request in fake_api.requests:
+        assert request.headers["Authorization"] == "Bearer secret-token"
+        assert request.headers["EvEnergy-Version"] == "2"
+        assert request.headers["Accept"] == "application/json"
+        user_agent = request.headers["User-Agent"]
+        assert user_agent == client.user_agent
+        assert user_agent.startswith(f"ev-energy-python/0.1.0 aiohttp/{aiohttp.__version__} ")
+        assert user_agent.endswith(" HomeAssistant/2025.4.4")
+    patch = fake_api.requests[1]
+    assert patch.path == "/v2/vehicles/vhcl1"
+    assert patch.headers["Content-Type"] == "application/json"
+    assert await patch.json() == {"smart_charging_enabled": True}

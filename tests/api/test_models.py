@@ -182,3 +182,66 @@ def test_models_are_immutable() -> None:
     with pytest.raises(AttributeError):
         evse_log.is_charging = False  # type: ignore[misc]
     assert LockMode("LOCKED") is LockMode.LOCKED
+
+
+@pytest.mark.parametrize(
+    ("model", "payload", "message"),
+    [
+        (EvseStatusLog, {"sampled_at": 1700000000}, "ISO 8601 string"),
+        (Tariff, {"id": "t", "valid_from": 20240101}, "date string"),
+        (
+            UserDetail,
+            {"id": "u", "default_location": {"coordinates": {"latitude": "51.5"}}},
+            "number",
+        ),
+        (UsageInterval, {"electricity_cost_sub_unit": [1]}, "decimal string"),
+        (UserDetail, {"id": "u", "default_location": "https://somewhere"}, "JSON object"),
+        (ChargingSession, {"id": "c", "sub_sessions": "https://s"}, "list"),
+        (ChargingSession, {"id": "c", "sub_sessions": [7]}, "JSON object"),
+        (Tariff, {"id": "t", "prices": {"started_at": "2024-01-01T00:00:00Z"}}, "URL or a list"),
+        (Tariff, {"id": "t", "daily_prices": {"peak": {"times": {"start": "x"}}}}, "list"),
+        (ChargingSubSession, {"id": "c", "flags": 3}, "URL or an object"),
+        (ChargingSubSession, {"id": "c", "grid_feeds": "https://g"}, "list"),
+        (ChargingSubSession, {"id": "c", "grid_feeds": [1]}, "URL or an object"),
+    ],
+)
+def test_malformed_values_fail_with_a_reason(
+    model: type[Vehicle], payload: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match="Field") as caught:
+        model.from_dict(payload)
+    # Mashumaro names the field; our deserializer's reason is in the chain.
+    reasons = []
+    error: BaseException | None = caught.value
+    while error is not None:
+        reasons.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert any(message in reason for reason in reasons), reasons
+
+
+def test_a_model_needs_an_object() -> None:
+    with pytest.raises(TypeError, match="expected a JSON object"):
+        Vehicle.from_dict(["not", "a", "dict"])  # type: ignore[arg-type]
+
+
+def test_url_or_list_and_raw_expansions() -> None:
+    tariff = Tariff.from_dict(
+        {"id": "t", "prices": [{"started_at": "2026-11-21T00:00:00Z", "price_minor_units": 25}]}
+    )
+    assert isinstance(tariff.prices, list)
+    assert tariff.prices[0].price_minor_units == 25
+    sub = ChargingSubSession.from_dict(
+        {"id": "c", "flags": {"flags": []}, "grid_feeds": ["https://g/1", {"id": "grfd1"}, None]}
+    )
+    assert sub.flags == {"flags": []}
+    assert sub.grid_feeds == ["https://g/1", {"id": "grfd1"}]
+
+
+def test_null_lists_of_objects_stay_null() -> None:
+    assert ChargingSession.from_dict({"id": "c", "sub_sessions": None}).sub_sessions is None
+    tariff = Tariff.from_dict(
+        {"id": "t", "daily_prices": {"peak": {"price": "0.3", "times": None}}}
+    )
+    assert tariff.daily_prices is not None
+    assert tariff.daily_prices.peak is not None
+    assert tariff.daily_prices.peak.times is None

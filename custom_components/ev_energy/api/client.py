@@ -27,7 +27,6 @@ from .const import (
 )
 from .exceptions import (
     EvEnergyConnectionError,
-    EvEnergyError,
     EvEnergyInvalidResponseError,
     EvEnergyTimeoutError,
     error_for_status,
@@ -805,8 +804,6 @@ def _parse[ModelT: EvEnergyModel](model: type[ModelT], data: Any) -> ModelT:
         )
     try:
         return model.from_dict(data)
-    except EvEnergyError:
-        raise
     except Exception as err:  # mashumaro raises many types; all mean "bad shape"
         raise EvEnergyInvalidResponseError(f"Cannot parse {model.__name__}: {err}") from err
 

@@ -158,8 +158,12 @@ def _shape_of(cls: type[EvEnergyModel]) -> _Shape:
 
 def _compute_shape(cls: type[EvEnergyModel]) -> _Shape:
     hints = get_type_hints(cls)
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    list_fields = tuple(name for name in names if _is_list(hints[name]))
+    model_fields = fields(cls)  # type: ignore[arg-type]
+    names = {f.name for f in model_fields}
+    # Fields with their own deserializer (see the helpers below) check themselves.
+    list_fields = tuple(
+        f.name for f in model_fields if "deserialize" not in f.metadata and _is_list(hints[f.name])
+    )
     raw_fields = tuple(
         name
         for name in names
