@@ -1,16 +1,77 @@
-"""The ev.energy integration."""
+"""The ev.energy integration: smart EV charging (chargers, vehicles, solar inverters) from the ev.energy cloud."""
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import EvEnergyClient
+from .auth import ConfigEntryAuth
+from .const import API_BASE_PATH, DOMAIN, api_origin
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyData, EvEnergyRuntimeData
+
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> bool:
     """Set up ev.energy from a config entry."""
+    try:
+        implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, entry
+        )
+    except ValueError as err:
+        # The application credentials this entry was made with were removed.
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="credentials_missing"
+        ) from err
+    auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
+    client = EvEnergyClient(
+        async_get_clientsession(hass), auth, base_url=str(api_origin().with_path(API_BASE_PATH))
+    )
+    user_id = str(entry.unique_id)
+    coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id)
+    entry.runtime_data = EvEnergyRuntimeData(
+        client=client, coordinator=coordinator, user_id=user_id
+    )
+    await coordinator.async_config_entry_first_refresh()
+    _remove_devices_gone(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_devices_gone(hass, entry)))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> bool:
     """Unload a config entry."""
-    return True
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EvEnergyConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device ev.energy no longer lists."""
+    return not _current_device_ids(entry) & {
+        identifier for domain, identifier in device_entry.identifiers if domain == DOMAIN
+    }
+
+
+def _current_device_ids(entry: EvEnergyConfigEntry) -> set[str]:
+    runtime = entry.runtime_data
+    data: EvEnergyData | None = runtime.coordinator.data
+    if data is None:
+        return {runtime.user_id}
+    return {runtime.user_id, *data.evses, *data.vehicles, *data.inverters}
+
+
+def _remove_devices_gone(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
+    """Remove the devices of chargers, vehicles and inverters that left the account."""
+    if not entry.runtime_data.coordinator.last_update_success:
+        return
+    current = _current_device_ids(entry)
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+        if ids and not ids & current:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)

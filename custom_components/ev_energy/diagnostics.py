@@ -1,0 +1,97 @@
+"""Diagnostics for ev.energy, with every secret and personal detail redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN
+from .coordinator import EvEnergyConfigEntry
+
+# Tokens, the account's identity, where the user lives, and what identifies their hardware.
+TO_REDACT = {
+    "access_token",
+    "refresh_token",
+    "client_secret",
+    "token",
+    "email",
+    "full_name",
+    "title",
+    "unique_id",
+    "default_location",
+    "coordinates",
+    "latitude",
+    "longitude",
+    "location",
+    "cpid",
+    "serial_number",
+    "ip_address",
+    "iccid",
+    "url",
+    "user",
+    "id",
+    "vehicle",
+    "evse",
+    "inverter",
+    "description",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: EvEnergyConfigEntry
+) -> dict[str, Any]:
+    """Return the entry's polling state and the devices as last polled."""
+    coordinator = entry.runtime_data.coordinator
+    data = coordinator.data
+    devices: dict[str, Any] = {}
+    if data is not None:
+        devices = {
+            "evses": [_plain(evse) for evse in data.evses.values()],
+            "vehicles": [_plain(vehicle) for vehicle in data.vehicles.values()],
+            "inverters": [_plain(inverter) for inverter in data.inverters.values()],
+            "account": _plain(data.account),
+        }
+    return async_redact_data(
+        {
+            "entry": entry.as_dict(),
+            "polling": coordinator.diagnostics(),
+            "last_update_success": coordinator.last_update_success,
+            "data": devices,
+        },
+        TO_REDACT,
+    )
+
+
+async def async_get_device_diagnostics(
+    hass: HomeAssistant, entry: EvEnergyConfigEntry, device: dr.DeviceEntry
+) -> dict[str, Any]:
+    """Return one device as last polled."""
+    data = entry.runtime_data.coordinator.data
+    ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+    found: Any = None
+    if data is not None:
+        for collection in (data.evses, data.vehicles, data.inverters):
+            for device_id in ids & collection.keys():
+                found = collection[device_id]
+    return async_redact_data({"device": _plain(found)}, TO_REDACT)
+
+
+def _plain(value: Any) -> Any:
+    """Turn API models into JSON-ready data."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
