@@ -1,0 +1,27 @@
+"""Finding the integration's entities by the unique ids they are registered with."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+
+from custom_components.ev_energy.const import DOMAIN
+
+
+def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
+    """Return the entity id registered for a unique id."""
+    found = er.async_get(hass).async_get_entity_id(platform, DOMAIN, unique_id)
+    assert found is not None, f"no {platform} entity with unique id {unique_id}"
+    return found
+
+
+def state(hass: HomeAssistant, platform: str, unique_id: str) -> State:
+    """Return the current state of the entity with this unique id."""
+    current = hass.states.get(entity_id(hass, platform, unique_id))
+    assert current is not None
+    return current
+
+
+def on_off(value: bool | None) -> str:
+    """Return how a binary sensor shows a flag."""
+    return "on" if value else "off"

@@ -1,0 +1,167 @@
+"""Every entity shows what the simulator's ev.energy API says, before and after hours of charging."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_energy.const import DOMAIN
+from simulator.testing import Simulator
+
+from .conftest import Clock
+from .helpers import on_off, state
+
+pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
+
+
+def _kilo(value: float | None) -> float | None:
+    return None if value is None else value / 1000
+
+
+def _as_polled(logs: list[Any], hass: HomeAssistant) -> Any:
+    """Return the sample that was the latest when the integration last polled."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    polled_at = entry.runtime_data.coordinator.data.updated_at
+    return [log for log in logs if log.sampled_at <= polled_at][-1]
+
+
+def _number(hass: HomeAssistant, platform: str, unique_id: str) -> float:
+    return float(state(hass, platform, unique_id).state)
+
+
+def assert_charger_matches(hass: HomeAssistant, sim: Simulator) -> None:
+    for evse_id in sim.evse_ids:
+        log = _as_polled(sim.state.evse_logs[evse_id], hass)
+        evse = sim.state.evses[evse_id]
+        assert state(hass, "binary_sensor", f"{evse_id}_plugged_in").state == on_off(
+            log.is_plugged_in
+        )
+        assert state(hass, "binary_sensor", f"{evse_id}_charging").state == on_off(log.is_charging)
+        assert state(hass, "binary_sensor", f"{evse_id}_online").state == "on"
+        assert _number(hass, "sensor", f"{evse_id}_charge_power") == pytest.approx(
+            _kilo(log.charge_rate_watts)
+        )
+        assert state(hass, "sensor", f"{evse_id}_evse_mode").state == log.mode.lower()
+        assert state(hass, "sensor", f"{evse_id}_lock_mode").state == evse.lock_mode.lower()
+        assert (
+            state(hass, "sensor", f"{evse_id}_control_pilot_state").state
+            == log.control_pilot_status.lower()
+        )
+        assert _number(hass, "sensor", f"{evse_id}_signal_strength") == log.signal_strength_rssi_dbm
+        assert _number(hass, "sensor", f"{evse_id}_max_current_rating") == pytest.approx(
+            log.max_current_rating_milliamps / 1000
+        )
+        assert _number(hass, "sensor", f"{evse_id}_voltage") == pytest.approx(
+            log.voltage_millivolts / 1000
+        )
+        assert _number(hass, "sensor", f"{evse_id}_meter_reading") == pytest.approx(
+            _kilo(log.meter_reading_watt_hours)
+        )
+        assert (
+            dt_util.parse_datetime(state(hass, "sensor", f"{evse_id}_last_sample").state)
+            == log.sampled_at
+        )
+
+
+def assert_vehicle_matches(hass: HomeAssistant, sim: Simulator) -> None:
+    for vehicle_id in sim.vehicle_ids:
+        log = _as_polled(sim.state.vehicle_logs[vehicle_id], hass)
+        vehicle = sim.state.vehicles[vehicle_id]
+        assert (
+            _number(hass, "sensor", f"{vehicle_id}_battery_level") == log.state_of_charge_percentage
+        )
+        assert state(hass, "binary_sensor", f"{vehicle_id}_charging").state == on_off(
+            log.is_charging
+        )
+        assert state(hass, "binary_sensor", f"{vehicle_id}_plugged_in").state == on_off(
+            log.is_plugged_in
+        )
+        assert state(hass, "sensor", f"{vehicle_id}_vehicle_state").state == log.state.lower()
+        assert _number(hass, "sensor", f"{vehicle_id}_charge_rate") == pytest.approx(
+            _kilo(log.charge_rate_watts)
+        )
+        full_at = state(hass, "sensor", f"{vehicle_id}_full_at").state
+        if log.minutes_to_full_charge is None:
+            assert full_at == "unknown"
+        else:
+            assert dt_util.parse_datetime(full_at) == log.sampled_at + timedelta(
+                minutes=log.minutes_to_full_charge
+            )
+        energy_added = state(hass, "sensor", f"{vehicle_id}_energy_added").state
+        if log.charge_energy_added_watt_hours is None:
+            assert energy_added == "unknown"
+        else:
+            assert float(energy_added) == pytest.approx(log.charge_energy_added_watt_hours / 1000)
+        assert _number(hass, "sensor", f"{vehicle_id}_battery_energy") == pytest.approx(
+            _kilo(log.charge_level_watt_hours)
+        )
+        assert (
+            _number(hass, "sensor", f"{vehicle_id}_target_level")
+            == log.target_charge_level_percentage
+        )
+        assert _number(hass, "sensor", f"{vehicle_id}_odometer") == pytest.approx(
+            log.odometer_meters / 1000, abs=1
+        )
+        assert (
+            state(hass, "sensor", f"{vehicle_id}_connection_status").state
+            == vehicle.integrated.lower()
+        )
+        assert _number(hass, "number", f"{vehicle_id}_target_charge_level") == (
+            vehicle.maximum_charge_limit_percentage
+        )
+
+
+def assert_inverter_matches(hass: HomeAssistant, sim: Simulator) -> None:
+    for inverter_id in sim.inverter_ids:
+        log = _as_polled(sim.state.inverter_logs[inverter_id], hass)
+        assert _number(hass, "sensor", f"{inverter_id}_solar_power") == pytest.approx(
+            _kilo(log.solar_power_watts)
+        )
+        assert state(hass, "sensor", f"{inverter_id}_inverter_status").state == log.status.lower()
+
+
+async def assert_account_matches(
+    hass: HomeAssistant, sim: Simulator, entry: MockConfigEntry
+) -> None:
+    coordinator = entry.runtime_data.coordinator
+    user = await entry.runtime_data.client.get_user(sim.primary_user_id)
+    assert user.default_location is not None
+    intensity = user.default_location.current_carbon_intensity_grams_per_kilowatt_hour
+    assert _number(hass, "sensor", f"{sim.primary_user_id}_grid_carbon_intensity") == pytest.approx(
+        intensity
+    )
+    assert (
+        _number(hass, "sensor", f"{sim.primary_user_id}_requests_remaining")
+        == coordinator.budget.remaining
+    )
+    last_update = state(hass, "sensor", f"{sim.primary_user_id}_last_update").state
+    assert dt_util.parse_datetime(last_update) == coordinator.data.updated_at
+
+
+async def test_entities_show_the_simulator_state_at_setup(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    assert_charger_matches(hass, sim)
+    assert_vehicle_matches(hass, sim)
+    assert_inverter_matches(hass, sim)
+    await assert_account_matches(hass, sim, integration)
+
+
+async def test_entities_follow_the_simulator_through_an_evening_of_charging(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    """From the car arriving home through the night: plugged in, smart charging, charge complete."""
+    seen_states: set[str] = set()
+    for _ in range(24):
+        # Each step: the devices sample, the next poll picks it up.
+        await clock.run_for(1800, step=300)
+        assert_charger_matches(hass, sim)
+        assert_vehicle_matches(hass, sim)
+        assert_inverter_matches(hass, sim)
+        seen_states.add(state(hass, "binary_sensor", f"{sim.evse_ids[0]}_charging").state)
+    assert seen_states == {"on", "off"}, "the night should include charging and not charging"

@@ -1,0 +1,83 @@
+"""The target charge level: writes reach ev.energy, and failures say why."""
+
+from __future__ import annotations
+
+from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from simulator.testing import Simulator
+
+from .conftest import Clock
+from .helpers import entity_id, state
+
+
+async def _set(hass: HomeAssistant, target: str, value: float) -> None:
+    await hass.services.async_call(
+        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: target, ATTR_VALUE: value}, blocking=True
+    )
+
+
+async def test_setting_the_level_writes_it_to_ev_energy(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    target = entity_id(hass, "number", f"{vehicle_id}_target_charge_level")
+    attributes = hass.states.get(target).attributes
+    assert (attributes["min"], attributes["max"], attributes["step"]) == (50, 100, 1)
+
+    await _set(hass, target, 72)
+
+    assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == 72
+    assert float(hass.states.get(target).state) == 72
+    patches = [r for r in sim.requests if r.method == "PATCH" and vehicle_id in r.path]
+    assert len(patches) == 1
+
+
+async def test_the_limit_change_shows_in_the_next_samples(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 60)
+    await clock.run_for(900, step=60)
+    assert float(state(hass, "sensor", f"{vehicle_id}_target_level").state) == 60
+
+
+async def test_a_value_outside_50_to_100_is_refused_before_reaching_ev_energy(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    before = len(sim.requests)
+    with pytest.raises(ServiceValidationError):
+        await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 45)
+    assert len(sim.requests) == before
+
+
+async def test_ev_energy_failing_the_write_gives_a_translated_error(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    before = sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage
+    sim.faults.server_errors(1, status=503, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    with pytest.raises(HomeAssistantError) as raised:
+        await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
+    assert raised.value.translation_key == "command_failed"
+    assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == before
+
+
+async def test_after_a_429_commands_wait_too(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    target = entity_id(hass, "number", f"{vehicle_id}_target_charge_level")
+    sim.faults.rate_limit_now(retry_after=600, header="Retry-After")
+    with pytest.raises(HomeAssistantError):
+        await _set(hass, target, 90)
+    sent = len(sim.requests)
+    with pytest.raises(HomeAssistantError) as raised:
+        await _set(hass, target, 91)
+    assert raised.value.translation_key == "rate_limited"
+    assert len(sim.requests) == sent, "nothing is sent while ev.energy asked us to wait"

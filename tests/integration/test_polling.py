@@ -1,0 +1,133 @@
+"""Polling that survives outages, obeys ev.energy's rate limit and loses no sample between polls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_energy.const import API_ORIGIN_ENV
+from custom_components.ev_energy.coordinator import GRACE_PERIOD
+from simulator.testing import Simulator
+
+from .conftest import Clock, token_data
+from .helpers import state
+
+
+def _api_requests(sim: Simulator, since: int = 0) -> list:
+    return [entry for entry in sim.requests[since:] if entry.path.startswith("/v2/")]
+
+
+async def test_a_short_outage_keeps_entities_and_a_long_one_makes_them_unavailable_until_recovery(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unique_id = f"{sim.evse_ids[0]}_charge_power"
+    sim.faults.server_errors(10_000, status=502, path_prefix="/v2/")
+    await clock.run_for(GRACE_PERIOD.total_seconds() / 2, step=60)
+    assert state(hass, "sensor", unique_id).state != "unavailable"
+
+    with caplog.at_level(logging.INFO):
+        await clock.run_for(GRACE_PERIOD.total_seconds() * 2, step=60)
+        assert state(hass, "sensor", unique_id).state == "unavailable"
+        sim.faults.clear()
+        await clock.run_for(600, step=60)
+    assert state(hass, "sensor", unique_id).state != "unavailable"
+
+    errors = [
+        record
+        for record in caplog.records
+        if "ev_energy" in record.name and record.levelno >= logging.ERROR
+    ]
+    recovered = [record for record in caplog.records if "recovered" in record.getMessage()]
+    assert len(errors) == 1, "the outage is logged once"
+    assert len(recovered) == 1, "the recovery is logged once"
+
+
+@pytest.mark.parametrize("header", ["Retry-After", "RetryAfter", "retry-after"])
+async def test_no_request_is_sent_before_a_429s_retry_time(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry, header: str
+) -> None:
+    await clock.run_for(600, step=60)
+    sim.faults.rate_limit_now(retry_after=900, header=header)
+    start = len(sim.requests)
+    await clock.run_for(600, step=60)
+    limited = _api_requests(sim, start)
+    assert [entry.status for entry in limited] == [429], "one request met the 429, none followed it"
+
+    await clock.run_for(900, step=60)
+    after = _api_requests(sim, start)
+    assert len(after) > 1, "polling resumes after the retry time"
+    assert after[1].time - after[0].time >= timedelta(seconds=900)
+
+
+@pytest.fixture
+async def small_budget_sim(
+    simulator_factory, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Simulator]:
+    """An account whose hourly limit is 60 requests (ev.energy's is 1000)."""
+    async with simulator_factory("home", rate_limit=60) as sim:
+        freezer.move_to(sim.clock.now())
+        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        yield sim
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_polling_stays_inside_half_of_a_small_hourly_limit(
+    hass: HomeAssistant, small_budget_sim: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    sim = small_budget_sim
+    entry = MockConfigEntry(
+        domain="ev_energy",
+        unique_id=sim.primary_user_id,
+        data={"auth_implementation": "ev_energy", "token": token_data(sim)},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    clock = Clock(hass, sim, freezer)
+    await clock.run_for(3 * 3600, step=60)
+
+    requests = _api_requests(sim)
+    assert all(entry.status != 429 for entry in requests)
+    for index, first in enumerate(requests):
+        in_hour = [r for r in requests[index:] if r.time - first.time < timedelta(hours=1)]
+        assert len(in_hour) <= 30 + 4, "at most half of the limit, plus the set-up cycle"
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_every_sample_reaches_home_assistant_once_even_across_an_outage(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    coordinator = integration.runtime_data.coordinator
+    evse_id = sim.evse_ids[0]
+    first_seen = coordinator.data.evses[evse_id].latest_status_log.sampled_at
+    delivered: list = []
+    unsubscribe = coordinator.async_add_listener(
+        lambda: delivered.extend(coordinator.data.new_evse_samples.get(evse_id, []))
+    )
+    await clock.run_for(1200, step=60)
+    # A 25-minute outage: several samples happen without a poll.
+    sim.faults.server_errors(10_000, status=503, path_prefix="/v2/")
+    await clock.run_for(1500, step=60)
+    sim.faults.clear()
+    start = len(sim.requests)
+    await clock.run_for(600, step=60)
+    unsubscribe()
+
+    polled_at = coordinator.data.updated_at
+    expected = [
+        log.sampled_at
+        for log in sim.state.evse_logs[evse_id]
+        if first_seen < log.sampled_at <= polled_at
+    ]
+    assert [sample.sampled_at for sample in delivered] == expected
+    history_reads = [r for r in _api_requests(sim, start) if r.path.endswith("/status_logs")]
+    assert len(history_reads) >= 1, "the gap was read from the status-log history"
