@@ -66,13 +66,20 @@ async def session(socket_enabled: None) -> AsyncIterator[aiohttp.ClientSession]:
         yield http
 
 
-def client_for(sim: Simulator, session: aiohttp.ClientSession, **kwargs: object) -> EvEnergyClient:
-    token = sim.issue_token(scopes=kwargs.pop("scopes", None))  # type: ignore[arg-type]
+def client_for(
+    sim: Simulator,
+    session: aiohttp.ClientSession,
+    *,
+    scopes: list[str] | None = None,
+    request_timeout: float = 30,
+) -> EvEnergyClient:
+    """A client with a fresh token of ``scopes`` (default: all) for the primary user."""
+    token = sim.issue_token(scopes=scopes)
     return EvEnergyClient(
         session,
         StaticTokenAuth(token.access_token),
         base_url=sim.api_base,
-        **kwargs,  # type: ignore[arg-type]
+        request_timeout=request_timeout,
     )
 
 
