@@ -11,7 +11,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
 from .const import API_BASE_PATH, DOMAIN, api_origin
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyData, EvEnergyRuntimeData
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
 
@@ -59,9 +59,7 @@ async def async_remove_config_entry_device(
 
 def _current_device_ids(entry: EvEnergyConfigEntry) -> set[str]:
     runtime = entry.runtime_data
-    data: EvEnergyData | None = runtime.coordinator.data
-    if data is None:
-        return {runtime.user_id}
+    data = runtime.coordinator.data
     return {runtime.user_id, *data.evses, *data.vehicles, *data.inverters}
 
 

@@ -299,16 +299,21 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self._schedule_refresh()
 
     def replace_vehicle(self, vehicle: Vehicle) -> None:
-        """Show a vehicle as the API returned it after a write, without waiting for a poll."""
-        previous: EvEnergyData | None = self.data
-        if previous is None:
-            return
-        latest = previous.vehicles.get(vehicle.id)
-        if latest is not None and vehicle.latest_status_log is None:
-            vehicle = replace(vehicle, latest_status_log=latest.latest_status_log)
-        vehicles = {**previous.vehicles, vehicle.id: vehicle}
+        """Show a vehicle as the API returned it after a write, without waiting for a poll.
+
+        A write's answer does not expand the latest status log (it is a URL there): keep the polled one.
+        """
+        data = self.data
+        polled = data.vehicles.get(vehicle.id)
+        if polled is not None and latest_sample(vehicle) is None:
+            vehicle = replace(vehicle, latest_status_log=polled.latest_status_log)
         self.async_set_updated_data(
-            replace(previous, vehicles=vehicles, new_evse_samples={}, new_vehicle_samples={})
+            replace(
+                data,
+                vehicles={**data.vehicles, vehicle.id: vehicle},
+                new_evse_samples={},
+                new_vehicle_samples={},
+            )
         )
 
     def check_command_allowed(self) -> None:

@@ -168,9 +168,7 @@ def add_entities_as_devices_appear(
     known: dict[str, set[str]] = {kind.key: set() for kind in factories}
 
     def add_new() -> None:
-        data: EvEnergyData | None = coordinator.data
-        if data is None:
-            return
+        data = coordinator.data
         entities: list[Any] = []
         for kind, factory in factories.items():
             devices = kind.devices(data)

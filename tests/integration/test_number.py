@@ -33,6 +33,8 @@ async def test_setting_the_level_writes_it_to_ev_energy(
 
     assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == 72
     assert float(hass.states.get(target).state) == 72
+    # The write's answer carries no status log; the car's sensors keep the polled one.
+    assert state(hass, "sensor", f"{vehicle_id}_battery_level").state != "unavailable"
     patches = [r for r in sim.requests if r.method == "PATCH" and vehicle_id in r.path]
     assert len(patches) == 1
 
@@ -68,8 +70,8 @@ async def test_ev_energy_failing_the_write_gives_a_translated_error(
     assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == before
 
 
-async def test_after_a_429_commands_wait_too(
-    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+async def test_after_a_429_commands_and_polling_wait(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
     vehicle_id = sim.vehicle_ids[0]
     target = entity_id(hass, "number", f"{vehicle_id}_target_charge_level")
@@ -81,3 +83,17 @@ async def test_after_a_429_commands_wait_too(
         await _set(hass, target, 91)
     assert raised.value.translation_key == "rate_limited"
     assert len(sim.requests) == sent, "nothing is sent while ev.energy asked us to wait"
+    await clock.run_for(540, step=60)
+    assert len(sim.requests) == sent, "polling waits too"
+    await clock.run_for(180, step=60)
+    assert len(sim.requests) > sent
+
+
+async def test_ev_energy_refusing_the_value_is_a_validation_error(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    sim.faults.server_errors(1, status=400, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    with pytest.raises(ServiceValidationError) as raised:
+        await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
+    assert raised.value.translation_key == "invalid_target_charge_level"
