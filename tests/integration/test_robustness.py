@@ -58,7 +58,8 @@ async def test_a_broken_answer_at_setup_retries_later(
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
-    assert config_entry.reason and "ev.energy" in config_entry.reason
+    assert config_entry.reason is not None
+    assert "ev.energy" in config_entry.reason
     assert not _reauth_flows(hass)
 
 
