@@ -1,0 +1,136 @@
+// Adds ev.energy to a running Home Assistant through its UI, in Debian's Chromium, and screenshots the result.
+// Started by tests/e2e/test_browser.py, which starts the simulator (consent page, no --demo-approve) and Home
+// Assistant, onboards it and registers the application credentials first. Settings come from the environment:
+//   HA_URL, HA_USERNAME, HA_PASSWORD   where to log in
+//   INTEGRATION_NAME                   the name in the "Add integration" list (ev.energy)
+//   DEVICE_NAME                        the vehicle's device name, whose page is screenshotted
+//   OUT_DIR                            where screenshots (and a failure screenshot) go
+//   CHROMIUM                           the browser binary (default /usr/bin/chromium)
+// Prints one JSON line per step ({"step": ..., "ms": ...}); exits non-zero on failure.
+import { chromium } from "playwright-core";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`missing environment variable ${name}`);
+  return value;
+};
+const HA_URL = env("HA_URL").replace(/\/$/, "");
+const USERNAME = env("HA_USERNAME", "dev");
+const PASSWORD = env("HA_PASSWORD", "dev-password");
+const INTEGRATION_NAME = env("INTEGRATION_NAME", "ev.energy");
+const DEVICE_NAME = env("DEVICE_NAME");
+const OUT_DIR = env("OUT_DIR");
+const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
+const STEP_TIMEOUT = Number(env("STEP_TIMEOUT_MS", "30000"));
+
+const started = Date.now();
+const report = (step, extra = {}) =>
+  console.log(JSON.stringify({ step, ms: Date.now() - started, ...extra }));
+
+fs.mkdirSync(OUT_DIR, { recursive: true });
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "ev-energy-chromium-"));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: CHROMIUM,
+  headless: true,
+  viewport: { width: 1280, height: 860 },
+  deviceScaleFactor: 1,
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    // The config flow opens the consent page with window.open() after an API round trip.
+    "--disable-popup-blocking",
+  ],
+});
+context.setDefaultTimeout(STEP_TIMEOUT);
+const page = context.pages()[0] ?? (await context.newPage());
+page.on("console", (msg) => {
+  if (msg.type() === "error") console.error(`[page] ${msg.text()}`);
+});
+
+// The device list of the frontend's live registry (hass.devices), read inside the page.
+const findDevice = (name) =>
+  page.evaluate((wanted) => {
+    const hass = document.querySelector("home-assistant")?.hass;
+    const devices = Object.values(hass?.devices ?? {});
+    const match = devices.find((d) => (d.name_by_user ?? d.name ?? "").includes(wanted));
+    return match ? { id: match.id, name: match.name_by_user ?? match.name } : null;
+  }, name);
+
+let exitCode = 0;
+try {
+  // 1. Log in through the real login form.
+  await page.goto(`${HA_URL}/`);
+  await page.waitForURL(/\/auth\/authorize/);
+  await page.locator('input[name="username"]').fill(USERNAME);
+  await page.locator('input[name="password"]').fill(PASSWORD);
+  await page.getByRole("button", { name: /log in/i }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth/"));
+  // The frontend trades the code for tokens (and stores them) before it connects: wait for that, or
+  // the next navigation lands on the login form again.
+  await page.waitForFunction(() => document.querySelector("home-assistant")?.hass?.connected === true);
+  await page.waitForURL((url) => !url.search.includes("auth_callback"));
+  report("logged_in", { url: page.url() });
+
+  // 2. Settings -> Devices & services -> Add integration -> ev.energy.
+  await page.goto(`${HA_URL}/config/integrations/dashboard`);
+  await page.getByRole("button", { name: /add integration/i }).click();
+  await page.getByLabel(/search for a brand name/i).fill(INTEGRATION_NAME);
+  const popupPromise = context.waitForEvent("page");
+  await page.getByText(INTEGRATION_NAME, { exact: true }).last().click();
+  report("integration_picked");
+
+  // 3. The flow opens the simulator's consent page in a new window: Allow.
+  const popup = await popupPromise;
+  await popup.waitForLoadState("domcontentloaded");
+  report("consent_page", { url: popup.url() });
+  await popup.screenshot({ path: path.join(OUT_DIR, "consent-page.png") });
+  const closed = popup.waitForEvent("close").catch(() => undefined);
+  await popup.getByRole("button", { name: /^allow$/i }).click();
+  await closed; // Home Assistant's callback page closes the window after handing over the code.
+  report("consent_given");
+
+  // 4. Back in Home Assistant: the flow finishes with the success dialog.
+  const dialog = page.locator("dialog-data-entry-flow");
+  await dialog.getByText(/created configuration for|success/i).first().waitFor();
+  await page.screenshot({ path: path.join(OUT_DIR, "flow-success.png") });
+  report("entry_created");
+  await dialog.getByRole("button", { name: /^finish$/i }).click();
+
+  // 5. The vehicle's device page.
+  let device = null;
+  for (let i = 0; i < 60 && device === null; i += 1) {
+    device = await findDevice(DEVICE_NAME);
+    if (device === null) await page.waitForTimeout(500);
+  }
+  if (device === null) throw new Error(`no device named like ${JSON.stringify(DEVICE_NAME)}`);
+  // Tall enough for every card: the page scrolls inside Home Assistant's layout, not the document.
+  await page.setViewportSize({ width: 1280, height: 1180 });
+  await page.goto(`${HA_URL}/config/devices/device/${device.id}`);
+  await page.getByText(device.name).first().waitFor();
+  // Let the entity cards fill in their values before taking the picture.
+  await page.waitForLoadState("networkidle").catch(() => undefined);
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: path.join(OUT_DIR, "vehicle-device.png") });
+  report("device_page", { device });
+} catch (error) {
+  exitCode = 1;
+  console.error(`browser test failed: ${error.stack ?? error}`);
+  for (const [index, each] of context.pages().entries()) {
+    await each
+      .screenshot({ path: path.join(OUT_DIR, `failure-${index}.png`), fullPage: true })
+      .catch(() => undefined);
+    console.error(`page ${index}: ${each.url()}`);
+  }
+} finally {
+  await context.close();
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);

@@ -1,0 +1,139 @@
+"""A real browser adds ev.energy through Home Assistant's UI and consents on the simulator's page.
+
+Debian's Chromium, driven by npm's playwright-core (tests/e2e/browser/add_integration.mjs): log in
+through the login form, Settings -> Devices & services -> Add integration -> ev.energy, Allow on the
+simulator's consent page (the simulator runs without --demo-approve), the success dialog, then the
+vehicle's device page, screenshotted into artifacts/e2e/browser (and docs/screenshots/vehicle-device.png
+when that is missing or EV_ENERGY_UPDATE_SCREENSHOTS=1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+import json
+import os
+import shutil
+
+import aiohttp
+import pytest
+
+from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME, Hass
+
+from . import processes
+from .browser_setup import BROWSER_DIR, BrowserUnavailableError, ensure_chromium, ensure_playwright
+from .simulator_admin import SimulatorAdmin
+
+pytestmark = pytest.mark.e2e
+
+DOMAIN = "ev_energy"
+README_SCREENSHOT = processes.ROOT / "docs" / "screenshots" / "vehicle-device.png"
+OUT_DIR = processes.ARTIFACTS / "browser"
+BROWSER_TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def browser() -> tuple[str, str]:
+    """Node and Chromium, installed when missing; skip only where Chromium cannot be had."""
+    try:
+        chromium = ensure_chromium()
+    except BrowserUnavailableError as err:
+        pytest.skip(str(err))
+    return ensure_playwright(), chromium
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[processes.Service, ...]]:
+    """The simulator with its consent page (real time) and a fresh Home Assistant."""
+    base = tmp_path_factory.mktemp("browser")
+    simulator = processes.simulator(base, demo_approve=False, speed=1)
+    hass = processes.home_assistant(base / "config", simulator.url)
+    try:
+        simulator.start("/_admin/state", within=30)
+        hass.start("/auth/providers", within=90)
+        yield simulator, hass
+    finally:
+        hass.stop()
+        simulator.stop()
+        processes.keep_logs(simulator, hass, into=OUT_DIR)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client session for one test."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client_session:
+        yield client_session
+
+
+async def test_add_integration_in_the_browser(
+    browser: tuple[str, str],
+    services: tuple[processes.Service, processes.Service],
+    session: aiohttp.ClientSession,
+) -> None:
+    """The whole UI path ends with a loaded entry and a screenshot of the vehicle's device page."""
+    node, chromium = browser
+    simulator, hass_service = services
+    hass = Hass(hass_service.url, session)
+    # Onboarding and the credentials are not what this test is about: the API does them.
+    await hass.sign_in()
+    await hass.ensure_application_credentials(
+        DOMAIN, "ha-test-client", "ha-test-secret", "simulator"
+    )
+    sim = SimulatorAdmin(simulator.url, session)
+    vehicle_id = (await sim.state())["vehicle_ids"][0]
+    vehicle_name = (await sim.device("vehicles", vehicle_id))["description"]
+
+    if OUT_DIR.exists():
+        for old in OUT_DIR.glob("*.png"):
+            old.unlink()
+    env = processes.base_env() | {
+        "HA_URL": hass.base_url,
+        "HA_USERNAME": DEV_USERNAME,
+        "HA_PASSWORD": DEV_PASSWORD,
+        "INTEGRATION_NAME": "ev.energy",
+        "DEVICE_NAME": vehicle_name,
+        "OUT_DIR": str(OUT_DIR),
+        "CHROMIUM": chromium,
+    }
+    script = await asyncio.create_subprocess_exec(
+        node,
+        str(BROWSER_DIR / "add_integration.mjs"),
+        cwd=BROWSER_DIR,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(BROWSER_TIMEOUT):
+            out, err = await script.communicate()
+    finally:
+        if script.returncode is None:
+            script.kill()
+            await script.wait()
+    stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+    steps = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    assert script.returncode == 0, (
+        f"browser script failed (screenshots in {OUT_DIR}):\n{stdout}\n{stderr}"
+    )
+    assert [step["step"] for step in steps] == [
+        "logged_in",
+        "integration_picked",
+        "consent_page",
+        "consent_given",
+        "entry_created",
+        "device_page",
+    ]
+    assert steps[2]["url"].startswith(f"{simulator.url}/o/authorize/")
+
+    entries = await hass.config_entries(DOMAIN)
+    assert len(entries) == 1
+    assert entries[0]["state"] == "loaded"
+    devices = await hass.device_registry(entries[0]["entry_id"])
+    assert any([DOMAIN, vehicle_id] in device["identifiers"] for device in devices)
+
+    screenshot = OUT_DIR / "vehicle-device.png"
+    assert screenshot.stat().st_size > 10_000
+    # The README's picture: written when missing or asked for, so test runs don't dirty the tree.
+    if not README_SCREENSHOT.exists() or os.environ.get("EV_ENERGY_UPDATE_SCREENSHOTS") == "1":
+        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, README_SCREENSHOT)
