@@ -21,8 +21,6 @@ DOMAIN = "ev_energy"
 # Failed states of a config entry after which bootstrap links the account again (for example when the
 # simulator was restarted without its state and no longer knows the tokens Home Assistant holds).
 FAILED_ENTRY_STATES = frozenset({"setup_error", "migration_error"})
-# Onboarding sets these up; offline and without their requirements (--skip-pip) they only fail.
-ONBOARDING_OFFLINE_DOMAINS = frozenset({"google_translate", "met", "radio_browser"})
 
 
 def _print(message: str) -> None:
@@ -40,14 +38,6 @@ async def _entry_settled(hass: Hass, within: float) -> dict[str, object] | None:
         if entry["state"] not in {"not_loaded", "setup_in_progress"} or time.monotonic() > deadline:
             return entry
         await asyncio.sleep(0.5)
-
-
-async def _remove_offline_onboarding_entries(hass: Hass) -> None:
-    """Remove the entries onboarding created for integrations that cannot work offline."""
-    entries = await hass.request("GET", "/api/config/config_entries/entry")
-    for entry in entries:
-        if entry["domain"] in ONBOARDING_OFFLINE_DOMAINS and entry["state"] != "loaded":
-            await hass.delete_config_entry(entry["entry_id"])
 
 
 async def bootstrap(args: argparse.Namespace) -> int:
@@ -72,11 +62,17 @@ async def bootstrap(args: argparse.Namespace) -> int:
         ):
             _print(f"application credentials {args.client_id!r} registered")
         if args.no_link:
-            await _remove_offline_onboarding_entries(hass)
+            await hass.remove_offline_onboarding_entries()
             _print("not linking an ev.energy account (--no-link)")
             return 0
 
         entry = await _entry_settled(hass, args.timeout)
+        if entry is not None and (reauth := await hass.flows_in_progress(DOMAIN, "reauth")):
+            # A restarted simulator no longer knows the tokens Home Assistant holds: sign in again.
+            _print("ev.energy asks to sign in again (reauthentication): walking that flow")
+            result = await hass.walk_flow(reauth[0]["flow_id"], consent="Allow")
+            _print(f"reauthentication: {result.get('reason', result['type'])}")
+            entry = await _entry_settled(hass, args.timeout)
         if entry is not None and entry["state"] in FAILED_ENTRY_STATES:
             _print(f"the ev.energy entry is in state {entry['state']}: linking the account again")
             await hass.delete_config_entry(str(entry["entry_id"]))
@@ -93,7 +89,7 @@ async def bootstrap(args: argparse.Namespace) -> int:
 
         states = await hass.wait_for_live_states(DOMAIN, args.entities_timeout)
         live = {key: value for key, value in states.items() if value["state"] not in NOT_LIVE}
-        await _remove_offline_onboarding_entries(hass)
+        await hass.remove_offline_onboarding_entries()
         if not states:
             _print(
                 "the ev.energy entry has no entities yet (the integration provides none so far); "
