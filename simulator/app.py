@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -96,7 +97,8 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
     state = sim.faults.state
     delay = state.take({"delay"}, request.path)
     if delay is not None:
-        await asyncio.sleep(delay.seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(sim.stopping.wait(), delay.seconds)
     replacement = state.take({"server_error", "html_error", "rate_limit"}, request.path)
     if replacement is not None:
         return _fault_response(request, replacement)

@@ -49,6 +49,7 @@ class Simulator:
         history_hours: float = 18.0,
         sample_interval_seconds: float = 300.0,
         home_battery: bool = False,
+        tick_seconds: float = TICK_SECONDS,
     ) -> None:
         """Build the world of ``scenario``; call ``start()`` to serve it."""
         self.scenario = scenario
@@ -79,6 +80,9 @@ class Simulator:
         self.origin = ""
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._tick_seconds = tick_seconds
+        # Set on stop(): injected delays end at once instead of holding the shutdown.
+        self.stopping = asyncio.Event()
         self.engine.listeners.append(self._on_sub_session_event)
         self.clock.subscribe(self._on_time)
 
@@ -211,6 +215,7 @@ class Simulator:
         self._runner = web.AppRunner(
             build_app(self), handle_signals=False, shutdown_timeout=1.0, access_log=None
         )
+        self.stopping.clear()
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -222,12 +227,13 @@ class Simulator:
 
     async def _tick_forever(self) -> None:
         while True:
-            await asyncio.sleep(TICK_SECONDS)
+            await asyncio.sleep(self._tick_seconds)
             self.catch_up()
             await self.webhooks.deliver_pending()
 
     async def stop(self) -> None:
         """Stop serving and cancel background work."""
+        self.stopping.set()
         if self._ticker is not None:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,10 +1,11 @@
 """The scenario engine: moves the world forward in time.
 
 Time advances in small steps (at most a minute, split at every event, sample and
-half-hour boundary). Within a step every power flow is constant, so energy is exact
-integer joules: the car's battery, the sub-session, its half-hour interval and the
-charger's meter all receive the very same joules. That is what makes energy
-conservation checkable by tests.
+half-hour boundary). Within a step every power flow is constant. The charger turns the
+step's joules into whole watt-hours (keeping the remainder for the next step), and the
+car's battery, the sub-session, its half-hour interval and the charger's meter all
+receive the very same whole watt-hours. That makes energy conservation exact, so tests
+can check it.
 """
 
 from __future__ import annotations
@@ -325,7 +326,7 @@ class Engine:
         sub = self.world.current_sub_session(session) if session else None
         if vehicle is None or sub is None or not vehicle.plugged_in:
             return _Flow(0, vehicle, sub)
-        if vehicle.charge_level_watt_hours >= vehicle.limit_watt_hours:
+        if vehicle.is_full:
             return _Flow(0, vehicle, sub)
         if sub.mode == "SMART" and not self._slot_on(sub, when):
             return _Flow(0, vehicle, sub)
@@ -354,7 +355,7 @@ class Engine:
         for evse in self.world.evses.values():
             flow = self._flow(evse, start)
             if flow.watts and flow.vehicle is not None and flow.sub is not None:
-                self._deliver(flow.vehicle, flow.sub, flow.watts, start, seconds)
+                self._deliver(evse, flow, start, seconds)
         self._run_home_batteries(start, seconds)
 
     def _drive(self, vehicle: Vehicle, when: datetime) -> None:
@@ -369,27 +370,32 @@ class Engine:
         vehicle.odometer_meters += used / WH_PER_METER
         vehicle.charge_level_watt_hours = min(vehicle.charge_level_watt_hours, level)
 
-    def _deliver(
-        self, vehicle: Vehicle, sub: ChargingSubSession, watts: int, start: datetime, seconds: float
-    ) -> None:
-        room = math.ceil((vehicle.limit_watt_hours - vehicle.charge_level_watt_hours) * 3600)
-        joules = min(round(watts * seconds), max(0, room))
-        if joules <= 0:
+    def _deliver(self, evse: Evse, flow: _Flow, start: datetime, seconds: float) -> None:
+        vehicle, sub, watts = flow.vehicle, flow.sub, flow.watts
+        if vehicle is None or sub is None:  # pragma: no cover - the caller checks
             return
-        solar = min(joules, round(self._solar_surplus_watts(sub.user_id, start) * seconds))
-        vehicle.charge_level_watt_hours += joules / JOULES_PER_WH
+        room_wh = math.floor(vehicle.limit_watt_hours - vehicle.charge_level_watt_hours)
+        joules = evse.carry_joules + round(watts * seconds)
+        watt_hours = min(joules // JOULES_PER_WH, max(0, room_wh))
+        evse.carry_joules = joules - watt_hours * JOULES_PER_WH if watt_hours < room_wh else 0
+        sub.charging_seconds += round(seconds)
+        if watt_hours <= 0:
+            return
+        surplus_wh = self._solar_surplus_watts(sub.user_id, start) * seconds / JOULES_PER_WH
+        solar_wh = min(watt_hours, math.floor(surplus_wh))
+        vehicle.charge_level_watt_hours += watt_hours
+        evse.delivered_watt_hours += watt_hours
         slot = env.slot_start(start)
         usage = sub.intervals.setdefault(
             slot, IntervalUsage(started_at=slot, price_pence_per_kwh=env.tariff_price_pence(slot))
         )
-        usage.joules += joules
-        usage.solar_joules += solar
-        sub.joules += joules
-        sub.solar_joules += solar
-        grid_kwh = (joules - solar) / 3_600_000
+        usage.watt_hours += watt_hours
+        usage.solar_watt_hours += solar_wh
+        sub.energy_delivered_watt_hours += watt_hours
+        sub.solar_energy_delivered_watt_hours += solar_wh
+        grid_kwh = (watt_hours - solar_wh) / 1000
         sub.cost_pence += grid_kwh * usage.price_pence_per_kwh
         sub.co2_grams += grid_kwh * env.carbon_intensity(self.seed, start)
-        sub.charging_seconds += round(seconds)
 
     def _run_home_batteries(self, start: datetime, seconds: float) -> None:
         for battery in self.world.home_batteries.values():
@@ -532,7 +538,7 @@ class Engine:
             return "STATIONARY"
         if charging:
             return "PLUGGED_IN_CHARGING"
-        if vehicle.charge_level_watt_hours >= vehicle.limit_watt_hours - 1:
+        if vehicle.is_full:
             return "PLUGGED_IN_COMPLETE"
         return "PLUGGED_IN_NOT_CHARGING"
 
@@ -565,7 +571,7 @@ class Engine:
             charge_energy_added_watt_hours=added,
             minutes_to_full_charge=minutes_to_full,
             current_type="AC - Typically home chargers" if vehicle.plugged_in else None,
-            is_complete=vehicle.charge_level_watt_hours >= vehicle.limit_watt_hours - 1,
+            is_complete=vehicle.is_full,
             odometer_meters=round(vehicle.odometer_meters),
             data_source="telematics",
             state=self._vehicle_state(vehicle, watts > 0, when),

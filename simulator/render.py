@@ -657,8 +657,9 @@ class Renderer:
             watt_hours = usage.watt_hours
             if min_wh is not None and watt_hours <= min_wh:
                 continue
-            grid_share = (usage.joules - usage.solar_joules) / usage.joules if usage.joules else 0
-            cost = (usage.joules - usage.solar_joules) / 3_600_000 * usage.price_pence_per_kwh
+            grid_wh = usage.watt_hours - usage.solar_watt_hours
+            grid_share = grid_wh / watt_hours if watt_hours else 0
+            cost = grid_wh / 1000 * usage.price_pence_per_kwh
             intervals.append(
                 {
                     "interval_seconds": env.SLOT_SECONDS,

@@ -114,10 +114,13 @@ class Evse:
     iccid: str | None = None
     signal_strength_rssi_dbm: int = -61
     meter_offset_watt_hours: int = 0
+    delivered_watt_hours: int = 0
     site_id: str | None = None
-    # Physics: the car that parks here, and whether the charger answers commands.
+    # Physics: the car that parks here, whether the charger answers commands, and the
+    # energy (J) delivered but not yet a whole Wh on the meter.
     vehicle_id: str | None = None
     reachable: bool = True
+    carry_joules: int = 0
 
 
 @dataclass
@@ -163,6 +166,11 @@ class Vehicle:
     def limit_watt_hours(self) -> float:
         """Return the energy level at which charging stops."""
         return self.battery_size_watt_hours * self.maximum_charge_limit_percentage / 100
+
+    @property
+    def is_full(self) -> bool:
+        """Return whether less than a whole Wh fits below the charge limit."""
+        return self.limit_watt_hours - self.charge_level_watt_hours < 1
 
 
 @dataclass
@@ -382,14 +390,9 @@ class IntervalUsage:
     """Energy that flowed in one half-hour slot of a sub-session."""
 
     started_at: datetime
-    joules: int = 0
-    solar_joules: int = 0
+    watt_hours: int = 0
+    solar_watt_hours: int = 0
     price_pence_per_kwh: int = 0
-
-    @property
-    def watt_hours(self) -> int:
-        """Return the energy delivered in this slot (Wh)."""
-        return self.joules // JOULES_PER_WH
 
 
 @dataclass
@@ -407,24 +410,14 @@ class ChargingSubSession:
     carbon_feed_id: str | None
     end: datetime | None = None
     currency: str = "GBP"
-    joules: int = 0
-    solar_joules: int = 0
+    energy_delivered_watt_hours: int = 0
+    solar_energy_delivered_watt_hours: int = 0
     cost_pence: float = 0.0
     co2_grams: float = 0.0
     charging_seconds: int = 0
     start_level_watt_hours: float | None = None
     intervals: dict[datetime, IntervalUsage] = field(default_factory=dict)
     schedule: list[ScheduleSlot] = field(default_factory=list)
-
-    @property
-    def energy_delivered_watt_hours(self) -> int:
-        """Return the energy delivered so far (Wh, whole)."""
-        return self.joules // JOULES_PER_WH
-
-    @property
-    def solar_energy_delivered_watt_hours(self) -> int:
-        """Return the part of the energy that came from the roof (Wh)."""
-        return self.solar_joules // JOULES_PER_WH
 
 
 @dataclass
@@ -489,9 +482,4 @@ class World:
     def evse_meter_watt_hours(self, evse_id: str) -> int:
         """Return the charger's meter: its offset plus all energy it delivered."""
         evse = self.evses[evse_id]
-        delivered = sum(
-            sub.energy_delivered_watt_hours
-            for sub in self.sub_sessions.values()
-            if sub.evse_id == evse_id
-        )
-        return evse.meter_offset_watt_hours + delivered
+        return evse.meter_offset_watt_hours + evse.delivered_watt_hours
