@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.ev_energy.const import DOMAIN
 
@@ -25,3 +25,13 @@ def state(hass: HomeAssistant, platform: str, unique_id: str) -> State:
 def on_off(value: bool | None) -> str:
     """Return how a binary sensor shows a flag."""
     return "on" if value else "off"
+
+
+def device_for(hass: HomeAssistant, device_id: str) -> dr.DeviceEntry | None:
+    """Return the registry device of an ev.energy id (works on every supported Home Assistant)."""
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, device_id) in device.identifiers:
+                return device
+    return None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -13,8 +12,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
+
+from .helpers import device_for
 
 
 def _secrets(sim: Simulator, entry: MockConfigEntry) -> list[str]:
@@ -53,7 +53,7 @@ async def test_device_diagnostics_show_the_device_but_no_secret(
     integration: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, sim.evse_ids[0])})
+    device = device_for(hass, sim.evse_ids[0])
     assert device is not None
     diagnostics = await get_diagnostics_for_device(hass, hass_client, integration, device)
     text = json.dumps(diagnostics)

@@ -16,6 +16,7 @@ from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
 
 from .conftest import Clock
+from .helpers import device_for
 
 
 def _reauth_flows(hass: HomeAssistant) -> list[dict]:
@@ -113,7 +114,7 @@ async def test_devices_added_to_the_account_appear_without_a_reload(
     }
     new_evse = sim.faults.add_evse().id
     await clock.run_for(600, step=60)
-    device = registry.async_get_device(identifiers={(DOMAIN, new_evse)})
+    device = device_for(hass, new_evse)
     assert device is not None
     assert device.id not in before
     entities = er.async_entries_for_device(er.async_get(hass), device.id)
@@ -123,12 +124,11 @@ async def test_devices_added_to_the_account_appear_without_a_reload(
 async def test_devices_removed_from_the_account_are_removed(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
-    registry = dr.async_get(hass)
     vehicle_id = sim.vehicle_ids[0]
-    assert registry.async_get_device(identifiers={(DOMAIN, vehicle_id)}) is not None
+    assert device_for(hass, vehicle_id) is not None
     sim.faults.remove_vehicle(vehicle_id)
     await clock.run_for(600, step=60)
-    assert registry.async_get_device(identifiers={(DOMAIN, vehicle_id)}) is None
+    assert device_for(hass, vehicle_id) is None
 
 
 async def test_only_devices_gone_from_the_account_can_be_deleted_by_the_user(
@@ -139,7 +139,7 @@ async def test_only_devices_gone_from_the_account_can_be_deleted_by_the_user(
 ) -> None:
     assert await async_setup_component(hass, "config", {})
     registry = dr.async_get(hass)
-    current = registry.async_get_device(identifiers={(DOMAIN, sim.evse_ids[0])})
+    current = device_for(hass, sim.evse_ids[0])
     stale = registry.async_get_or_create(
         config_entry_id=integration.entry_id,
         identifiers={(DOMAIN, "evse01STALE0000000000000000000")},
