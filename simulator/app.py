@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from yarl import URL
 
-from .context import CALLER_KEY, ENDPOINTS, EXPAND_KEY, Caller, EndpointSpec, Handler
+from .context import (
+    ENDPOINTS,
+    Caller,
+    EndpointSpec,
+    Handler,
+    current_caller,
+    request_scope,
+    set_caller,
+    set_expand,
+)
 from .faults import BurstFault, apply_field_faults
 from .pagination import link_header
 from .problems import ProblemError, not_found
@@ -54,21 +63,22 @@ async def request_log_middleware(request: web.Request, handler: Handler) -> web.
     """Record every request (except admin calls) with its outcome."""
     started = time.perf_counter()
     status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-    except web.HTTPException as err:
-        status = err.status
-        raise
-    finally:
-        if not request.path.startswith("/_admin"):
-            _record(request, status, time.perf_counter() - started)
+    with request_scope():
+        try:
+            response = await handler(request)
+            status = response.status
+        except web.HTTPException as err:
+            status = err.status
+            raise
+        finally:
+            if not request.path.startswith("/_admin"):
+                _record(request, status, time.perf_counter() - started)
     return response
 
 
 def _record(request: web.Request, status: int, duration: float) -> None:
     sim = simulator_of(request)
-    caller = request.get(CALLER_KEY)
+    caller = current_caller()
     query: dict[str, list[str]] = {}
     for key, value in request.query.items():
         query.setdefault(key, []).append(value)
@@ -78,8 +88,8 @@ def _record(request: web.Request, status: int, duration: float) -> None:
             path=request.path,
             route=_route_template(request),
             query=query,
-            client_id=caller.client_id if isinstance(caller, Caller) else None,
-            user_id=caller.acting_user_id if isinstance(caller, Caller) else None,
+            client_id=caller.client_id if caller else None,
+            user_id=caller.acting_user_id if caller else None,
             status=status,
             time=sim.clock.now(),
             duration_seconds=duration,
@@ -206,22 +216,25 @@ async def _serve_api(
         )
     _check_version(request)
     if spec is None:
-        raise _route_problem(request)
+        return await _route_problem(request, handler)
     _check_scopes(caller, spec)
-    request[EXPAND_KEY] = _parse_expand(request, spec)
+    set_expand(_parse_expand(request, spec))
     return await handler(request)
 
 
-def _route_problem(request: web.Request) -> ProblemError:
-    error = request.match_info.http_exception
-    if error is not None and error.status == 405:
-        return ProblemError(
+async def _route_problem(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn the router's own 404/405 into problems (the router raises them when called)."""
+    try:
+        return await handler(request)
+    except web.HTTPMethodNotAllowed:
+        raise ProblemError(
             405,
             "method-not-allowed",
             "Method Not Allowed",
             f'Method "{request.method}" not allowed.',
-        )
-    return not_found()
+        ) from None
+    except web.HTTPException:
+        raise not_found() from None
 
 
 def _authenticate(request: web.Request, sim: Simulator, spec: EndpointSpec | None) -> Caller | None:
@@ -254,7 +267,7 @@ def _authenticate(request: web.Request, sim: Simulator, spec: EndpointSpec | Non
                 "The EvEnergy-User header does not name a user of this application.",
             )
     caller = Caller(record.client_id, record.user_id, acting, record.scopes)
-    request[CALLER_KEY] = caller
+    set_caller(caller)
     return caller
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import cast
 
 from aiohttp import web
 
@@ -12,8 +13,11 @@ from .render import NO_EXPAND, Expand
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-CALLER_KEY = "evenergy.caller"
-EXPAND_KEY = "evenergy.expand"
+# Per-request state lives in context variables rather than on the request object, so no
+# aiohttp request-storage API (str keys vs RequestKey, which varies by version) is needed.
+# Each request runs in one task; the outermost middleware resets them (see request_scope).
+_CALLER: ContextVar[Caller | None] = ContextVar("evenergy_caller", default=None)
+_EXPAND: ContextVar[frozenset[str]] = ContextVar("evenergy_expand", default=frozenset())
 # The spec's schedules endpoint asks for this misspelt scope; the proper one also grants it.
 SCOPE_ALIASES = {"chargingsession:read": "charging_session:read"}
 
@@ -62,11 +66,38 @@ class Caller:
 ANONYMOUS = Caller(None, None, None, frozenset())
 
 
-def get_caller(request: web.Request) -> Caller:
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """Start a request with no caller and no expansions (keep-alive reuses the task)."""
+    caller_token = _CALLER.set(None)
+    expand_token = _EXPAND.set(NO_EXPAND)
+    try:
+        yield
+    finally:
+        _CALLER.reset(caller_token)
+        _EXPAND.reset(expand_token)
+
+
+def set_caller(caller: Caller) -> None:
+    """Record who is calling in the current request."""
+    _CALLER.set(caller)
+
+
+def current_caller() -> Caller | None:
+    """Return the caller recorded for the current request, if any."""
+    return _CALLER.get()
+
+
+def set_expand(expand: Expand) -> None:
+    """Record the validated expansions of the current request."""
+    _EXPAND.set(expand)
+
+
+def get_caller(_request: web.Request) -> Caller:
     """Return the authenticated caller of a /v2 request."""
-    return cast("Caller", request.get(CALLER_KEY, ANONYMOUS))
+    return _CALLER.get() or ANONYMOUS
 
 
-def get_expand(request: web.Request) -> Expand:
+def get_expand(_request: web.Request) -> Expand:
     """Return the validated expansions of a /v2 request."""
-    return cast("Expand", request.get(EXPAND_KEY, NO_EXPAND))
+    return _EXPAND.get()

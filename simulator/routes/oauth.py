@@ -12,7 +12,7 @@ from multidict import MultiDict, MultiDictProxy, MultiMapping
 from yarl import URL
 
 from simulator.app import simulator_of
-from simulator.context import CALLER_KEY, Caller
+from simulator.context import Caller, set_caller
 from simulator.oauth import OAuthClient, OAuthError, OAuthServer, TokenPair
 
 routes = web.RouteTableDef()
@@ -180,7 +180,7 @@ async def token(request: web.Request) -> web.Response:
     form = await _form(request)
     try:
         client = oauth.authenticate_client(*_client_credentials(request, form))
-        request[CALLER_KEY] = Caller(client.client_id, None, None, frozenset())
+        set_caller(Caller(client.client_id, None, None, frozenset()))
         pair = _run_grant(oauth, client, form)
     except OAuthError as err:
         return _oauth_error(err)
