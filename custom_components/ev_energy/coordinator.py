@@ -295,7 +295,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     def after_command(self) -> None:
         """Poll a few times soon, to show the effect of a command."""
         self._burst = deque(COMMAND_BURST)
-        self.update_interval = self._burst[0]
+        self.update_interval = self._burst.popleft()
         self._schedule_refresh()
 
     def replace_vehicle(self, vehicle: Vehicle) -> None:

@@ -97,3 +97,18 @@ async def test_ev_energy_refusing_the_value_is_a_validation_error(
     with pytest.raises(ServiceValidationError) as raised:
         await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
     assert raised.value.translation_key == "invalid_target_charge_level"
+
+
+async def test_a_command_is_followed_by_a_few_quick_polls_then_normal_polling(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    await clock.run_for(600, step=60)
+    await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 85)
+    start = len(sim.requests)
+    await clock.run_for(120, step=5)
+    polls = [r for r in sim.requests[start:] if r.path == "/v2/vehicles"]
+    assert len(polls) == 2, "polls after 10 and 30 seconds"
+    interval = integration.runtime_data.coordinator.update_interval
+    assert interval is not None
+    assert interval.total_seconds() >= 60

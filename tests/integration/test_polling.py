@@ -131,3 +131,76 @@ async def test_every_sample_reaches_home_assistant_once_even_across_an_outage(
     assert [sample.sampled_at for sample in delivered] == expected
     history_reads = [r for r in _api_requests(sim, start) if r.path.endswith("/status_logs")]
     assert len(history_reads) >= 1, "the gap was read from the status-log history"
+
+
+async def _setup_with(hass: HomeAssistant, sim: Simulator) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain="ev_energy",
+        unique_id=sim.primary_user_id,
+        data={"auth_implementation": "ev_energy", "token": token_data(sim)},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def _requests_in_an_hour(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory
+) -> dict[str, int]:
+    """Set up against ``sim`` and count, per endpoint, the requests of one hour of polling."""
+    entry = await _setup_with(hass, sim)
+    clock = Clock(hass, sim, freezer)
+    await clock.run_for(1800, step=60)  # past the first polls, which learn each device's cadence
+    start = len(sim.requests)
+    await clock.run_for(3600, step=60)
+    counts: dict[str, int] = {}
+    for record in _api_requests(sim, start):
+        counts[record.route] = counts.get(record.route, 0) + 1
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_remove(entry.entry_id)
+    return counts
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_poll_costs_the_same_few_requests_however_many_devices(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    counts = []
+    for fleet_size in (1, 12):
+        async with simulator_factory("fleet", fleet_size=fleet_size) as sim:
+            freezer.move_to(sim.clock.now())
+            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+            counts.append(await _requests_in_an_hour(hass, sim, freezer))
+    assert counts[0] == counts[1]
+    assert set(counts[0]) <= {"/v2/evses", "/v2/vehicles", "/v2/inverters", "/v2/users/{user_id}"}
+    assert counts[0]["/v2/evses"] == counts[0]["/v2/vehicles"] == counts[0]["/v2/inverters"] >= 6
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_polling_is_faster_while_charging_than_when_idle(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with simulator_factory("home", sample_interval_seconds=60) as sim:
+        freezer.move_to(sim.clock.now())
+        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        entry = await _setup_with(hass, sim)
+        coordinator = entry.runtime_data.coordinator
+        clock = Clock(hass, sim, freezer)
+        intervals: dict[bool, set[float]] = {True: set(), False: set()}
+        for _ in range(12 * 12):  # 12 hours, from the evening through the night's charging
+            await clock.advance(300)
+            charging = any(
+                evse.latest_status_log.is_charging for evse in coordinator.data.evses.values()
+            )
+            intervals[charging].add(coordinator.update_interval.total_seconds())
+        assert intervals[True], "the night should include charging"
+        assert max(intervals[True]) == 60
+        assert min(intervals[False]) == 300
+        await hass.config_entries.async_unload(entry.entry_id)
