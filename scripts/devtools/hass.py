@@ -78,11 +78,11 @@ class Hass:
         last_error: BaseException | None = None
         while time.monotonic() - start < within:
             try:
-                # Answers without authentication once the auth component is up, onboarded or not.
+                # Answers without authentication (400 "onboarding_required" before onboarding).
                 async with self.session.get(
                     f"{self.base_url}/auth/providers", timeout=aiohttp.ClientTimeout(total=5)
                 ) as response:
-                    if response.status == 200:
+                    if response.status < 500:
                         return time.monotonic() - start
             except (aiohttp.ClientError, TimeoutError) as err:
                 last_error = err
