@@ -1,0 +1,143 @@
+"""Polling figures: requests per poll and per hour, 429s and staleness, for growing fleets.
+
+Run with ``scripts/benchmark``. It prints figures and asserts nothing: these machines are shared and noisy,
+so everything is counted in simulated time (requests, polls, ages), never in wall-clock seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+import statistics
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
+from simulator.testing import DEFAULT_CLIENT_ID, Simulator
+from tests.integration.conftest import Clock, token_data
+
+HOURS = 6
+STEP_SECONDS = 60
+
+
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    label: str
+    devices: int
+    polls: int
+    requests: int
+    busiest_hour: int
+    rate_limited: int
+    history_reads: int
+    staleness_median_s: float
+    staleness_max_s: float
+
+    def row(self) -> str:
+        per_poll = self.requests / self.polls if self.polls else 0
+        naive = self.polls * self.devices
+        return (
+            f"{self.label:<28}{self.devices:>8}{self.polls:>7}{self.requests:>9}{per_poll:>10.2f}"
+            f"{self.busiest_hour:>9}{self.rate_limited:>6}{self.history_reads:>9}"
+            f"{self.staleness_median_s:>9.0f}{self.staleness_max_s:>9.0f}{naive:>10}"
+        )
+
+
+HEADER = (
+    f"{'run':<28}{'devices':>8}{'polls':>7}{'requests':>9}{'req/poll':>10}{'max/hour':>9}{'429s':>6}"
+    f"{'history':>9}{'stale~s':>9}{'stale^s':>9}{'naive':>10}"
+)
+
+
+def _busiest_hour(times: list) -> int:
+    return max(
+        (
+            sum(1 for later in times[index:] if later - first < timedelta(hours=1))
+            for index, first in enumerate(times)
+        ),
+        default=0,
+    )
+
+
+async def _measure(
+    hass: HomeAssistant,
+    sim: Simulator,
+    freezer: FrozenDateTimeFactory,
+    label: str,
+    other_app_per_hour: int = 0,
+) -> Figures:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=sim.primary_user_id,
+        data={"auth_implementation": DOMAIN, "token": token_data(sim)},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    coordinator = entry.runtime_data.coordinator
+    clock = Clock(hass, sim, freezer)
+    start = len(sim.requests)
+    ages: list[float] = []
+    for minute in range(HOURS * 60):
+        await clock.advance(STEP_SECONDS)
+        # Another app of the same (client, user) pair spending the shared bucket, spread over the hour.
+        for _ in range(
+            other_app_per_hour // 60 + (1 if minute % 60 < other_app_per_hour % 60 else 0)
+        ):
+            sim.rate_limiter.hit(DEFAULT_CLIENT_ID, sim.primary_user_id)
+        now = sim.clock.now()
+        for evse in coordinator.data.evses.values():
+            log = evse.latest_status_log
+            if log is not None and not isinstance(log, str) and log.sampled_at is not None:
+                ages.append((now - log.sampled_at).total_seconds())
+    # The other app's requests are counted by the rate limiter only, so the log holds ours alone.
+    ours = [r for r in sim.requests[start:] if r.path.startswith("/v2/")]
+    figures = Figures(
+        label=label,
+        devices=len(sim.evse_ids) + len(sim.vehicle_ids) + len(sim.inverter_ids),
+        polls=sum(1 for r in ours if r.path == "/v2/evses"),
+        requests=len(ours),
+        busiest_hour=_busiest_hour([r.time for r in ours]),
+        rate_limited=sum(1 for r in ours if r.status == 429),
+        history_reads=sum(1 for r in ours if "/status_logs" in r.path),
+        staleness_median_s=statistics.median(ages) if ages else 0.0,
+        staleness_max_s=max(ages, default=0.0),
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_remove(entry.entry_id)
+    return figures
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_polling_figures(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Print the figures for fleets of growing size and for a bucket shared with a busy app."""
+    runs = [("home", {}, "home (1 charger, car, inverter)", 0)]
+    runs += [("fleet", {"fleet_size": size}, f"fleet of {size}", 0) for size in (5, 20, 60)]
+    runs += [("home", {"rate_limit": 100}, "home, limit 100/h", 0)]
+    runs += [("home", {}, "home, other app 700/h", 700)]
+    runs += [("home", {}, "home, other app 950/h", 950)]
+    results = []
+    for scenario, options, label, other in runs:
+        async with simulator_factory(scenario, **options) as sim:
+            freezer.move_to(sim.clock.now())
+            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+            results.append(await _measure(hass, sim, freezer, label, other))
+    print(
+        f"\nev_energy polling over {HOURS} simulated hours (limit 1000/h unless said; share 50 %)"
+    )
+    print(HEADER)
+    for figures in results:
+        print(figures.row())
+    print(
+        "req/poll: requests per poll cycle (collections + account + history); max/hour: busiest rolling hour;\n"
+        "stale~s / stale^s: median / max age of the charger sample shown, in seconds, sampled each minute;\n"
+        "naive: requests a poller reading each device separately would need for the same polls."
+    )
