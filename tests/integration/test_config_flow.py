@@ -151,3 +151,19 @@ async def test_reconfigure_refuses_another_account(
     result = await _walk_oauth(hass, sim, hass_client_no_auth, result, user_id=other_user)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
+
+
+async def test_an_account_gone_between_consent_and_setup_aborts(
+    hass: HomeAssistant, sim: Simulator, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """A token whose user list is empty (the account was deleted) must not create a nameless entry."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    code, state = await consent_in_simulator(sim, result["url"])
+    del sim.state.users[sim.primary_user_id]
+    http = await hass_client_no_auth()
+    await http.get(f"/auth/external/callback?code={code}&state={state}")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
