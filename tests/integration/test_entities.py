@@ -14,7 +14,7 @@ from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
 
 from .conftest import Clock
-from .helpers import on_off, state
+from .helpers import device_for, on_off, state
 
 pytestmark = pytest.mark.usefixtures("entity_registry_enabled_by_default")
 
@@ -165,3 +165,43 @@ async def test_entities_follow_the_simulator_through_an_evening_of_charging(
         assert_inverter_matches(hass, sim)
         seen_states.add(state(hass, "binary_sensor", f"{sim.evse_ids[0]}_charging").state)
     assert seen_states == {"on", "off"}, "the night should include charging and not charging"
+
+
+async def test_devices_carry_maker_model_and_serial_from_the_catalogue(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    for evse_id in sim.evse_ids:
+        evse = sim.state.evses[evse_id]
+        model = sim.state.evse_models[evse.model_id]
+        make = sim.state.evse_makes[model.make_id]
+        device = device_for(hass, evse_id)
+        assert device is not None
+        assert device.manufacturer == (make.display_name or make.name)
+        assert device.model == (model.display_name or model.name)
+        assert device.serial_number == evse.cpid
+    for vehicle_id in sim.vehicle_ids:
+        vehicle = sim.state.vehicles[vehicle_id]
+        trim = sim.state.vehicle_trims[vehicle.trim_id]
+        model = sim.state.vehicle_models[trim.model_id]
+        device = device_for(hass, vehicle_id)
+        assert device is not None
+        assert device.manufacturer == sim.state.vehicle_makes[model.make_id].name
+        assert device.model == f"{model.name} {trim.name}"
+
+
+async def test_a_charger_that_stops_reporting_goes_offline_and_comes_back_by_itself(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    evse_id = sim.evse_ids[0]
+    sim.faults.device_unreachable(evse_id)
+    await clock.run_for(20 * 60, step=60)
+    assert state(hass, "binary_sensor", f"{evse_id}_online").state == "off"
+    assert state(hass, "sensor", f"{evse_id}_charge_power").state != "unavailable"
+    await clock.run_for(15 * 60, step=60)
+    assert state(hass, "sensor", f"{evse_id}_charge_power").state == "unavailable"
+    assert state(hass, "sensor", f"{evse_id}_last_sample").state != "unavailable"
+
+    sim.faults.device_unreachable(evse_id, unreachable=False)
+    await clock.run_for(10 * 60, step=60)
+    assert state(hass, "binary_sensor", f"{evse_id}_online").state == "on"
+    assert state(hass, "sensor", f"{evse_id}_charge_power").state != "unavailable"
