@@ -202,6 +202,9 @@ async def _serve_api(
     request: web.Request, handler: Handler, sim: Simulator, headers: dict[str, str]
 ) -> web.StreamResponse:
     spec = ENDPOINTS.get(request.match_info.handler)
+    # Until the caller is known (e.g. a 401), report the anonymous budget.
+    headers["x-ratelimit-limit"] = str(sim.rate_limiter.limit)
+    headers["x-ratelimit-remaining"] = str(sim.rate_limiter.remaining("anonymous", None))
     caller = _authenticate(request, sim, spec)
     decision = _count(sim, caller)
     headers["x-ratelimit-limit"] = str(decision.limit)

@@ -234,7 +234,11 @@ class Engine:
             listener(event_type, sub)
 
     def _plan_schedule(self, vehicle: Vehicle, mode: str) -> list[ScheduleSlot]:
-        """Pick the cheapest (then greenest, then earliest) half-hours before the ready-by time."""
+        """Pick the cheapest (then greenest, then earliest) half-hours before the ready-by time.
+
+        The planner uses the car's true energy level, also for unintegrated cars whose level
+        the API does not know: a simplification that keeps their sessions realistic.
+        """
         evse = self.world.evses.get(vehicle.home_evse_id or "")
         power = evse.max_power_watts if evse else 7360
         if mode != "SMART":

@@ -17,6 +17,8 @@ async def test_missing_token_is_401_problem(api: Api) -> None:
     assert reply.content_type == "application/problem+json"
     assert reply.json()["detail"] == "Authentication credentials were not provided."
     assert reply.headers["EvEnergy-Version"] == "2"
+    assert reply.headers["x-ratelimit-limit"] == "1000"
+    assert reply.headers["x-ratelimit-remaining"] == "1000"
 
 
 async def test_non_bearer_scheme_is_401(api: Api) -> None:
