@@ -216,30 +216,44 @@ async def live_power(request: web.Request) -> web.Response:
     return json_response(body)
 
 
-def _step_power(world: World, seed: int, user_id: str, when: datetime) -> dict[str, int]:
-    """Return the flows at a past instant, from the status log history."""
-    generation = sum(
-        env.solar_power_watts(seed, when, a.capacity_watts, world.users[user_id].latitude)
-        for a in world.solar_arrays.values()
-        if a.user_id == user_id
-    )
-    ev = 0
-    for evse in world.evses.values():
-        if evse.user_id != user_id:
-            continue
-        logs = world.evse_logs.get(evse.id, [])
-        index = bisect_right([log.sampled_at for log in logs], when) - 1
-        if index >= 0:
-            ev += logs[index].charge_rate_watts or 0
-    battery = 0
-    for home_battery in world.home_batteries.values():
-        if home_battery.user_id != user_id:
-            continue
-        battery_logs = world.home_battery_logs.get(home_battery.id, [])
-        index = bisect_right([log.sampled_at for log in battery_logs], when) - 1
-        if index >= 0:
-            battery += battery_logs[index].charge_rate_watts or 0
-    return split_flows(generation, env.house_load_watts(seed, when) + ev, battery)
+class _History:
+    """The home's past power, from the status logs, looked up by time (built once per request)."""
+
+    def __init__(self, world: World, seed: int, user_id: str) -> None:
+        self.seed = seed
+        self.latitude = world.users[user_id].latitude
+        self.capacities = [
+            a.capacity_watts for a in world.solar_arrays.values() if a.user_id == user_id
+        ]
+        self.chargers = [
+            ([log.sampled_at for log in logs], [log.charge_rate_watts or 0 for log in logs])
+            for evse_id, logs in world.evse_logs.items()
+            if evse_id in world.evses and world.evses[evse_id].user_id == user_id
+        ]
+        self.batteries = [
+            ([log.sampled_at for log in logs], [log.charge_rate_watts or 0 for log in logs])
+            for battery_id, logs in world.home_battery_logs.items()
+            if battery_id in world.home_batteries
+            and world.home_batteries[battery_id].user_id == user_id
+        ]
+
+    @staticmethod
+    def _at(series: list[tuple[list[datetime], list[int]]], when: datetime) -> int:
+        total = 0
+        for times, values in series:
+            index = bisect_right(times, when) - 1
+            if index >= 0:
+                total += values[index]
+        return total
+
+    def flows(self, when: datetime) -> dict[str, int]:
+        """Return the flows (W) at a past instant."""
+        generation = sum(
+            env.solar_power_watts(self.seed, when, capacity, self.latitude)
+            for capacity in self.capacities
+        )
+        consumption = env.house_load_watts(self.seed, when) + self._at(self.chargers, when)
+        return split_flows(generation, consumption, self._at(self.batteries, when))
 
 
 def _stats_window(request: web.Request) -> tuple[datetime, datetime, str, timedelta]:
@@ -286,6 +300,7 @@ async def energy_stats(request: web.Request) -> web.Response:
     start, end, resolution, step = _stats_window(request)
     now = simulator.clock.now()
     sample = timedelta(minutes=5) if resolution == "PT30M" else timedelta(minutes=30)
+    history = _History(simulator.state, simulator.seed, hem.user_id)
     buckets = []
     period_start = start
     while period_start < end:
@@ -295,7 +310,7 @@ async def energy_stats(request: web.Request) -> web.Response:
             totals = dict.fromkeys(FLOW_NAMES, 0.0)
             when = period_start
             while when < period_end:
-                flows = _step_power(simulator.state, simulator.seed, hem.user_id, when)
+                flows = history.flows(when)
                 for name in FLOW_NAMES:
                     totals[name] += flows[name] * sample.total_seconds() / 3600
                 when += sample

@@ -106,7 +106,10 @@ async def get_notification(request: web.Request) -> web.Response:
 @routes.patch("/v2/notifications/{notification_id}")
 @endpoint()
 async def patch_notification(request: web.Request) -> web.Response:
-    """Mark a notification read (``read_at``)."""
+    """Mark a notification read (``read_at``).
+
+    The spec's 200 schema wraps the result as ``{"Notification": {...}}``; we follow it.
+    """
     note = _notification(request)
     slug = "validation-failed-update-notification"
     body = await json_body(request, slug)
@@ -115,4 +118,4 @@ async def patch_notification(request: web.Request) -> web.Response:
             note.read_at = parse_iso(str(body["read_at"]))
         except ValueError:
             raise validation_failed(slug, {"read_at": ["Enter a valid date/time."]}) from None
-    return json_response(renderer(request).notification(note))
+    return json_response({"Notification": renderer(request).notification(note)})

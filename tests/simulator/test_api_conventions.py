@@ -255,7 +255,7 @@ async def test_notification_read_at(api: Api) -> None:
     note_id = next(iter(api.sim.state.notifications))
     path = f"/v2/notifications/{note_id}"
     ok = await api.request("PATCH", path, json_body={"read_at": "2026-11-20T17:31:00Z"})
-    assert ok.json()["read_at"] == "2026-11-20T17:31:00.000000Z"
+    assert ok.json()["Notification"]["read_at"] == "2026-11-20T17:31:00.000000Z"
     bad = await api.request("PATCH", path, json_body={"read_at": "yesterday"})
     assert bad.status == 400
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 import json
 from pathlib import Path
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,13 +52,95 @@ def _config() -> Any:
 
 
 @pytest.fixture(scope="session")
-def openapi() -> Any:
-    """Load the official spec once per test session."""
+def spec_dict() -> dict[str, Any]:
+    """Load the official spec document once per test session."""
     if not SPEC_PATH.exists():
         pytest.skip(f"official OpenAPI spec not found at {SPEC_PATH}")
     with SPEC_PATH.open(encoding="utf-8") as handle:
-        spec = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
-    return openapi_core.OpenAPI.from_dict(_patch_spec(spec), config=_config())
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        spec: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
+    return spec
+
+
+@pytest.fixture(scope="session")
+def openapi(spec_dict: dict[str, Any]) -> Any:
+    """Build the openapi-core validator once per test session."""
+    return openapi_core.OpenAPI.from_dict(_patch_spec(spec_dict), config=_config())
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The spec as a document and as an openapi-core validator."""
+
+    spec: dict[str, Any]
+    openapi: Any
+
+
+@pytest.fixture(scope="session")
+def contract(spec_dict: dict[str, Any], openapi: Any) -> Contract:
+    """Return both views of the spec."""
+    return Contract(spec_dict, openapi)
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = spec
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+def _flatten(spec: dict[str, Any], schemas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    flat, stack = [], list(schemas)
+    while stack:
+        schema = _resolve(spec, stack.pop())
+        flat.append(schema)
+        for key in ("allOf", "anyOf", "oneOf"):
+            stack.extend(schema.get(key, []))
+    return flat
+
+
+def undeclared_fields(
+    spec: dict[str, Any], schemas: list[dict[str, Any]], value: Any, path: str = "$"
+) -> list[str]:
+    """Return JSON paths of object keys that no candidate schema declares.
+
+    The spec never forbids extra properties, so openapi-core accepts invented fields;
+    this stricter check makes sure every field we serve is one the spec names.
+    """
+    flat = _flatten(spec, schemas)
+    found: list[str] = []
+    if isinstance(value, dict):
+        declared: dict[str, list[dict[str, Any]]] = {}
+        for schema in flat:
+            for name, sub in schema.get("properties", {}).items():
+                declared.setdefault(name, []).append(sub)
+        if not declared:  # a free-form map
+            return found
+        for key, item in value.items():
+            if key not in declared:
+                found.append(f"{path}.{key}")
+            else:
+                found += undeclared_fields(spec, declared[key], item, f"{path}.{key}")
+    elif isinstance(value, list):
+        items = [schema["items"] for schema in flat if "items" in schema]
+        for index, item in enumerate(value):
+            found += undeclared_fields(spec, items, item, f"{path}[{index}]")
+    return found
+
+
+def response_schema(spec: dict[str, Any], method: str, path: str, status: int) -> dict[str, Any]:
+    """Return the JSON schema of a documented response."""
+    relative = path.removeprefix("/v2") or "/"
+    for template, operations in spec["paths"].items():
+        pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "/?$"
+        if re.match(pattern, relative) and method.lower() in operations:
+            responses = operations[method.lower()]["responses"]
+            response = _resolve(spec, responses[str(status)])
+            schema: dict[str, Any] = response["content"]["application/json"]["schema"]
+            return schema
+    raise AssertionError(f"{method} {path} is not in the spec")
 
 
 @dataclass
@@ -280,7 +363,7 @@ SCENARIOS = [
 
 @pytest.mark.parametrize(("scenario", "options"), SCENARIOS)
 async def test_every_endpoint_matches_the_spec(
-    openapi: Any,
+    contract: Contract,
     http: aiohttp.ClientSession,
     simulator_factory: SimulatorFactory,
     scenario: str,
@@ -298,11 +381,16 @@ async def test_every_endpoint_matches_the_spec(
                 )
                 continue
             try:
-                validate(openapi, op, reply)
+                validate(contract.openapi, op, reply)
             except Exception as err:  # noqa: BLE001 - collect every mismatch
                 cause = getattr(err, "__cause__", None)
                 details = [str(e).split("\n")[0] for e in getattr(cause, "schema_errors", [])]
                 failures.append(f"{op.method} {op.path} {op.params}: {err} {details}")
+            if reply.status < 300:
+                schema = response_schema(contract.spec, op.method, op.path, reply.status)
+                extra = undeclared_fields(contract.spec, [schema], reply.json())
+                if extra:
+                    failures.append(f"{op.method} {op.path}: undeclared fields {extra[:5]}")
         assert not failures, "\n".join(failures)
         assert len(ops) > 40
 
@@ -328,6 +416,12 @@ async def test_error_responses_match_the_spec(openapi: Any, api: Api) -> None:
     reply = await api.get(op.path)
     assert reply.status == 429
     validate(openapi, op, reply)
+
+
+def test_undeclared_field_check_finds_invented_fields(spec_dict: dict[str, Any]) -> None:
+    schema = response_schema(spec_dict, "GET", "/v2/evses/evse01", 200)
+    body = {"id": "x", "model": {"id": "y", "colour": "red"}, "online": True}
+    assert undeclared_fields(spec_dict, [schema], body) == ["$.model.colour", "$.online"]
 
 
 async def test_validation_catches_a_broken_response(openapi: Any) -> None:
