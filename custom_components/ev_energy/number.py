@@ -11,7 +11,7 @@ from homeassistant.components.number import (
     NumberEntityDescription,
     NumberMode,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
@@ -40,7 +40,6 @@ TARGET_CHARGE_LEVEL = EvEnergyNumberDescription(
     key="target_charge_level",
     translation_key="target_charge_level",
     device_class=NumberDeviceClass.BATTERY,
-    entity_category=EntityCategory.CONFIG,
     native_min_value=50,
     native_max_value=100,
     native_step=1,
