@@ -79,8 +79,10 @@ def test_every_translation_key_in_the_code_has_a_string() -> None:
     strings = _json(COMPONENT / "strings.json")
     source = "\n".join(path.read_text() for path in COMPONENT.glob("*.py"))
     for key in set(re.findall(r'translation_key="([a-z0-9_]+)"', source)):
-        assert key in strings["exceptions"] or any(
-            key in platform for platform in strings["entity"].values()
+        assert (
+            key in strings["exceptions"]
+            or key in strings["issues"]
+            or any(key in platform for platform in strings["entity"].values())
         ), key
     for reason in set(re.findall(r'async_abort\(reason="([a-z_]+)"\)|reason="([a-z_]+)"', source)):
         name = next(part for part in reason if part)

@@ -12,6 +12,7 @@ from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
 from .const import API_BASE_PATH, DOMAIN, api_origin
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
+from .repairs import async_remove_all_issues, async_update_vehicle_issues
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
 
@@ -37,8 +38,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         client=client, coordinator=coordinator, user_id=user_id
     )
     await coordinator.async_config_entry_first_refresh()
-    _remove_devices_gone(hass, entry)
-    entry.async_on_unload(coordinator.async_add_listener(lambda: _remove_devices_gone(hass, entry)))
+    _after_poll(hass, entry)
+    entry.async_on_unload(coordinator.async_add_listener(lambda: _after_poll(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -46,6 +47,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
 async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> bool:
     """Unload a config entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
+    """Remove the entry's repair issues with it."""
+    async_remove_all_issues(hass)
+
+
+def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
+    if entry.runtime_data.coordinator.last_update_success:
+        _remove_devices_gone(hass, entry)
+        async_update_vehicle_issues(hass, entry)
 
 
 async def async_remove_config_entry_device(
@@ -65,8 +77,6 @@ def _current_device_ids(entry: EvEnergyConfigEntry) -> set[str]:
 
 def _remove_devices_gone(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
     """Remove the devices of chargers, vehicles and inverters that left the account."""
-    if not entry.runtime_data.coordinator.last_update_success:
-        return
     current = _current_device_ids(entry)
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
