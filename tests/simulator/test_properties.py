@@ -14,6 +14,7 @@ ORIGIN = "http://127.0.0.1:1"
 NEXT = re.compile(r'<([^>]*)>; rel="next"')
 
 
+@settings(max_examples=60, deadline=None)  # page_size=1 walks ~130 mocked requests
 @given(count=st.integers(0, 130), size=st.integers(1, 100))
 def test_following_next_links_visits_every_item_once(count: int, size: int) -> None:
     items = [f"item{n:04d}" for n in range(count)]
