@@ -452,7 +452,8 @@ class Engine:
     # ------------------------------------------------------------- sampling
     def _sample(self, when: datetime) -> None:
         for evse in self.world.evses.values():
-            self.world.evse_logs.setdefault(evse.id, []).append(self._evse_log(evse, when))
+            if evse.reachable:  # an unreachable charger keeps working but stops reporting
+                self.world.evse_logs.setdefault(evse.id, []).append(self._evse_log(evse, when))
         for vehicle in self.world.vehicles.values():
             if vehicle.integrated != "UNINTEGRATED":
                 log = self._vehicle_log(vehicle, when)

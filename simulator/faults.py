@@ -145,7 +145,10 @@ class Faults:
         self.state.endless.append(EndlessPagination(prefix, loop))
 
     def device_unreachable(self, device_id: str | None = None, unreachable: bool = True) -> None:
-        """Make commands to a charger (or all chargers) fail with 503."""
+        """Cut a charger (or all) off: it stops reporting status logs and commands get 503.
+
+        It keeps charging on its last schedule, so the meter jumps when it reports again.
+        """
         for evse in self._sim.state.evses.values():
             if device_id is None or evse.id == device_id:
                 evse.reachable = not unreachable

@@ -209,6 +209,22 @@ def test_boost_on_an_unreachable_charger_is_unavailable() -> None:
     sim.engine.boost_start(_open_session(sim))
 
 
+def test_an_unreachable_charger_stops_reporting_but_keeps_charging() -> None:
+    sim = _sim()
+    evse_id = sim.evse_ids[0]
+    sim.engine.boost_start(_open_session(sim))
+    sim.faults.device_unreachable(evse_id)
+    logs_before = len(sim.state.evse_logs[evse_id])
+    meter_before = sim.state.evse_logs[evse_id][-1].meter_reading_watt_hours or 0
+    sim.clock.advance(HOUR)
+    assert len(sim.state.evse_logs[evse_id]) == logs_before
+    sim.faults.device_unreachable(evse_id, unreachable=False)
+    sim.clock.advance(300)
+    latest = sim.state.evse_logs[evse_id][-1]
+    assert latest.sampled_at == DEFAULT_START + timedelta(hours=1, minutes=5)
+    assert (latest.meter_reading_watt_hours or 0) - meter_before >= 7360
+
+
 def test_turning_smart_charging_off_charges_unmanaged_at_once() -> None:
     sim = _sim()
     vehicle = sim.state.vehicles[sim.vehicle_ids[0]]
