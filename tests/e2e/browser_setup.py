@@ -45,7 +45,8 @@ def ensure_chromium() -> str:
     # Stale package lists are the usual reason an install fails: refresh them once, then retry.
     result = apt("install", "-y", "-qq", "chromium")
     if result.returncode != 0:
-        apt("update", "-qq")
+        # Snapshot mirrors (the Debian chroot of scripts/newest) carry Release files past their date.
+        apt("-o", "Acquire::Check-Valid-Until=false", "update", "-qq")
         result = apt("install", "-y", "-qq", "chromium")
     if (found := find_chromium()) is None:
         raise BrowserUnavailableError(

@@ -64,6 +64,13 @@ const findDevice = (name) =>
     return match ? { id: match.id, name: match.name_by_user ?? match.name } : null;
   }, name);
 
+// Newer Home Assistant asks once, in a dialog over whatever page is open, to confirm the http: settings
+// from YAML (our port and address). Playwright runs this handler whenever that dialog blocks an action.
+await page.addLocatorHandler(page.getByText(/confirm new http server configuration/i), async () => {
+  await page.getByRole("button", { name: /^confirm$/i }).click();
+  report("http_settings_confirmed");
+});
+
 let exitCode = 0;
 try {
   // 1. Log in through the real login form.
@@ -82,7 +89,9 @@ try {
   // 2. Settings -> Devices & services -> Add integration -> ev.energy.
   await page.goto(`${HA_URL}/config/integrations/dashboard`);
   await page.getByRole("button", { name: /add integration/i }).click();
-  await page.getByLabel(/search for a brand name/i).fill(INTEGRATION_NAME);
+  // A labelled field in Home Assistant 2025.4, a placeholder in newer ones.
+  const search = /search for a brand name/i;
+  await page.getByLabel(search).or(page.getByPlaceholder(search)).first().fill(INTEGRATION_NAME);
   const popupPromise = context.waitForEvent("page");
   await page.getByText(INTEGRATION_NAME, { exact: true }).last().click();
   report("integration_picked");
@@ -102,7 +111,8 @@ try {
   await dialog.getByText(/created configuration for|success/i).first().waitFor();
   await page.screenshot({ path: path.join(OUT_DIR, "flow-success.png") });
   report("entry_created");
-  await dialog.getByRole("button", { name: /^finish$/i }).click();
+  // "Finish" in Home Assistant 2025.4, "Skip and finish" (naming and areas) in newer ones.
+  await dialog.getByRole("button", { name: /^(skip and )?finish$/i }).click();
 
   // 5. The vehicle's device page.
   let device = null;
