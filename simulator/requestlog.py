@@ -69,6 +69,10 @@ class RequestLog(list[RequestRecord]):
     def reset(self) -> None:
         """Forget all requests and counts."""
         self.clear()
+
+    def clear(self) -> None:
+        """Forget all requests and counts (``list.clear`` alone would leave the counters)."""
+        super().clear()
         self.counters = Counters()
 
     def for_endpoint(self, endpoint: str) -> list[RequestRecord]:

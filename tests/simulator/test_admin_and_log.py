@@ -125,6 +125,9 @@ async def test_request_log_and_counters(api: Api) -> None:
     await api.request("DELETE", "/_admin/requests")
     assert len(api.sim.requests) == 0
     assert api.sim.counters.total == 0
+    await api.get("/v2/evses")
+    api.sim.requests.clear()
+    assert api.sim.counters.total == 0
 
 
 def test_admin_refuses_other_hosts() -> None:
