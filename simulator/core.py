@@ -30,6 +30,16 @@ from .webhooks import WebhookSender
 from .world import ChargingSubSession, User, World
 
 TICK_SECONDS = 1.0
+_WILDCARD_HOSTS = {"", "0.0.0.0", "::"}  # noqa: S104 - recognised, not bound
+
+
+def origin_for(host: str, port: int) -> str:
+    """Return the origin URLs should use: loopback for wildcard binds, IPv6 in brackets."""
+    if host in _WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class Simulator:
@@ -220,7 +230,7 @@ class Simulator:
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         bound_host, bound_port = self._runner.addresses[0][:2]
-        self.origin = f"http://{bound_host}:{bound_port}"
+        self.origin = origin_for(bound_host, bound_port)
         if not self.clock.is_manual:
             self._ticker = asyncio.create_task(self._tick_forever())
         return self.origin

@@ -12,6 +12,7 @@ from aiohttp import web
 import pytest
 
 from simulator.clock import DEFAULT_START, ManualClock, ScaledClock
+from simulator.core import origin_for
 from simulator.routes.admin import _loopback_only
 from simulator.testing import Simulator
 from tests.conftest import SimulatorFactory
@@ -201,3 +202,15 @@ async def test_renderer_falls_back_to_the_request_origin(
     assert reply.json()[0]["url"].startswith(origin)
     portal = (await api.get(origin + "/v2/webhook_portal")).json()
     assert portal["url"].startswith(origin)
+
+
+@pytest.mark.parametrize(
+    ("host", "origin"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8099"),
+        ("0.0.0.0", "http://127.0.0.1:8099"),  # noqa: S104 - the case under test
+        ("::1", "http://[::1]:8099"),
+    ],
+)
+def test_origin_for_bound_addresses(host: str, origin: str) -> None:
+    assert origin_for(host, 8099) == origin
