@@ -31,17 +31,21 @@ CLIENT_ID = "ha-test-client"
 CLIENT_SECRET = "ha-test-secret"
 SEED = 7
 
-# Unique id suffix of an entity -> (device kind, field of the device's latest sample, or of the device
-# itself when it starts with "device.", and the unit the field is in). Unique ids are f"{device_id}_{key}".
-CHECKED: dict[str, tuple[str, str, str | None]] = {
-    "battery_level": ("vehicles", "state_of_charge_percentage", "%"),
-    "battery_energy": ("vehicles", "charge_level_watt_hours", "Wh"),
-    "odometer": ("vehicles", "odometer_meters", "m"),
-    "target_charge_level": ("vehicles", "device.maximum_charge_limit_percentage", "%"),
-    "meter_reading": ("evses", "meter_reading_watt_hours", "Wh"),
-    "charge_power": ("evses", "charge_rate_watts", "W"),
-    "solar_power": ("inverters", "solar_power_watts", "W"),
-}
+# (device kind, entity key, field of the device's latest sample, or of the device itself when it starts
+# with "device.", and the unit the field is in; "bool" for binary sensors). Unique ids are f"{device_id}_{key}".
+CHECKED: tuple[tuple[str, str, str, str | None], ...] = (
+    ("vehicles", "battery_level", "state_of_charge_percentage", "%"),
+    ("vehicles", "battery_energy", "charge_level_watt_hours", "Wh"),
+    ("vehicles", "odometer", "odometer_meters", "m"),
+    ("vehicles", "target_charge_level", "device.maximum_charge_limit_percentage", "%"),
+    ("vehicles", "plugged_in", "is_plugged_in", "bool"),
+    ("vehicles", "charging", "is_charging", "bool"),
+    ("evses", "meter_reading", "meter_reading_watt_hours", "Wh"),
+    ("evses", "charge_power", "charge_rate_watts", "W"),
+    ("evses", "plugged_in", "is_plugged_in", "bool"),
+    ("evses", "charging", "is_charging", "bool"),
+    ("inverters", "solar_power", "solar_power_watts", "W"),
+)
 # Totals that must survive a restart.
 ENERGY_TOTALS = ("meter_reading", "odometer")
 KINDS = {"evses": "evse_ids", "vehicles": "vehicle_ids", "inverters": "inverter_ids"}
@@ -151,7 +155,7 @@ async def compare_with_truth(client: Hass, sim: SimulatorAdmin) -> list[str]:
     states = await client.states()
     problems = []
     for device_id, device in devices.items():
-        for key, (kind, field, unit) in CHECKED.items():
+        for kind, key, field, unit in CHECKED:
             if kind != device["kind"]:
                 continue
             unique_id = f"{device_id}_{key}"
@@ -167,6 +171,10 @@ async def compare_with_truth(client: Hass, sim: SimulatorAdmin) -> list[str]:
                 continue
             if state["state"] in NOT_LIVE:
                 problems.append(f"{ids[unique_id]} is {state['state']}; simulator has {raw}")
+                continue
+            if unit == "bool":
+                if state["state"] != ("on" if raw else "off"):
+                    problems.append(f"{ids[unique_id]} = {state['state']}, simulator {raw}")
                 continue
             want = expected_value(raw, unit, state["attributes"].get("unit_of_measurement"))
             if abs(float(state["state"]) - want) > max(1e-6, abs(want) * 1e-6) + 0.0011:
