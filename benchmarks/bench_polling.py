@@ -13,11 +13,10 @@ import statistics
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
+from custom_components.ev_energy.const import API_ORIGIN_ENV
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
-from tests.integration.conftest import Clock, token_data
+from tests.integration.conftest import Clock, set_up_entry
 
 HOURS = 6
 STEP_SECONDS = 60
@@ -70,13 +69,7 @@ async def _measure(
     label: str,
     other_app_per_hour: int = 0,
 ) -> Figures:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=sim.primary_user_id,
-        data={"auth_implementation": DOMAIN, "token": token_data(sim)},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    entry = await set_up_entry(hass, sim)
     coordinator = entry.runtime_data.coordinator
     clock = Clock(hass, sim, freezer)
     start = len(sim.requests)

@@ -121,15 +121,29 @@ def token_data(sim: Simulator, **kwargs: Any) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def config_entry(sim: Simulator) -> MockConfigEntry:
-    """An entry for the simulator's account, as the config flow creates it."""
+def entry_for(sim: Simulator, **token_kwargs: Any) -> MockConfigEntry:
+    """Return an entry for the simulator's account, as the config flow creates it."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Test account",
         unique_id=sim.primary_user_id,
-        data={"auth_implementation": DOMAIN, "token": token_data(sim)},
+        data={"auth_implementation": DOMAIN, "token": token_data(sim, **token_kwargs)},
     )
+
+
+async def set_up_entry(hass: HomeAssistant, sim: Simulator, **token_kwargs: Any) -> MockConfigEntry:
+    """Add an entry for the simulator's account and set it up."""
+    entry = entry_for(sim, **token_kwargs)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+def config_entry(sim: Simulator) -> MockConfigEntry:
+    """An entry for the simulator's account, not yet added."""
+    return entry_for(sim)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.coordinator import GRACE_PERIOD
 from simulator.testing import Simulator
 
-from .conftest import Clock, token_data
+from .conftest import Clock, set_up_entry
 from .helpers import state
 
 
@@ -85,13 +85,7 @@ async def test_polling_stays_inside_half_of_a_small_hourly_limit(
     hass: HomeAssistant, small_budget_sim: Simulator, freezer: FrozenDateTimeFactory
 ) -> None:
     sim = small_budget_sim
-    entry = MockConfigEntry(
-        domain="ev_energy",
-        unique_id=sim.primary_user_id,
-        data={"auth_implementation": "ev_energy", "token": token_data(sim)},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
+    entry = await set_up_entry(hass, sim)
     clock = Clock(hass, sim, freezer)
     await clock.run_for(3 * 3600, step=60)
 
@@ -133,23 +127,11 @@ async def test_every_sample_reaches_home_assistant_once_even_across_an_outage(
     assert len(history_reads) >= 1, "the gap was read from the status-log history"
 
 
-async def _setup_with(hass: HomeAssistant, sim: Simulator) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain="ev_energy",
-        unique_id=sim.primary_user_id,
-        data={"auth_implementation": "ev_energy", "token": token_data(sim)},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
-
-
 async def _requests_in_an_hour(
     hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory
 ) -> dict[str, int]:
     """Set up against ``sim`` and count, per endpoint, the requests of one hour of polling."""
-    entry = await _setup_with(hass, sim)
+    entry = await set_up_entry(hass, sim)
     clock = Clock(hass, sim, freezer)
     await clock.run_for(1800, step=60)  # past the first polls, which learn each device's cadence
     start = len(sim.requests)
@@ -190,7 +172,7 @@ async def test_polling_is_faster_while_charging_than_when_idle(
     async with simulator_factory("home", sample_interval_seconds=60) as sim:
         freezer.move_to(sim.clock.now())
         monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
-        entry = await _setup_with(hass, sim)
+        entry = await set_up_entry(hass, sim)
         coordinator = entry.runtime_data.coordinator
         clock = Clock(hass, sim, freezer)
         intervals: dict[bool, set[float]] = {True: set(), False: set()}

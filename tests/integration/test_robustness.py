@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from simulator.testing import Simulator
 
-from .conftest import Clock, token_data
+from .conftest import Clock, set_up_entry
 from .helpers import state
 
 
@@ -68,14 +68,7 @@ async def test_without_the_inverter_and_account_scopes_the_rest_still_works(
     hass: HomeAssistant, sim: Simulator, clock: Clock
 ) -> None:
     scopes = ["evse:read", "vehicle:read", "vehicle:write", "charging_session:read"]
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=sim.primary_user_id,
-        data={"auth_implementation": DOMAIN, "token": token_data(sim, scopes=scopes)},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await set_up_entry(hass, sim, scopes=scopes)
     await clock.run_for(900, step=60)
 
     assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
