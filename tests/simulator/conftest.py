@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDict
 import pytest
 
 from simulator.testing import Simulator
@@ -20,7 +21,8 @@ class Reply:
     """A response read in full."""
 
     status: int
-    headers: dict[str, str]
+    # Header names are case-insensitive; newer aiohttp writes ours title-cased.
+    headers: CIMultiDict[str]
     raw_headers: list[tuple[str, str]]
     body: bytes
     content_type: str
@@ -71,7 +73,7 @@ class Api:
             body = await response.read()
             return Reply(
                 response.status,
-                dict(response.headers),
+                CIMultiDict(response.headers),
                 [(k.decode(), v.decode()) for k, v in response.raw_headers],
                 body,
                 response.content_type,
