@@ -1,6 +1,6 @@
 """Bring a running development Home Assistant to a usable ev.energy setup (used by scripts/develop).
 
-    python -m scripts.devtools bootstrap --url http://127.0.0.1:8123 --api-url http://127.0.0.1:8099
+    python -m scripts.devtools bootstrap --url http://127.0.0.1:8123 [--no-link]
 
 Each step is skipped when already done, so running it again against the same configuration is quick:
 onboarding (or signing in), application credentials, linking the ev.energy account, waiting for live values.
@@ -18,8 +18,8 @@ import aiohttp
 from .hass import DEV_NAME, DEV_PASSWORD, DEV_USERNAME, NOT_LIVE, Hass, HassError
 
 DOMAIN = "ev_energy"
-# Failed states of a config entry after which bootstrap links the account again (for example when the
-# simulator was restarted without its state and no longer knows the tokens Home Assistant holds).
+# Failed states of a config entry after which bootstrap removes it and links the account again, when
+# walking a reauthentication flow did not bring it back.
 FAILED_ENTRY_STATES = frozenset({"setup_error", "migration_error"})
 
 
