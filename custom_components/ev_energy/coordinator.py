@@ -81,9 +81,15 @@ class _History:
 
     last_seen: dict[str, datetime] = field(default_factory=dict)
     cadence: dict[str, SamplingCadence] = field(default_factory=dict)
+    # What this poll has seen; it becomes `last_seen` only once the poll succeeded and its samples were delivered.
+    seen_this_poll: dict[str, datetime] = field(default_factory=dict)
 
     def cadence_of(self, device_id: str) -> SamplingCadence:
         return self.cadence.setdefault(device_id, SamplingCadence())
+
+    def commit(self) -> None:
+        self.last_seen.update(self.seen_this_poll)
+        self.seen_this_poll.clear()
 
 
 class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
@@ -153,11 +159,13 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             ) from err
 
     async def _poll(self, now: datetime) -> EvEnergyData:
+        for history in (self._evse_history, self._vehicle_history):
+            history.seen_this_poll.clear()
         evses = await self._collection("evses", self.client.list_evses, EVSE_EXPAND)
         vehicles = await self._collection("vehicles", self.client.list_vehicles, VEHICLE_EXPAND)
         inverters = await self._collection("inverters", self.client.list_inverters, INVERTER_EXPAND)
         account = await self._read_account(now)
-        return EvEnergyData(
+        data = EvEnergyData(
             evses=evses,
             vehicles=vehicles,
             inverters=inverters,
@@ -170,6 +178,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 vehicles, self._vehicle_history, self.client.list_vehicle_status_logs, now
             ),
         )
+        self._evse_history.commit()
+        self._vehicle_history.commit()
+        return data
 
     async def _collection[T: (Evse, Vehicle, Inverter)](
         self,
@@ -223,10 +234,17 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             if previous is not None and self._missed_samples(previous, latest.sampled_at, cadence):
                 if not self.budget.can_spend(1, now):
                     continue  # keep `previous`: the next poll reads the whole gap
-                samples = await self._history_since(device_id, previous, latest, fetch_logs)
+                try:
+                    samples = await self._history_since(device_id, previous, latest, fetch_logs)
+                except (EvEnergyAuthError, EvEnergyRateLimitError):
+                    raise
+                except EvEnergyError as err:
+                    # The current state still shows; the next poll reads the whole gap again.
+                    LOGGER.debug("Reading the history of %s failed (%s)", device_id, err)
+                    continue
             for sample in samples:
                 cadence.add(sample.sampled_at)  # type: ignore[arg-type]
-            history.last_seen[device_id] = latest.sampled_at
+            history.seen_this_poll[device_id] = latest.sampled_at
             result[device_id] = samples if previous is not None else []
         return result
 

@@ -97,8 +97,20 @@ async def test_polling_stays_inside_half_of_a_small_hourly_limit(
     await hass.config_entries.async_unload(entry.entry_id)
 
 
+@pytest.mark.parametrize(
+    "after_outage",
+    [
+        "recovers",
+        "history read fails once",  # the gap is read again at the next poll
+        "car history rate limited",  # the poll fails after the chargers' samples were seen
+    ],
+)
 async def test_every_sample_reaches_home_assistant_once_even_across_an_outage(
-    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    after_outage: str,
 ) -> None:
     coordinator = integration.runtime_data.coordinator
     evse_id = sim.evse_ids[0]
@@ -112,8 +124,14 @@ async def test_every_sample_reaches_home_assistant_once_even_across_an_outage(
     sim.faults.server_errors(10_000, status=503, path_prefix="/v2/")
     await clock.run_for(1500, step=60)
     sim.faults.clear()
+    if after_outage == "history read fails once":
+        sim.faults.server_errors(1, status=500, path_prefix=f"/v2/evses/{evse_id}/status_logs")
+    elif after_outage == "car history rate limited":
+        sim.faults.rate_limit_now(
+            retry_after=60, path_prefix=f"/v2/vehicles/{sim.vehicle_ids[0]}/status_logs"
+        )
     start = len(sim.requests)
-    await clock.run_for(600, step=60)
+    await clock.run_for(900, step=60)
     unsubscribe()
 
     polled_at = coordinator.data.updated_at
