@@ -24,6 +24,7 @@ from custom_components.ev_energy.api import (
     EvEnergyBadRequestError,
     EvEnergyClient,
     EvEnergyConnectionError,
+    EvEnergyError,
     EvEnergyForbiddenError,
     EvEnergyIncompleteListError,
     EvEnergyInvalidResponseError,
@@ -151,8 +152,46 @@ async def test_reaching_the_page_cap_fails_and_warns_once(
     ]
 
 
-def test_the_default_page_cap_fits_a_real_fleet() -> None:
-    assert DEFAULT_MAX_PAGES * 100 >= 5000
+async def test_the_default_page_cap_reads_a_fleet_of_5000(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def fleet(request: web.Request) -> web.StreamResponse:
+        page = int(request.query.get("page", "1"))
+        last = page == DEFAULT_MAX_PAGES
+        link = "about:blank" if last else f"/v2/evses?page={page + 1}"
+        evses = [{"id": f"evse{page:02d}{n:02d}"} for n in range(100)]
+        return web.json_response(evses, headers={"Link": f'<{link}>; rel="next"'})
+
+    fake_api.route("GET", "/evses", fleet)
+    evses = await fake_client.list_evses()
+    assert len(evses) == len({evse.id for evse in evses}) == DEFAULT_MAX_PAGES * 100 >= 5000
+
+
+async def test_an_incomplete_list_reports_the_items_it_dropped(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    other_origin = fake_api.origin.replace("127.0.0.1", "localhost")
+    _page(
+        fake_api,
+        "/vehicles",
+        [{"id": "vhcl1"}, {"id": "vhcl2", "smart_charging_enabled": "yes"}],
+        f"{other_origin}/v2/vehicles?page=2",
+    )
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_vehicles()
+    assert isinstance(caught.value, EvEnergyError)
+    assert [vehicle.id for vehicle in caught.value.items] == ["vhcl1"]
+    assert [item.id for item in caught.value.items.dropped] == ["vhcl2"]
+
+
+async def test_items_that_are_not_objects_are_dropped_without_an_id(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    fake_api.json("GET", "/evses", [{"id": "evse1"}, "evse2", {"id": 3}, None])
+    evses = await fake_client.list_evses()
+    assert [evse.id for evse in evses] == ["evse1"]
+    assert [(item.id, item.field) for item in evses.dropped] == [(None, None)] * 3
+    assert evses.dropped[0].reason == "Expected a JSON object for Evse, got str"
 
 
 @pytest.mark.parametrize(
