@@ -29,6 +29,8 @@ def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []
+    # `loggers` names the loggers of the requirements; the integration has none and its own need no entry.
+    assert "loggers" not in manifest
     assert AwesomeVersion(manifest["version"]).valid
 
 
