@@ -5,16 +5,37 @@ from __future__ import annotations
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
+from homeassistant.helpers import (
+    config_entry_oauth2_flow,
+    config_validation as cv,
+    device_registry as dr,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.typing import ConfigType
 
 from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .repairs import async_remove_all_issues, async_update_vehicle_issues
+from .services import async_setup_services
+from .sessions import STORAGE_VERSION, SessionsReader, store_key, watch_session_starts
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CALENDAR,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the integration's actions (once, for every entry)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> bool:
@@ -32,12 +53,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
     user_id = str(entry.unique_id)
     coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id)
+    sessions = SessionsReader(hass, entry, coordinator)
     entry.runtime_data = EvEnergyRuntimeData(
-        client=client, coordinator=coordinator, user_id=user_id
+        client=client, coordinator=coordinator, user_id=user_id, sessions=sessions
     )
     await coordinator.async_config_entry_first_refresh()
     _after_poll(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(lambda: _after_poll(hass, entry)))
+    await sessions.async_load()
+    entry.async_on_unload(sessions.async_save)
+    # Sessions are extra: setup goes on when they cannot be read, their entities show unavailable.
+    await sessions.async_refresh()
+    entry.async_on_unload(watch_session_starts(sessions))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -48,8 +75,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues with it."""
+    """Remove the entry's repair issues and stored sessions with it."""
     async_remove_all_issues(hass)
+    await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:

@@ -32,6 +32,7 @@ from .const import DOMAIN, LOGGER
 
 if TYPE_CHECKING:
     from .auth import ConfigEntryAuth
+    from .sessions import SessionsReader
 
 type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
 
@@ -73,6 +74,7 @@ class EvEnergyRuntimeData:
     client: EvEnergyClient
     coordinator: EvEnergyCoordinator
     user_id: str
+    sessions: SessionsReader
 
 
 @dataclass

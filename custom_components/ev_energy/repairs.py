@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from homeassistant import data_entry_flow
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+import voluptuous as vol
 
-from .api import IntegrationStatus
+from .api import EvEnergyError, IntegrationStatus
 from .const import DOMAIN
 from .coordinator import EvEnergyConfigEntry
 from .entity import VEHICLE, device_info
@@ -34,8 +39,9 @@ def async_update_vehicle_issues(hass: HomeAssistant, entry: EvEnergyConfigEntry)
             hass,
             DOMAIN,
             issue_id,
-            is_fixable=False,
+            is_fixable=True,
             severity=ir.IssueSeverity.WARNING,
+            data={"entry_id": entry.entry_id, "vehicle_id": vehicle.id},
             translation_key="vehicle_disconnected",
             translation_placeholders={"vehicle": str(device_info(VEHICLE, vehicle)["name"])},
         )
@@ -51,3 +57,53 @@ def async_remove_all_issues(hass: HomeAssistant) -> None:
     for domain, issue_id in list(registry.issues):
         if domain == DOMAIN:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+class ReconnectVehicleFlow(RepairsFlow):
+    """Shows ev.energy's link where the user reconnects the car to its maker's cloud."""
+
+    def __init__(self, entry: EvEnergyConfigEntry, vehicle_id: str, vehicle_name: str) -> None:
+        """Fix one car's connection."""
+        self.entry = entry
+        self.vehicle_id = vehicle_id
+        self.vehicle_name = vehicle_name
+        self._link = ""
+
+    async def async_step_init(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Ask ev.energy for a reconnect link and show it."""
+        try:
+            link = await self.entry.runtime_data.client.reconnect_vehicle(self.vehicle_id)
+        except EvEnergyError:
+            return self.async_abort(reason="reconnect_failed")
+        if not link.url:
+            return self.async_abort(reason="reconnect_failed")
+        self._link = link.url
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> data_entry_flow.FlowResult:
+        """Show the link; the issue goes away by itself once ev.energy reaches the car again."""
+        if user_input is not None:
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="confirm",
+            data_schema=vol.Schema({}),
+            description_placeholders={"vehicle": self.vehicle_name, "url": self._link},
+        )
+
+
+async def async_create_fix_flow(
+    hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
+) -> RepairsFlow:
+    """Return the flow that fixes an issue: the reconnect link for a disconnected car."""
+    entry_id = str((data or {}).get("entry_id"))
+    vehicle_id = str((data or {}).get("vehicle_id"))
+    entry = cast("EvEnergyConfigEntry | None", hass.config_entries.async_get_entry(entry_id))
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    if entry is None or issue is None or not hasattr(entry, "runtime_data"):
+        return ConfirmRepairFlow()
+    name = (issue.translation_placeholders or {}).get("vehicle", vehicle_id)
+    return ReconnectVehicleFlow(entry, vehicle_id, name)

@@ -1,0 +1,511 @@
+"""The sessions reader: charging sessions and their schedules, read on their own cadence inside the request budget.
+
+Each cycle costs two requests for the whole account, whatever the number of chargers and cars: the open
+sub-sessions (``is_finished=false``, their schedules expanded) and the sub-sessions finished since the newest one
+held (``is_finished=true&start__gt=...``), so a finished sub-session is never read again once held. The charging
+sessions list (the only place that says which sub-sessions form one plug-in) is read only when a new open
+sub-session appears. What was read is kept in a `Store`, so a restart reads only what is new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    ChargingSubSession,
+    EvEnergyError,
+    EvEnergyForbiddenError,
+    EvEnergyRateLimitError,
+    IntegrationStatus,
+    Schedule,
+    Schedules,
+    SubSessionMode,
+)
+from .const import DOMAIN, LOGGER
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, latest_sample
+
+STORAGE_VERSION = 1
+# Without an open session nothing changes quickly; during one, energy and cost grow.
+IDLE_INTERVAL = timedelta(minutes=15)
+SESSION_INTERVAL = timedelta(minutes=5)
+# After a 403 (the token lacks charging_session:read) the reader tries again this rarely.
+FORBIDDEN_INTERVAL = timedelta(hours=1)
+# A failed read keeps what was held this long before the session entities go unavailable.
+GRACE_PERIOD = timedelta(minutes=30)
+# How far back the first read of a new entry goes, and how long finished sub-sessions are kept.
+FIRST_READ_HISTORY = timedelta(days=7)
+KEEP_FINISHED = timedelta(days=60)
+FINISHED_MAX_PAGES = 3
+REQUESTS_PER_CYCLE = 2
+# Modes during which ev.energy accepts boost_start (SMART) or boost_end (BOOST).
+BOOSTABLE_MODES = frozenset({SubSessionMode.SMART, SubSessionMode.BOOST})
+
+
+def store_key(entry_id: str) -> str:
+    """Return the storage key of an entry's sessions."""
+    return f"{DOMAIN}.{entry_id}.sessions"
+
+
+def _id_from(reference: object) -> str | None:
+    """Return the id of an expanded object or of a URL such as ``.../v2/evses/{id}``."""
+    if reference is None:
+        return None
+    if isinstance(reference, str):
+        return reference.rstrip("/").rsplit("/", 1)[-1] or None
+    value = getattr(reference, "id", None)
+    return value if isinstance(value, str) else None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _datetime(value: object) -> datetime | None:
+    return dt_util.parse_datetime(value) if isinstance(value, str) else None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubSessionRecord:
+    """What the integration keeps of one sub-session (no location: it is personal and not needed)."""
+
+    id: str
+    start: datetime
+    end: datetime | None = None
+    session_id: str | None = None
+    evse_id: str | None = None
+    vehicle_id: str | None = None
+    mode: SubSessionMode | None = None
+    energy_wh: int | None = None
+    grid_energy_wh: int | None = None
+    solar_energy_wh: int | None = None
+    cost_minor: int | None = None
+    savings_minor: int | None = None
+    currency: str | None = None
+    co2_grams: int | None = None
+    duration_minutes: int | None = None
+
+    @classmethod
+    def from_api(cls, sub: ChargingSubSession, session_id: str | None) -> SubSessionRecord | None:
+        """Keep what the entities, the calendar and the actions need; a sub-session without start is skipped."""
+        if sub.start is None:
+            return None
+        return cls(
+            id=sub.id,
+            start=sub.start,
+            end=sub.end,
+            session_id=session_id,
+            evse_id=_id_from(sub.evse),
+            vehicle_id=_id_from(sub.vehicle),
+            mode=sub.mode,
+            energy_wh=sub.energy_delivered_watt_hours,
+            grid_energy_wh=sub.grid_energy_delivered_watt_hours,
+            solar_energy_wh=sub.solar_energy_delivered_watt_hours,
+            cost_minor=sub.cost,
+            savings_minor=sub.savings_cost,
+            currency=sub.currency,
+            co2_grams=sub.total_co2_grams,
+            duration_minutes=sub.duration_minutes,
+        )
+
+    def to_store(self) -> dict[str, Any]:
+        """Return the record as JSON for the store."""
+        return {
+            "id": self.id,
+            "start": _iso(self.start),
+            "end": _iso(self.end),
+            "session_id": self.session_id,
+            "evse_id": self.evse_id,
+            "vehicle_id": self.vehicle_id,
+            "mode": None if self.mode is None else str(self.mode),
+            "energy_wh": self.energy_wh,
+            "grid_energy_wh": self.grid_energy_wh,
+            "solar_energy_wh": self.solar_energy_wh,
+            "cost_minor": self.cost_minor,
+            "savings_minor": self.savings_minor,
+            "currency": self.currency,
+            "co2_grams": self.co2_grams,
+            "duration_minutes": self.duration_minutes,
+        }
+
+    @classmethod
+    def from_store(cls, raw: dict[str, Any]) -> SubSessionRecord | None:
+        """Return a stored record, or None for one this version cannot read."""
+        start = _datetime(raw.get("start"))
+        if not isinstance(raw.get("id"), str) or start is None:
+            return None
+        mode = raw.get("mode")
+
+        def text(key: str) -> str | None:
+            value = raw.get(key)
+            return value if isinstance(value, str) else None
+
+        return cls(
+            id=raw["id"],
+            start=start,
+            end=_datetime(raw.get("end")),
+            session_id=text("session_id"),
+            evse_id=text("evse_id"),
+            vehicle_id=text("vehicle_id"),
+            mode=SubSessionMode(mode) if isinstance(mode, str) else None,
+            energy_wh=_int(raw.get("energy_wh")),
+            grid_energy_wh=_int(raw.get("grid_energy_wh")),
+            solar_energy_wh=_int(raw.get("solar_energy_wh")),
+            cost_minor=_int(raw.get("cost_minor")),
+            savings_minor=_int(raw.get("savings_minor")),
+            currency=text("currency"),
+            co2_grams=_int(raw.get("co2_grams")),
+            duration_minutes=_int(raw.get("duration_minutes")),
+        )
+
+
+@dataclass(frozen=True)
+class PlannedSlot:
+    """A period the schedule charges in (consecutive intervals at the same current joined)."""
+
+    start: datetime
+    end: datetime
+    current_milliamps: int
+
+
+def planned_slots(schedule: Iterable[Schedule]) -> list[PlannedSlot]:
+    """Return the charging periods of a schedule: intervals with current, joined when they follow each other.
+
+    A boost interval has no length (it charges until full) and is no planned slot.
+    """
+    slots: list[PlannedSlot] = []
+    intervals = [
+        item
+        for item in schedule
+        if item.started_at is not None
+        and item.interval_seconds is not None
+        and (item.current_milliamps or 0) > 0
+    ]
+    for item in sorted(intervals, key=lambda item: item.started_at):  # type: ignore[arg-type, return-value]
+        start: datetime = item.started_at  # type: ignore[assignment]
+        end = start + timedelta(seconds=item.interval_seconds)  # type: ignore[arg-type]
+        current: int = item.current_milliamps  # type: ignore[assignment]
+        if slots and slots[-1].end == start and slots[-1].current_milliamps == current:
+            slots[-1] = PlannedSlot(slots[-1].start, end, current)
+        else:
+            slots.append(PlannedSlot(start, end, current))
+    return slots
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One charging session (one plug-in) summed over its sub-sessions; the mode is the latest one's."""
+
+    session_id: str | None
+    start: datetime
+    end: datetime | None
+    mode: SubSessionMode | None
+    sub_sessions: tuple[SubSessionRecord, ...]
+
+    @property
+    def is_open(self) -> bool:
+        """Return whether the car is still plugged in (the latest sub-session runs)."""
+        return self.end is None
+
+    def total(self, attribute: str) -> int | None:
+        """Return the sum of a figure over the sub-sessions that report it (None when none does)."""
+        values = [getattr(sub, attribute) for sub in self.sub_sessions]
+        known = [value for value in values if value is not None]
+        return sum(known) if known else None
+
+    @property
+    def currency(self) -> str | None:
+        """Return the session's currency (that of its latest sub-session reporting one)."""
+        return next((sub.currency for sub in reversed(self.sub_sessions) if sub.currency), None)
+
+
+@dataclass
+class SessionsData:
+    """What the reader holds: sub-sessions, open ones' schedules, manual battery levels."""
+
+    sub_sessions: dict[str, SubSessionRecord] = field(default_factory=dict)
+    schedules: dict[str, list[PlannedSlot]] = field(default_factory=dict)
+    manual_levels: dict[str, int | None] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+    def of_device(
+        self, evse_id: str | None = None, vehicle_id: str | None = None
+    ) -> list[SubSessionRecord]:
+        """Return a charger's or a car's sub-sessions, oldest first."""
+        found = [
+            sub
+            for sub in self.sub_sessions.values()
+            if (evse_id is not None and sub.evse_id == evse_id)
+            or (vehicle_id is not None and sub.vehicle_id == vehicle_id)
+        ]
+        return sorted(found, key=lambda sub: (sub.start, sub.id))
+
+    def open_sub_session(
+        self, evse_id: str | None = None, vehicle_id: str | None = None
+    ) -> SubSessionRecord | None:
+        """Return the running sub-session of a charger or car, if any."""
+        running = [sub for sub in self.of_device(evse_id, vehicle_id) if sub.end is None]
+        return running[-1] if running else None
+
+    def current_session(
+        self, evse_id: str | None = None, vehicle_id: str | None = None
+    ) -> SessionSummary | None:
+        """Return the session in progress on a charger or car, or the last one when none is open."""
+        subs = self.of_device(evse_id, vehicle_id)
+        if not subs:
+            return None
+        latest = self.open_sub_session(evse_id, vehicle_id) or subs[-1]
+        return summarize(latest, subs)
+
+    def sessions(
+        self, evse_id: str | None = None, vehicle_id: str | None = None
+    ) -> list[SessionSummary]:
+        """Return every held session of a charger or car, oldest first."""
+        subs = self.of_device(evse_id, vehicle_id)
+        seen: set[str] = set()
+        result = []
+        for sub in reversed(subs):
+            if sub.id in seen:
+                continue
+            summary = summarize(sub, subs)
+            seen.update(part.id for part in summary.sub_sessions)
+            result.append(summary)
+        return result[::-1]
+
+    def planned(
+        self, vehicle_id: str | None = None, evse_id: str | None = None
+    ) -> list[PlannedSlot]:
+        """Return the planned charging slots of a car's (or charger's) running sub-session."""
+        running = self.open_sub_session(evse_id, vehicle_id)
+        return [] if running is None else self.schedules.get(running.id, [])
+
+
+def summarize(latest: SubSessionRecord, subs: Iterable[SubSessionRecord]) -> SessionSummary:
+    """Return the session ``latest`` belongs to: every sub-session with its session id, or itself alone."""
+    if latest.session_id is None:
+        parts: tuple[SubSessionRecord, ...] = (latest,)
+    else:
+        parts = tuple(
+            sorted(
+                (sub for sub in subs if sub.session_id == latest.session_id),
+                key=lambda sub: (sub.start, sub.id),
+            )
+        )
+    last = parts[-1]
+    return SessionSummary(latest.session_id, parts[0].start, last.end, last.mode, parts)
+
+
+class SessionsReader(DataUpdateCoordinator[SessionsData]):
+    """Reads the account's charging sessions on a slower cadence than polling, from the same budget."""
+
+    config_entry: EvEnergyConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: EvEnergyConfigEntry, coordinator: EvEnergyCoordinator
+    ) -> None:
+        """Set up the reader of one entry; `async_load` restores what an earlier run held."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} sessions",
+            update_interval=IDLE_INTERVAL,
+        )
+        self.polling = coordinator
+        self.client = coordinator.client
+        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, store_key(entry.entry_id))
+        self._held = SessionsData()
+        self._last_success: datetime | None = None
+
+    async def async_load(self) -> None:
+        """Restore the sub-sessions an earlier run kept."""
+        stored = await self._store.async_load()
+        raw_subs = stored.get("sub_sessions", []) if isinstance(stored, dict) else []
+        for raw in raw_subs if isinstance(raw_subs, list) else []:
+            record = SubSessionRecord.from_store(raw) if isinstance(raw, dict) else None
+            if record is not None:
+                self._held.sub_sessions[record.id] = record
+
+    async def async_save(self) -> None:
+        """Write what is held now (the entry unloads; a delayed save would be lost)."""
+        await self._store.async_save(self._to_store())
+
+    @callback
+    def async_read_soon(self) -> None:
+        """Read now: a car was plugged in or started charging, so a session began or changed."""
+        self.hass.async_create_task(self.async_request_refresh(), eager_start=False)
+
+    async def _async_update_data(self) -> SessionsData:
+        now = dt_util.utcnow()
+        budget = self.polling.budget
+        if not budget.can_spend(REQUESTS_PER_CYCLE, now):
+            # Polling the devices comes first; try again at the next interval.
+            return self._keep_or_fail(now)
+        sent_before = self.client.request_count
+        try:
+            await self._read(now)
+        except EvEnergyForbiddenError as err:
+            LOGGER.warning("ev.energy does not let this account read charging sessions: %s", err)
+            self.update_interval = FORBIDDEN_INTERVAL
+            raise UpdateFailed(
+                translation_domain=DOMAIN, translation_key="sessions_forbidden"
+            ) from err
+        except EvEnergyRateLimitError as err:
+            budget.rate_limited(err.retry_after, now)
+            return self._keep_or_fail(now)
+        except EvEnergyError as err:
+            LOGGER.debug("Reading charging sessions failed: %s", err)
+            return self._keep_or_fail(now)
+        finally:
+            for _ in range(self.client.request_count - sent_before):
+                budget.record_request(now)
+        self._last_success = now
+        self._prune(now)
+        self._store.async_delay_save(self._to_store, 10)
+        has_open = any(sub.end is None for sub in self._held.sub_sessions.values())
+        self.update_interval = SESSION_INTERVAL if has_open else IDLE_INTERVAL
+        return self._snapshot(now)
+
+    async def _read(self, now: datetime) -> None:
+        held = self._held.sub_sessions
+        was_open = {sub_id for sub_id, sub in held.items() if sub.end is None}
+        since = self._since(now)
+        running = await self.client.list_charging_sub_sessions(
+            is_finished=False, expand=("schedules",)
+        )
+        finished = await self.client.list_charging_sub_sessions(
+            is_finished=True, start_gt=since, max_pages=FINISHED_MAX_PAGES
+        )
+        fresh = [sub for sub in running if sub.id not in held] + [
+            sub for sub in finished if sub.id not in held and sub.id not in was_open
+        ]
+        session_ids = await self._session_ids(fresh) if fresh else {}
+        seen: set[str] = set()
+        for sub in [*finished, *running]:
+            previous = held.get(sub.id)
+            if previous is not None and previous.end is not None:
+                continue  # finished and held: nothing about it changes any more
+            session_id = previous.session_id if previous else session_ids.get(sub.id)
+            if (record := SubSessionRecord.from_api(sub, session_id)) is not None:
+                held[sub.id] = record
+                seen.add(sub.id)
+        # An open sub-session that is neither running nor finished any more was deleted by ev.energy.
+        for sub_id in was_open - seen:
+            held.pop(sub_id, None)
+        self._held.schedules = {
+            sub.id: planned_slots(sub.schedules.schedules or [])
+            for sub in running
+            if isinstance(sub.schedules, Schedules)
+        }
+        await self._read_manual_levels()
+
+    def _since(self, now: datetime) -> datetime:
+        """Return the start after which the finished sub-sessions not held yet lie."""
+        held = self._held.sub_sessions.values()
+        finished_starts = [sub.start for sub in held if sub.end is not None]
+        # The open ones' start is matched by `start__gt`, so go one second before the oldest.
+        open_starts = [sub.start - timedelta(seconds=1) for sub in held if sub.end is None]
+        candidates = [*([max(finished_starts)] if finished_starts else []), *open_starts]
+        return min(candidates, default=now - FIRST_READ_HISTORY)
+
+    async def _session_ids(self, subs: list[ChargingSubSession]) -> dict[str, str]:
+        """Return which session each new sub-session belongs to, from the newest page of sessions."""
+        sessions = await self.client.list_charging_sessions(max_pages=1)
+        owners = {
+            sub_id: session.id
+            for session in sessions
+            for reference in session.sub_sessions or []
+            if (sub_id := _id_from(reference)) is not None
+        }
+        return {sub.id: owners[sub.id] for sub in subs if sub.id in owners}
+
+    async def _read_manual_levels(self) -> None:
+        """Read the battery level the user entered for each car ev.energy cannot read."""
+        vehicles = self.polling.data.vehicles if self.polling.data else {}
+        levels: dict[str, int | None] = {}
+        for vehicle_id, vehicle in vehicles.items():
+            if vehicle.integrated is IntegrationStatus.UNINTEGRATED:
+                charge = await self.client.get_state_of_charge(vehicle_id)
+                levels[vehicle_id] = charge.state_of_charge_percentage
+        self._held.manual_levels = levels
+
+    def set_manual_level(self, vehicle_id: str, level: int | None) -> None:
+        """Show a manual battery level ev.energy accepted, without waiting for a read."""
+        self._held.manual_levels[vehicle_id] = level
+        self.async_set_updated_data(self._snapshot(dt_util.utcnow()))
+
+    def _prune(self, now: datetime) -> None:
+        held = self._held.sub_sessions
+        for sub_id, sub in list(held.items()):
+            if sub.end is not None and now - sub.end > KEEP_FINISHED:
+                del held[sub_id]
+
+    def _keep_or_fail(self, now: datetime) -> SessionsData:
+        """Keep what was read through a short outage (or a full budget); then the session entities go unavailable."""
+        if self._last_success is not None and now - self._last_success < GRACE_PERIOD:
+            return self._snapshot(self._last_success)
+        if self._last_success is None and self._held.sub_sessions:
+            # Not read since the restart: the stored finished sessions are still true.
+            return self._snapshot(None)
+        raise UpdateFailed(translation_domain=DOMAIN, translation_key="sessions_failed")
+
+    def _snapshot(self, updated_at: datetime | None) -> SessionsData:
+        held = self._held
+        return SessionsData(
+            sub_sessions=dict(held.sub_sessions),
+            schedules=dict(held.schedules),
+            manual_levels=dict(held.manual_levels),
+            updated_at=updated_at,
+        )
+
+    def _to_store(self) -> dict[str, Any]:
+        return {"sub_sessions": [sub.to_store() for sub in self._held.sub_sessions.values()]}
+
+
+def watch_session_starts(reader: SessionsReader) -> Callable[[], None]:
+    """Read sessions at once when a poll shows a charger or car newly plugged in or charging.
+
+    Returns the listener's remover, for ``entry.async_on_unload``.
+    """
+    previous: dict[str, tuple[bool | None, bool | None]] = {}
+
+    @callback
+    def check() -> None:
+        data = reader.polling.data
+        if data is None or not reader.polling.last_update_success:
+            return
+        samples = [
+            *((device_id, latest_sample(evse)) for device_id, evse in data.evses.items()),
+            *((device_id, latest_sample(car)) for device_id, car in data.vehicles.items()),
+        ]
+        current = {
+            device_id: (sample.is_plugged_in, sample.is_charging)
+            for device_id, sample in samples
+            if sample is not None
+        }
+        started = any(
+            device_id in previous
+            and any(
+                now is True and before is not True
+                for now, before in zip(state, previous[device_id], strict=True)
+            )
+            for device_id, state in current.items()
+        )
+        previous.clear()
+        previous.update(current)
+        if started:
+            reader.async_read_soon()
+
+    check()
+    return reader.polling.async_add_listener(check)

@@ -1,0 +1,188 @@
+"""Switches: smart charging per car, and "Charge now" (boost) per charger."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .api import (
+    EvEnergyConflictError,
+    EvEnergyDeviceUnreachableError,
+    EvEnergyError,
+    EvEnergyForbiddenError,
+    SubSessionMode,
+)
+from .const import DOMAIN
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .entity import (
+    EVSE,
+    VEHICLE,
+    Device,
+    EvEnergyEntity,
+    EvEnergyEntityDescription,
+    add_entities_as_devices_appear,
+    device_info,
+)
+from .sessions import BOOSTABLE_MODES, SessionsReader, SubSessionRecord
+
+# Writes go to the cloud one at a time.
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvEnergySwitchDescription(EvEnergyEntityDescription, SwitchEntityDescription):
+    """A switch of an ev.energy device."""
+
+
+SMART_CHARGING = EvEnergySwitchDescription(
+    key="smart_charging", translation_key="smart_charging", needs_fresh_sample=False
+)
+CHARGE_NOW = SwitchEntityDescription(key="charge_now", translation_key="charge_now")
+
+
+async def send_command[T](
+    coordinator: EvEnergyCoordinator, write: Callable[[], Awaitable[T]], conflict_key: str
+) -> T:
+    """Send a write to ev.energy; every refusal becomes a translated error.
+
+    ``conflict_key`` names what a 409 means for this command (nothing to boost, not boosting, ...).
+    """
+    coordinator.check_command_allowed()
+    try:
+        return await write()
+    except EvEnergyConflictError as err:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key=conflict_key) from err
+    except EvEnergyDeviceUnreachableError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="device_unreachable"
+        ) from err
+    except EvEnergyForbiddenError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="missing_scope"
+        ) from err
+    except EvEnergyError as err:
+        coordinator.note_command_error(err)
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="command_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: EvEnergyConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Set up smart charging for every car and Charge now for every charger, now and as devices appear."""
+    sessions = entry.runtime_data.sessions
+
+    def cars(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+        return [SmartChargingSwitch(coordinator, VEHICLE, device, SMART_CHARGING)]
+
+    def chargers(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+        return [ChargeNowSwitch(sessions, device)]
+
+    entry.async_on_unload(
+        add_entities_as_devices_appear(
+            entry.runtime_data.coordinator, async_add_entities, {VEHICLE: cars, EVSE: chargers}
+        )
+    )
+
+
+class SmartChargingSwitch(EvEnergyEntity, SwitchEntity):
+    """Whether ev.energy schedules the car's charging (smart_charging_enabled)."""
+
+    entity_description: EvEnergySwitchDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return smart charging as ev.energy has it."""
+        device = self.device
+        return None if device is None else device.smart_charging_enabled
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Let ev.energy schedule the car's charging."""
+        await self._write(enabled=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Charge the car as soon as it is plugged in, without a schedule."""
+        await self._write(enabled=False)
+
+    async def _write(self, *, enabled: bool) -> None:
+        coordinator = self.coordinator
+        vehicle = await send_command(
+            coordinator,
+            lambda: coordinator.client.update_vehicle(
+                self.device_id, smart_charging_enabled=enabled
+            ),
+            "command_refused",
+        )
+        coordinator.replace_vehicle(vehicle)
+        coordinator.after_command()
+        # The session's mode changes with the setting.
+        await self.coordinator.config_entry.runtime_data.sessions.async_refresh()
+
+
+class ChargeNowSwitch(CoordinatorEntity[SessionsReader], SwitchEntity):
+    """Charge now: on boosts the charger's open smart session, off returns it to smart charging."""
+
+    _attr_has_entity_name = True
+    entity_description = CHARGE_NOW
+
+    def __init__(self, reader: SessionsReader, evse: Device) -> None:
+        """Bind the switch to a charger."""
+        super().__init__(reader)
+        self.evse_id = evse.id
+        self._attr_unique_id = f"{evse.id}_{CHARGE_NOW.key}"
+        self._attr_device_info = device_info(EVSE, evse)
+
+    @property
+    def _running(self) -> SubSessionRecord | None:
+        return self.coordinator.data.open_sub_session(evse_id=self.evse_id)
+
+    @property
+    def available(self) -> bool:
+        """Available only while the charger's open session can be boosted (smart) or is boosting."""
+        running = self._running
+        return (
+            super().available
+            and running is not None
+            and running.session_id is not None
+            and running.mode in BOOSTABLE_MODES
+        )
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return whether the charger's session is boosting."""
+        running = self._running
+        return None if running is None else running.mode is SubSessionMode.BOOST
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Start a boost on the open session."""
+        await self._boost(start=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """End the boost: back to smart charging."""
+        await self._boost(start=False)
+
+    async def _boost(self, *, start: bool) -> None:
+        running = self._running
+        if running is None or running.session_id is None:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="nothing_to_boost")
+        session_id = running.session_id
+        client = self.coordinator.client
+        write = client.boost_start if start else client.boost_end
+        polling = self.coordinator.polling
+        await send_command(
+            polling, lambda: write(session_id), "nothing_to_boost" if start else "not_boosting"
+        )
+        polling.after_command()
+        await self.coordinator.async_refresh()

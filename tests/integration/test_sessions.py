@@ -1,0 +1,109 @@
+"""The sessions reader: what it holds matches the simulator, inside its budget, and it survives a restart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.ev_energy.api import SubSessionMode
+from custom_components.ev_energy.sessions import SessionsReader
+from simulator.testing import Simulator
+from simulator.world import ChargingSubSession
+
+from .conftest import Clock
+
+
+def _reader(entry: MockConfigEntry) -> SessionsReader:
+    return entry.runtime_data.sessions
+
+
+def _sim_subs(sim: Simulator) -> dict[str, ChargingSubSession]:
+    return {
+        sub_id: sub
+        for sub_id, sub in sim.state.sub_sessions.items()
+        if sub.user_id == sim.primary_user_id
+    }
+
+
+def _sub_session_reads(sim: Simulator) -> list[dict[str, list[str]]]:
+    return [r.query for r in sim.requests if r.path == "/v2/charging_sub_sessions"]
+
+
+async def test_the_reader_holds_the_simulators_sub_sessions(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    held = _reader(integration).data.sub_sessions
+    truth = _sim_subs(sim)
+    assert held.keys() == truth.keys()
+    for sub_id, sub in truth.items():
+        record = held[sub_id]
+        assert record.start == sub.start
+        assert record.end == sub.end
+        assert record.mode is SubSessionMode(sub.mode)
+        assert record.energy_wh == sub.energy_delivered_watt_hours
+        assert record.solar_energy_wh == sub.solar_energy_delivered_watt_hours
+        assert record.cost_minor == round(sub.cost_pence)
+        assert record.co2_grams == round(sub.co2_grams)
+        assert record.evse_id == sub.evse_id
+        assert record.vehicle_id == sub.vehicle_id
+        assert record.session_id == sub.session_id
+
+
+async def test_a_cycle_costs_two_requests_and_never_reads_a_held_finished_sub_session_again(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    reader = _reader(integration)
+    assert reader.update_interval == timedelta(minutes=5)  # the car is plugged in
+    held_finished = {sub.id: sub.start for sub in reader.data.sub_sessions.values() if sub.end}
+    sim.requests.reset()
+
+    await clock.advance(300)
+
+    reads = _sub_session_reads(sim)
+    assert [read["is_finished"] for read in reads] == [["false"], ["true"]]
+    assert reads[0]["expand"] == ["schedules"]
+    since = reads[1]["start__gt"][0]
+    # Every finished sub-session the reader held started at or before `since`: none comes back.
+    assert all(
+        start.isoformat().replace("+00:00", "Z") <= since for start in held_finished.values()
+    )
+    # Nothing new appeared, so the sessions list (which says what belongs together) was not read.
+    assert not [r for r in sim.requests if r.path == "/v2/charging_sessions"]
+
+
+async def test_an_unplugged_car_slows_the_reader_and_a_plug_in_reads_at_once(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    reader = _reader(integration)
+    vehicle = sim.state.vehicles[sim.vehicle_ids[0]]
+    sim.engine.unplug(vehicle)
+    await clock.run_for(600, step=60)
+    assert reader.data.open_sub_session(vehicle_id=vehicle.id) is None
+    assert reader.update_interval == timedelta(minutes=15)
+
+    session = sim.engine.plug_in(vehicle)
+    sim.requests.reset()
+    # The next poll sees the plug-in; the reader reads at once instead of within 15 minutes.
+    await clock.run_for(300, step=30)
+    running = reader.data.open_sub_session(vehicle_id=vehicle.id)
+    assert running is not None
+    assert running.session_id == session.id
+    assert running.id == session.sub_session_ids[-1]
+    assert reader.update_interval == timedelta(minutes=5)
+
+
+async def test_what_the_reader_holds_survives_a_restart(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    before = dict(_reader(integration).data.sub_sessions)
+    sim.requests.reset()
+    assert await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+
+    assert _reader(integration).data.sub_sessions == before
+    # The first read after the restart asks only for what is newer than what was held.
+    since = _sub_session_reads(sim)[1]["start__gt"][0]
+    newest_finished = max(sub.start for sub in before.values() if sub.end)
+    assert since == newest_finished.isoformat().replace("+00:00", "Z")
