@@ -7,7 +7,8 @@ import itertools
 
 from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from simulator.testing import Simulator
 
@@ -142,3 +143,41 @@ async def test_a_charge_that_starts_and_ends_between_two_polls_fires_both_events
     sim.faults.clear()
     await clock.run_for(600, step=60)
     assert [event for event, _at in fired] == ["charging_started", "charging_stopped"]
+
+
+async def test_the_readmes_automation_runs_once_per_plug_in_and_not_after_a_restart(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    events = entity_id(hass, "event", f"{vehicle_id}_charge_events")
+    calls = async_mock_service(hass, "test", "plugged_in")
+    condition = (
+        "{{ trigger.from_state is not none and trigger.from_state.state != 'unavailable'"
+        " and trigger.to_state.attributes.event_type == 'plugged_in' }}"
+    )
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": [{"trigger": "state", "entity_id": events}],
+                "conditions": [{"condition": "template", "value_template": condition}],
+                "actions": [{"action": "test.plugged_in"}],
+            }
+        },
+    )
+    vehicle = sim.state.vehicles[vehicle_id]
+    sim.faults.server_errors(10_000, status=503, path_prefix="/v2/")
+    sim.engine.unplug(vehicle)
+    await clock.run_for(300, step=60)
+    sim.engine.plug_in(vehicle)
+    await clock.run_for(300, step=60)
+    sim.faults.clear()
+    await clock.run_for(600, step=60)
+    assert len(calls) == 1
+
+    assert await hass.config_entries.async_unload(integration.entry_id)
+    assert await hass.config_entries.async_setup(integration.entry_id)
+    await hass.async_block_till_done()
+    await clock.run_for(600, step=60)
+    assert len(calls) == 1
