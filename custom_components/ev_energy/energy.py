@@ -3,14 +3,15 @@
 A charger's ``meter_reading_watt_hours`` is a lifetime counter, but a cloud API can send a stray value, low or high,
 and a meter can be reset or replaced. The total adds the difference between consecutive good readings. A reading
 is good when the meter rose by no more than the charger could have delivered since the last good one; anything
-else is held as a suspect. The next reading decides: if it fits the last good reading, the suspect was a single
-outlier and is dropped; if it fits the suspect, the meter really moved (reset or replaced), and counting resumes
-from the suspect, adding for the jump only what the charger could have delivered in that time.
+else is held as a suspect. The next readings decide: one that fits the last good reading shows the suspects were
+single outliers, and they are dropped; one that fits a suspect shows the meter really moved (reset or replaced),
+and counting resumes from that suspect, adding for the jump only what the charger could have delivered meanwhile.
+The two latest suspects are kept, so an outlier right after a reset does not hide the reset.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ PLAUSIBLE_VOLTAGE_RANGE_V = (100.0, 500.0)
 # Sample times are the device's clock and readings are whole Wh: a little slack for both.
 POWER_SLACK = 1.1
 SLACK_WH = 20.0
+# Readings that fit nothing, kept until a later reading confirms one of them.
+MAX_SUSPECTS = 2
 
 
 def charger_max_power_w(sample: EvseStatusLog | None) -> float:
@@ -61,8 +64,7 @@ class Meter:
     total_wh: float | None = None
     last_wh: float | None = None
     last_at: datetime | None = None
-    suspect_wh: float | None = None
-    suspect_at: datetime | None = None
+    suspects: list[tuple[float, datetime]] = field(default_factory=list)
 
     def add_reading(self, reading_wh: float | None, at: datetime, max_power_w: float) -> None:
         """Take in the next reading (readings come in time order, each once)."""
@@ -76,16 +78,14 @@ class Meter:
         if self._fits(self.last_wh, self.last_at, reading_wh, at, max_power_w):
             self._count(reading_wh - self.last_wh)
             self._accept(reading_wh, at)
-        elif (
-            self.suspect_wh is not None
-            and self.suspect_at is not None
-            and self._fits(self.suspect_wh, self.suspect_at, reading_wh, at, max_power_w)
-        ):
-            self._resume_from(self.suspect_wh, self.suspect_at, max_power_w)
-            self._count(reading_wh - self.suspect_wh)
-            self._accept(reading_wh, at)
-        else:
-            self.suspect_wh, self.suspect_at = reading_wh, at
+            return
+        for suspect_wh, suspect_at in reversed(self.suspects):
+            if self._fits(suspect_wh, suspect_at, reading_wh, at, max_power_w):
+                self._resume_from(suspect_wh, suspect_at, max_power_w)
+                self._count(reading_wh - suspect_wh)
+                self._accept(reading_wh, at)
+                return
+        self.suspects = [*self.suspects, (reading_wh, at)][-MAX_SUSPECTS:]
 
     @staticmethod
     def _fits(
@@ -110,14 +110,16 @@ class Meter:
 
     def _accept(self, reading_wh: float, at: datetime) -> None:
         self.last_wh, self.last_at = reading_wh, at
-        self.suspect_wh = self.suspect_at = None
+        self.suspects = []
 
     def as_dict(self) -> dict[str, Any]:
         """Return what must survive a restart (JSON-ready)."""
-        data = asdict(self)
-        for key in ("last_at", "suspect_at"):
-            data[key] = None if data[key] is None else data[key].isoformat()
-        return data
+        return {
+            "total_wh": self.total_wh,
+            "last_wh": self.last_wh,
+            "last_at": None if self.last_at is None else self.last_at.isoformat(),
+            "suspects": [[wh, at.isoformat()] for wh, at in self.suspects],
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> Meter:
@@ -129,8 +131,9 @@ class Meter:
                 total_wh=_optional_float(data.get("total_wh")),
                 last_wh=_optional_float(data.get("last_wh")),
                 last_at=_optional_time(data.get("last_at")),
-                suspect_wh=_optional_float(data.get("suspect_wh")),
-                suspect_at=_optional_time(data.get("suspect_at")),
+                suspects=[(float(wh), _time(at)) for wh, at in data.get("suspects") or ()][
+                    -MAX_SUSPECTS:
+                ],
             )
         except (TypeError, ValueError):
             return cls()
@@ -158,8 +161,10 @@ def _optional_float(value: Any) -> float | None:
 
 
 def _optional_time(value: Any) -> datetime | None:
-    if value is None:
-        return None
+    return None if value is None else _time(value)
+
+
+def _time(value: Any) -> datetime:
     parsed = dt_util.parse_datetime(str(value))
     if parsed is None:
         raise ValueError(value)

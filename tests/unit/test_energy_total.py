@@ -46,6 +46,10 @@ def test_a_confirmed_reset_adds_only_what_the_meter_counted_since() -> None:
     assert _feed(Meter(), [1_322_800, 100, 300, 800]) == 1_322_800 + 800
 
 
+def test_an_outlier_right_after_a_reset_does_not_hide_it() -> None:
+    assert _feed(Meter(), [1_322_800, 100, 2_000_000_000, 300, 800]) == 1_322_800 + 800
+
+
 def test_a_reset_to_a_large_reading_adds_at_most_what_the_charger_could_deliver() -> None:
     total = _feed(Meter(), [1_322_800, 1_291_000, 1_291_200])
     assert total == pytest.approx(1_322_800 + plausible_wh(POWER, _at(0), _at(5)) + 200)
@@ -74,6 +78,7 @@ def test_missing_and_negative_readings_change_nothing() -> None:
 def test_survives_a_restart_through_its_stored_form() -> None:
     meter = Meter()
     _feed(meter, [5_000, 5_500, 100])
+    assert meter.suspects
     restored = Meter.from_dict(meter.as_dict())
     assert restored == meter
     restored.add_reading(300, _at(15), POWER)
@@ -81,7 +86,15 @@ def test_survives_a_restart_through_its_stored_form() -> None:
 
 
 @pytest.mark.parametrize(
-    "stored", [None, "garbage", {"total_wh": "not a number"}, {"last_at": "yesterday"}]
+    "stored",
+    [
+        None,
+        "garbage",
+        {"total_wh": "not a number"},
+        {"last_at": "yesterday"},
+        {"suspects": [["x", "2026-01-05T18:00:00+00:00"]]},
+        {"suspects": [[1, "yesterday"]]},
+    ],
 )
 def test_unreadable_stored_data_starts_afresh(stored: object) -> None:
     assert Meter.from_dict(stored) == Meter()
