@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import math
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, State
@@ -190,3 +191,16 @@ async def test_the_total_kept_before_the_ledger_is_taken_over(
     assert shown_wh(hass, evse_id) == pytest.approx(kept_total + 1000, abs=10)
     await hass.config_entries.async_unload(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_the_ledger_is_removed_with_the_entry(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    integration: MockConfigEntry,
+) -> None:
+    key = f"{DOMAIN}.{integration.entry_id}.ledger"
+    assert await hass.config_entries.async_unload(integration.entry_id)
+    assert key in hass_storage, "written on unload, for the next set-up"
+    await hass.config_entries.async_remove(integration.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage

@@ -189,6 +189,7 @@ async def test_the_meter_sensors_old_total_is_taken_over(hass: HomeAssistant) ->
     plain = registry.async_get_or_create(
         "sensor", DOMAIN, "evse02_meter_reading", config_entry=entry
     )
+    registry.async_get_or_create("sensor", DOMAIN, "evse03_meter_reading", config_entry=entry)
     mock_restore_cache_with_extra_data(
         hass,
         [
@@ -204,5 +205,19 @@ async def test_the_meter_sensors_old_total_is_taken_over(hass: HomeAssistant) ->
     await ledger.async_load()
     assert ledger.energy_total_wh(EVSE) == 50_000
     assert ledger.energy_total_wh("evse02") is None
+    assert ledger.energy_total_wh("evse03") is None  # nothing was restored for it
     ledger.accept(EVSE, [_evse(5, 4_300)], now=_at(5))
     assert ledger.energy_total_wh(EVSE) == 50_300
+
+
+async def test_a_stored_ledger_of_another_shape_starts_afresh(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    hass_storage[f"{DOMAIN}.entry.ledger"] = {
+        "version": 1,
+        "key": f"{DOMAIN}.entry.ledger",
+        "data": {"devices": ["not", "a", "mapping"]},
+    }
+    ledger = SampleLedger(hass, "entry")
+    await ledger.async_load()
+    assert ledger.high_water_mark(EVSE) is None
