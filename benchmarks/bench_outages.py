@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 import itertools
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import EVENT_STATE_CHANGED
@@ -87,6 +88,10 @@ async def test_a_day_with_outages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Print events fired / transitions made, energy counted / delivered, and devices wrongly removed."""
+    # The outages are on purpose: their log lines would bury the figures.
+    logger = logging.getLogger("custom_components.ev_energy")
+    monkeypatch.setattr(logger, "level", logger.level)  # restored after the run
+    logger.setLevel(logging.CRITICAL)
     async with simulator_factory("home") as sim:
         freezer.move_to(sim.clock.now())
         monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
