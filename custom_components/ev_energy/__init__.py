@@ -18,6 +18,7 @@ from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
+from .ledger import SampleLedger
 from .repairs import async_remove_all_issues, async_update_vehicle_issues
 from .services import async_setup_services
 from .sessions import STORAGE_VERSION, SessionsReader, store_key, watch_session_starts
@@ -25,6 +26,7 @@ from .sessions import STORAGE_VERSION, SessionsReader, store_key, watch_session_
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.CALENDAR,
+    Platform.EVENT,
     Platform.NUMBER,
     Platform.SENSOR,
     Platform.SWITCH,
@@ -52,10 +54,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
     client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
     user_id = str(entry.unique_id)
-    coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id)
+    # Loaded before the first poll: the samples processed before a restart are not processed again.
+    ledger = SampleLedger(hass, entry.entry_id)
+    await ledger.async_load()
+    entry.async_on_unload(ledger.async_save)
+    coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id, ledger=ledger)
     sessions = SessionsReader(hass, entry, coordinator)
     entry.runtime_data = EvEnergyRuntimeData(
-        client=client, coordinator=coordinator, user_id=user_id, sessions=sessions
+        client=client, coordinator=coordinator, user_id=user_id, ledger=ledger, sessions=sessions
     )
     await coordinator.async_config_entry_first_refresh()
     _after_poll(hass, entry)
@@ -64,7 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     entry.async_on_unload(sessions.async_save)
     # Sessions are extra: setup goes on when they cannot be read, their entities show unavailable.
     await sessions.async_refresh()
-    entry.async_on_unload(watch_session_starts(sessions))
+    entry.async_on_unload(watch_session_starts(sessions, ledger))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -75,8 +81,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues and stored sessions with it."""
+    """Remove the entry's repair issues, stored ledger and stored sessions with it."""
     async_remove_all_issues(hass)
+    await SampleLedger(hass, entry.entry_id).async_remove()
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
 
 

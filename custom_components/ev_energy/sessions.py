@@ -30,7 +30,8 @@ from .api import (
     SubSessionMode,
 )
 from .const import DOMAIN, LOGGER
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, latest_sample
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
 
 STORAGE_VERSION = 1
 # Without an open session nothing changes quickly; during one, energy and cost grow.
@@ -473,39 +474,31 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         return {"sub_sessions": [sub.to_store() for sub in self._held.sub_sessions.values()]}
 
 
-def watch_session_starts(reader: SessionsReader) -> Callable[[], None]:
-    """Read sessions at once when a poll shows a charger or car newly plugged in or charging.
+def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:
+    """Read sessions at once when the ledger sees a charger or car plugged in or start charging.
 
-    Returns the listener's remover, for ``entry.async_on_unload``.
+    Subscribes to every device as polls find it. Returns the remover of every subscription.
     """
-    previous: dict[str, tuple[bool | None, bool | None]] = {}
+    removers: dict[str, Callable[[], None]] = {}
 
     @callback
-    def check() -> None:
-        data = reader.polling.data
-        if data is None or not reader.polling.last_update_success:
-            return
-        samples = [
-            *((device_id, latest_sample(evse)) for device_id, evse in data.evses.items()),
-            *((device_id, latest_sample(car)) for device_id, car in data.vehicles.items()),
-        ]
-        current = {
-            device_id: (sample.is_plugged_in, sample.is_charging)
-            for device_id, sample in samples
-            if sample is not None
-        }
-        started = any(
-            device_id in previous
-            and any(
-                now is True and before is not True
-                for now, before in zip(state, previous[device_id], strict=True)
-            )
-            for device_id, state in current.items()
-        )
-        previous.clear()
-        previous.update(current)
-        if started:
+    def on_transition(transition: Transition) -> None:
+        if transition.type in (PLUGGED_IN, CHARGING_STARTED):
             reader.async_read_soon()
 
-    check()
-    return reader.polling.async_add_listener(check)
+    @callback
+    def subscribe_new_devices() -> None:
+        data = reader.polling.data
+        for device_id in [*data.evses, *data.vehicles]:
+            if device_id not in removers:
+                removers[device_id] = ledger.async_add_listener(device_id, on_transition)
+
+    @callback
+    def remove() -> None:
+        stop_watching()
+        for remover in removers.values():
+            remover()
+
+    subscribe_new_devices()
+    stop_watching = reader.polling.async_add_listener(subscribe_new_devices)
+    return remove
