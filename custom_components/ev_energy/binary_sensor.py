@@ -27,6 +27,7 @@ from .entity import (
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
 )
+from .session_entity import slot_active_sensors
 
 # Coordinator-fed: nothing to limit.
 PARALLEL_UPDATES = 0
@@ -96,6 +97,17 @@ async def async_setup_entry(
             {
                 EVSE: build(EVSE, EVSE_BINARY_SENSORS),
                 VEHICLE: build(VEHICLE, VEHICLE_BINARY_SENSORS),
+            },
+        )
+    )
+    sessions = entry.runtime_data.sessions
+    entry.async_on_unload(
+        add_entities_as_devices_appear(
+            entry.runtime_data.coordinator,
+            async_add_entities,
+            {
+                EVSE: slot_active_sensors(sessions, EVSE),
+                VEHICLE: slot_active_sensors(sessions, VEHICLE),
             },
         )
     )

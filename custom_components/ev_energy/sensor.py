@@ -50,6 +50,7 @@ from .entity import (
     enum_options,
     enum_state,
 )
+from .session_entity import session_sensors
 
 # Coordinator-fed: nothing to limit.
 PARALLEL_UPDATES = 0
@@ -292,6 +293,14 @@ async def async_setup_entry(
                 VEHICLE: build(VEHICLE, VEHICLE_SENSORS),
                 INVERTER: build(INVERTER, INVERTER_SENSORS),
             },
+        )
+    )
+    sessions = entry.runtime_data.sessions
+    entry.async_on_unload(
+        add_entities_as_devices_appear(
+            coordinator,
+            async_add_entities,
+            {EVSE: session_sensors(sessions, EVSE), VEHICLE: session_sensors(sessions, VEHICLE)},
         )
     )
 

@@ -1,0 +1,263 @@
+"""Session entities of chargers and cars: the current session's figures, the next planned slot, the slot in progress.
+
+They read the sessions reader (not device polling); the sensor and binary sensor platforms add them per charger
+and per car.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.const import UnitOfEnergy, UnitOfMass, UnitOfTime
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.typing import StateType
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
+
+from .api import SubSessionMode
+from .coordinator import EvEnergyCoordinator
+from .entity import EVSE, Device, DeviceKind, device_info, enum_options, enum_state
+from .money import from_minor_units
+from .sessions import PlannedSlot, SessionsReader, SessionSummary
+
+CARBON_INTENSITY_UNIT = "gCO2/kWh"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionSensorDescription(SensorEntityDescription):
+    """A figure of the current charging session (the last one when none is open)."""
+
+    value_fn: Callable[[SessionSummary], StateType | Decimal]
+    # Monetary sensors take the session's currency as their unit.
+    unit_is_currency: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlotSensorDescription(SensorEntityDescription):
+    """A time of the planned slot in progress or next."""
+
+    value_fn: Callable[[PlannedSlot], datetime]
+
+
+def _energy(key: str, attribute: str) -> SessionSensorDescription:
+    return SessionSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda session: session.total(attribute),
+    )
+
+
+def _money(key: str, attribute: str) -> SessionSensorDescription:
+    return SessionSensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.MONETARY,
+        unit_is_currency=True,
+        suggested_display_precision=2,
+        value_fn=lambda session: from_minor_units(session.total(attribute), session.currency),
+    )
+
+
+def _carbon_intensity(session: SessionSummary) -> float | None:
+    """Return the grams of CO2 per kWh drawn from the grid over the session."""
+    co2, grid = session.total("co2_grams"), session.total("grid_energy_wh")
+    return None if co2 is None or not grid else round(co2 / (grid / 1000))
+
+
+SESSION_SENSORS: tuple[SessionSensorDescription, ...] = (
+    _energy("session_energy", "energy_wh"),
+    _energy("session_grid_energy", "grid_energy_wh"),
+    _energy("session_solar_energy", "solar_energy_wh"),
+    _money("session_cost", "cost_minor"),
+    _money("session_savings", "savings_minor"),
+    SessionSensorDescription(
+        key="session_co2",
+        translation_key="session_co2",
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+        device_class=SensorDeviceClass.WEIGHT,
+        value_fn=lambda session: session.total("co2_grams"),
+    ),
+    SessionSensorDescription(
+        key="session_carbon_intensity",
+        translation_key="session_carbon_intensity",
+        native_unit_of_measurement=CARBON_INTENSITY_UNIT,
+        value_fn=_carbon_intensity,
+    ),
+    SessionSensorDescription(
+        key="session_duration",
+        translation_key="session_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        value_fn=lambda session: session.total("duration_minutes"),
+    ),
+    SessionSensorDescription(
+        key="session_mode",
+        translation_key="session_mode",
+        device_class=SensorDeviceClass.ENUM,
+        options=enum_options(SubSessionMode),
+        value_fn=lambda session: enum_state(session.mode),
+    ),
+)
+SLOT_SENSORS: tuple[SlotSensorDescription, ...] = (
+    SlotSensorDescription(
+        key="next_slot_start",
+        translation_key="next_slot_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda slot: slot.start,
+    ),
+    SlotSensorDescription(
+        key="next_slot_end",
+        translation_key="next_slot_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda slot: slot.end,
+    ),
+)
+SLOT_ACTIVE = BinarySensorEntityDescription(key="slot_active", translation_key="slot_active")
+
+
+class SessionEntity(CoordinatorEntity[SessionsReader]):
+    """An entity of a charger or car fed by the sessions reader."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        reader: SessionsReader,
+        kind: DeviceKind,
+        device: Device,
+        description: SensorEntityDescription | BinarySensorEntityDescription,
+    ) -> None:
+        """Bind the entity to a charger or car."""
+        super().__init__(reader)
+        self.entity_description = description
+        self._filter = {"evse_id" if kind is EVSE else "vehicle_id": device.id}
+        self._attr_unique_id = f"{device.id}_{description.key}"
+        self._attr_device_info = device_info(kind, device)
+
+    @property
+    def session(self) -> SessionSummary | None:
+        """Return the device's session in progress, or its last one."""
+        return self.coordinator.data.current_session(**self._filter)
+
+    def current_or_next_slot(self, now: datetime) -> PlannedSlot | None:
+        """Return the planned slot in progress, or the next one."""
+        slots = self.coordinator.data.planned(**self._filter)
+        return next((slot for slot in slots if slot.end > now), None)
+
+
+class SessionSensor(SessionEntity, SensorEntity):
+    """A figure of the charger's or car's current session."""
+
+    entity_description: SessionSensorDescription
+
+    @property
+    def available(self) -> bool:
+        """Unavailable until the device had a session."""
+        return super().available and self.session is not None
+
+    @property
+    def native_value(self) -> StateType | Decimal:
+        """Return the figure of the session."""
+        session = self.session
+        return None if session is None else self.entity_description.value_fn(session)
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Return the session's currency for money, else the description's unit."""
+        if self.entity_description.unit_is_currency:
+            session = self.session
+            return None if session is None else session.currency
+        return self.entity_description.native_unit_of_measurement
+
+
+class _SlotTimer(SessionEntity):
+    """Writes its state again when the slot in progress ends or the next one starts."""
+
+    _unsub_timer: CALLBACK_TYPE | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Start the timer with the entity."""
+        await super().async_added_to_hass()
+        self._schedule_boundary()
+        self.async_on_remove(self._cancel_timer)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._schedule_boundary()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _schedule_boundary(self) -> None:
+        self._cancel_timer()
+        now = dt_util.utcnow()
+        slot = self.current_or_next_slot(now)
+        if slot is not None:
+            at = slot.start if slot.start > now else slot.end
+            self._unsub_timer = async_track_point_in_utc_time(self.hass, self._at_boundary, at)
+
+    @callback
+    def _at_boundary(self, _now: datetime) -> None:
+        self._unsub_timer = None
+        self._schedule_boundary()
+        self.async_write_ha_state()
+
+    @callback
+    def _cancel_timer(self) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+
+
+class SlotSensor(_SlotTimer, SensorEntity):
+    """The start or end of the planned charging slot in progress or next."""
+
+    entity_description: SlotSensorDescription
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the time, or unknown when nothing is planned."""
+        slot = self.current_or_next_slot(dt_util.utcnow())
+        return None if slot is None else self.entity_description.value_fn(slot)
+
+
+class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
+    """On while a planned smart charging slot is in progress."""
+
+    @property
+    def is_on(self) -> bool:
+        """Return whether a planned slot runs now."""
+        now = dt_util.utcnow()
+        slot = self.current_or_next_slot(now)
+        return slot is not None and slot.start <= now
+
+
+def session_sensors(
+    reader: SessionsReader, kind: DeviceKind
+) -> Callable[[EvEnergyCoordinator, Device], list[Any]]:
+    """Return the factory of a charger's or car's session sensors, for `add_entities_as_devices_appear`."""
+
+    def factory(_coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+        return [
+            *(SessionSensor(reader, kind, device, description) for description in SESSION_SENSORS),
+            *(SlotSensor(reader, kind, device, description) for description in SLOT_SENSORS),
+        ]
+
+    return factory
+
+
+def slot_active_sensors(
+    reader: SessionsReader, kind: DeviceKind
+) -> Callable[[EvEnergyCoordinator, Device], list[Any]]:
+    """Return the factory of a charger's or car's "smart charge slot active" binary sensor."""
+    return lambda _coordinator, device: [SlotActiveBinarySensor(reader, kind, device, SLOT_ACTIVE)]
