@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 from typing import Any
 
 from homeassistant.components.number import (
@@ -15,9 +16,11 @@ from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import EvEnergyBadRequestError, EvEnergyError
+from .api import EvEnergyBadRequestError, EvEnergyError, IntegrationStatus, Vehicle
 from .const import DOMAIN
+from .controls import send_command
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import (
     VEHICLE,
@@ -25,7 +28,9 @@ from .entity import (
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
+    device_info,
 )
+from .sessions import SessionsReader
 
 # Writes go to the cloud one at a time.
 PARALLEL_UPDATES = 1
@@ -56,8 +61,16 @@ async def async_setup_entry(
 ) -> None:
     """Set up the target charge level of every vehicle, now and as vehicles appear."""
 
+    sessions = entry.runtime_data.sessions
+
     def factory(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
-        return [TargetChargeLevelNumber(coordinator, VEHICLE, device, TARGET_CHARGE_LEVEL)]
+        entities: list[Any] = [
+            TargetChargeLevelNumber(coordinator, VEHICLE, device, TARGET_CHARGE_LEVEL)
+        ]
+        # ev.energy reads the battery of integrated cars itself; only the others take a manual level.
+        if isinstance(device, Vehicle) and device.integrated is IntegrationStatus.UNINTEGRATED:
+            entities.append(BatteryLevelNumber(sessions, device))
+        return entities
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
@@ -100,3 +113,53 @@ class TargetChargeLevelNumber(EvEnergyEntity, NumberEntity):
             ) from err
         self.coordinator.replace_vehicle(vehicle)
         self.coordinator.after_command()
+
+
+BATTERY_LEVEL = NumberEntityDescription(
+    key="manual_battery_level",
+    translation_key="manual_battery_level",
+    device_class=NumberDeviceClass.BATTERY,
+    native_min_value=0,
+    native_max_value=100,
+    native_step=1,
+    native_unit_of_measurement=PERCENTAGE,
+    mode=NumberMode.BOX,
+)
+
+
+class BatteryLevelNumber(CoordinatorEntity[SessionsReader], NumberEntity):
+    """The battery level the user tells ev.energy, for a car ev.energy cannot read (unintegrated)."""
+
+    _attr_has_entity_name = True
+    entity_description = BATTERY_LEVEL
+
+    def __init__(self, reader: SessionsReader, vehicle: Device) -> None:
+        """Bind the number to a car."""
+        super().__init__(reader)
+        self.vehicle_id = vehicle.id
+        self._attr_unique_id = f"{vehicle.id}_{BATTERY_LEVEL.key}"
+        self._attr_device_info = device_info(VEHICLE, vehicle)
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the level last entered (unknown when none is)."""
+        level = self.coordinator.data.manual_levels.get(self.vehicle_id)
+        return None if level is None else float(level)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Tell ev.energy the car's battery level; it plans the charge from it."""
+        if not math.isfinite(value):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_battery_level",
+                translation_placeholders={"value": str(value)},
+            )
+        client = self.coordinator.client
+        polling = self.coordinator.polling
+        charge = await send_command(
+            polling,
+            lambda: client.set_state_of_charge(self.vehicle_id, round(value)),
+            "command_refused",
+        )
+        self.coordinator.set_manual_level(self.vehicle_id, charge.state_of_charge_percentage)
+        polling.after_command()

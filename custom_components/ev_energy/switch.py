@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,14 +11,9 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .api import (
-    EvEnergyConflictError,
-    EvEnergyDeviceUnreachableError,
-    EvEnergyError,
-    EvEnergyForbiddenError,
-    SubSessionMode,
-)
+from .api import SubSessionMode
 from .const import DOMAIN
+from .controls import send_command
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import (
     EVSE,
@@ -45,35 +39,6 @@ SMART_CHARGING = EvEnergySwitchDescription(
     key="smart_charging", translation_key="smart_charging", needs_fresh_sample=False
 )
 CHARGE_NOW = SwitchEntityDescription(key="charge_now", translation_key="charge_now")
-
-
-async def send_command[T](
-    coordinator: EvEnergyCoordinator, write: Callable[[], Awaitable[T]], conflict_key: str
-) -> T:
-    """Send a write to ev.energy; every refusal becomes a translated error.
-
-    ``conflict_key`` names what a 409 means for this command (nothing to boost, not boosting, ...).
-    """
-    coordinator.check_command_allowed()
-    try:
-        return await write()
-    except EvEnergyConflictError as err:
-        raise HomeAssistantError(translation_domain=DOMAIN, translation_key=conflict_key) from err
-    except EvEnergyDeviceUnreachableError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="device_unreachable"
-        ) from err
-    except EvEnergyForbiddenError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="missing_scope"
-        ) from err
-    except EvEnergyError as err:
-        coordinator.note_command_error(err)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
 
 
 async def async_setup_entry(

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+import math
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from simulator.testing import Simulator
 
-from .conftest import Clock
+from .conftest import Clock, set_up_entry
 from .helpers import entity_id, state
 
 
@@ -112,3 +119,46 @@ async def test_a_command_is_followed_by_a_few_quick_polls_then_normal_polling(
     interval = integration.runtime_data.coordinator.update_interval
     assert interval is not None
     assert interval.total_seconds() >= 60
+
+
+@pytest.fixture
+async def unintegrated(
+    simulator_factory: Any, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Simulator]:
+    """A simulator whose car ev.energy cannot read, with Home Assistant pointed at it."""
+    async with simulator_factory("unintegrated") as sim:
+        freezer.move_to(sim.clock.now())
+        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        yield sim
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_manual_battery_level_of_an_unintegrated_car_reaches_ev_energy(
+    hass: HomeAssistant, unintegrated: Simulator
+) -> None:
+    sim = unintegrated
+    entry = await set_up_entry(hass, sim)
+    vehicle_id = sim.vehicle_ids[0]
+    target = entity_id(hass, "number", f"{vehicle_id}_manual_battery_level")
+    assert hass.states.get(target).state == "unknown"
+
+    await _set(hass, target, 37)
+    assert sim.state.vehicles[vehicle_id].manual_state_of_charge_percentage == 37
+    assert float(hass.states.get(target).state) == 37
+
+    with pytest.raises(ServiceValidationError) as raised:
+        await _set(hass, target, math.nan)
+    assert raised.value.translation_key == "invalid_battery_level"
+    sim.faults.server_errors(3, status=503, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    with pytest.raises(HomeAssistantError) as raised:
+        await _set(hass, target, 50)
+    assert raised.value.translation_key == "device_unreachable"
+    assert sim.state.vehicles[vehicle_id].manual_state_of_charge_percentage == 37
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_integrated_car_has_no_manual_battery_level(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    unique_id = f"{sim.vehicle_ids[0]}_manual_battery_level"
+    assert er.async_get(hass).async_get_entity_id("number", DOMAIN, unique_id) is None
