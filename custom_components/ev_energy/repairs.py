@@ -6,6 +6,7 @@ from typing import cast
 
 from homeassistant import data_entry_flow
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 import voluptuous as vol
@@ -74,12 +75,13 @@ class ReconnectVehicleFlow(RepairsFlow):
     ) -> data_entry_flow.FlowResult:
         """Ask ev.energy for a reconnect link and show it."""
         try:
-            link = await self.entry.runtime_data.client.reconnect_vehicle(self.vehicle_id)
+            self._link = (
+                await self.entry.runtime_data.client.reconnect_vehicle(self.vehicle_id)
+            ).url or ""
         except EvEnergyError:
+            self._link = ""
+        if not self._link:
             return self.async_abort(reason="reconnect_failed")
-        if not link.url:
-            return self.async_abort(reason="reconnect_failed")
-        self._link = link.url
         return await self.async_step_confirm()
 
     async def async_step_confirm(
@@ -103,7 +105,8 @@ async def async_create_fix_flow(
     vehicle_id = str((data or {}).get("vehicle_id"))
     entry = cast("EvEnergyConfigEntry | None", hass.config_entries.async_get_entry(entry_id))
     issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
-    if entry is None or issue is None or not hasattr(entry, "runtime_data"):
+    if entry is None or issue is None or entry.state is not ConfigEntryState.LOADED:
+        # Nothing to ask ev.energy with: the flow only shows the issue's text.
         return ConfirmRepairFlow()
     name = (issue.translation_placeholders or {}).get("vehicle", vehicle_id)
     return ReconnectVehicleFlow(entry, vehicle_id, name)

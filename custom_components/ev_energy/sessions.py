@@ -337,6 +337,8 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             record = SubSessionRecord.from_store(raw) if isinstance(raw, dict) else None
             if record is not None:
                 self._held.sub_sessions[record.id] = record
+        # Entities read `data` even when the first read fails.
+        self.data = self._snapshot(None)
 
     async def async_save(self) -> None:
         """Write what is held now (the entry unloads; a delayed save would be lost)."""

@@ -90,3 +90,15 @@ async def _disconnect(sim: Simulator, clock: Clock, vehicle_id: str) -> str:
     sim.state.vehicles[vehicle_id].integrated = "INACTIVE"
     await clock.run_for(600, step=60)
     return f"vehicle_disconnected_{vehicle_id}"
+
+
+async def test_the_repair_flow_of_an_unloaded_entry_only_shows_the_issue(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    issue_id = await _disconnect(sim, clock, sim.vehicle_ids[0])
+    await hass.config_entries.async_unload(integration.entry_id)
+    sim.requests.reset()
+    result = await _start_fix(hass, issue_id)
+    assert result["step_id"] == "confirm"
+    assert "url" not in (result["description_placeholders"] or {})
+    assert not sim.requests

@@ -136,3 +136,25 @@ async def test_an_api_failure_gives_a_translated_error(
     with pytest.raises(HomeAssistantError) as raised:
         await _call(hass, "get_charging_sessions", config_entry_id=integration.entry_id)
     assert raised.value.translation_key == "sessions_read_failed"
+
+
+async def test_get_charging_sessions_of_a_charger_and_an_unknown_device(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    evse_id = sim.evse_ids[0]
+    response = await _call(
+        hass,
+        "get_charging_sessions",
+        config_entry_id=integration.entry_id,
+        device_id=_device(hass, evse_id),
+    )
+    truth = sorted(
+        (s for s in sim.state.sub_sessions.values() if s.evse_id == evse_id), key=lambda s: s.start
+    )
+    assert [s["id"] for s in response["sessions"]] == [s.id for s in truth]
+    assert {s["charger_id"] for s in response["sessions"]} == {evse_id}
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(
+            hass, "get_charging_sessions", config_entry_id=integration.entry_id, device_id="unknown"
+        )
+    assert raised.value.translation_key == "not_a_charger_or_car"

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.api import SubSessionMode
-from custom_components.ev_energy.sessions import SessionsReader
+from custom_components.ev_energy.sessions import SessionsReader, store_key
+from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator
 from simulator.world import ChargingSubSession
 
-from .conftest import Clock
+from .conftest import Clock, entry_for, set_up_entry
+from .helpers import entity_id
 
 
 def _reader(entry: MockConfigEntry) -> SessionsReader:
@@ -107,3 +114,109 @@ async def test_what_the_reader_holds_survives_a_restart(
     since = _sub_session_reads(sim)[1]["start__gt"][0]
     newest_finished = max(sub.start for sub in before.values() if sub.end)
     assert since == newest_finished.isoformat().replace("+00:00", "Z")
+
+
+async def test_a_failing_read_keeps_the_sessions_for_half_an_hour_then_shows_unavailable(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    reader = _reader(integration)
+    energy = entity_id(hass, "sensor", f"{sim.vehicle_ids[0]}_session_energy")
+    held = dict(reader.data.sub_sessions)
+    sim.faults.server_errors(None, status=500, path_prefix="/v2/charging_sub_sessions")
+    await clock.run_for(1200, step=60)
+    assert reader.last_update_success
+    assert reader.data.sub_sessions == held
+    assert hass.states.get(energy).state != STATE_UNAVAILABLE
+
+    await clock.run_for(1200, step=60)
+    assert not reader.last_update_success
+    assert hass.states.get(energy).state == STATE_UNAVAILABLE
+
+    sim.faults.clear()
+    await clock.run_for(600, step=60)
+    assert reader.last_update_success
+    assert hass.states.get(energy).state != STATE_UNAVAILABLE
+
+
+async def test_a_429_on_the_sessions_stops_every_request_until_the_retry_time(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    reader = _reader(integration)
+    sim.faults.rate_limit_now(retry_after=600, path_prefix="/v2/charging_sub_sessions")
+    await reader.async_refresh()
+    assert reader.last_update_success  # inside the grace period
+    budget = integration.runtime_data.coordinator.budget
+    assert budget.seconds_blocked(dt_util.utcnow()) == pytest.approx(600)
+    sim.requests.reset()
+    await reader.async_refresh()
+    assert not _sub_session_reads(sim)
+
+
+async def test_a_sign_in_that_may_not_read_sessions_leaves_the_rest_working(
+    hass: HomeAssistant, sim: Simulator, credentials: None
+) -> None:
+    entry = await set_up_entry(hass, sim, scopes=ALL_SCOPES - {"charging_session:read"})
+    reader = _reader(entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert not reader.last_update_success
+    assert reader.update_interval == timedelta(hours=1)
+    charge_now = entity_id(hass, "switch", f"{sim.evse_ids[0]}_charge_now")
+    assert hass.states.get(charge_now).state == STATE_UNAVAILABLE
+    assert (
+        hass.states.get(entity_id(hass, "sensor", f"{sim.vehicle_ids[0]}_battery_level")).state
+        != STATE_UNAVAILABLE
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_sub_session_ev_energy_deleted_is_dropped(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    reader = _reader(integration)
+    running = reader.data.open_sub_session(vehicle_id=sim.vehicle_ids[0])
+    assert running is not None
+    del sim.state.sub_sessions[running.id]
+    await reader.async_refresh()
+    assert running.id not in reader.data.sub_sessions
+
+
+async def test_the_store_is_read_back_old_sessions_pruned_and_unreadable_records_skipped(
+    hass: HomeAssistant, sim: Simulator, hass_storage: dict[str, Any], credentials: None
+) -> None:
+    entry = entry_for(sim)
+    old_start = sim.clock.now() - timedelta(days=90)
+    hass_storage[store_key(entry.entry_id)] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": store_key(entry.entry_id),
+        "data": {
+            "sub_sessions": [
+                {
+                    "id": "csub_old",
+                    "start": old_start.isoformat(),
+                    "end": (old_start + timedelta(hours=2)).isoformat(),
+                    "mode": "SMART",
+                    "energy_wh": "lots",
+                    "vehicle_id": 7,
+                },
+                {"id": "csub_no_start"},
+                "not a record",
+            ]
+        },
+    }
+    # ev.energy cannot be read for sessions at first: what the store holds is shown meanwhile.
+    sim.faults.server_errors(1, status=500, path_prefix="/v2/charging_sub_sessions")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    reader = _reader(entry)
+    old = reader.data.sub_sessions["csub_old"]
+    assert (old.energy_wh, old.vehicle_id, old.mode) == (None, None, SubSessionMode.SMART)
+    assert "csub_no_start" not in reader.data.sub_sessions
+
+    await reader.async_refresh()
+    assert "csub_old" not in reader.data.sub_sessions  # ended more than 60 days ago
+    assert reader.data.sub_sessions.keys() == _sim_subs(sim).keys()
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert store_key(entry.entry_id) not in hass_storage

@@ -118,3 +118,19 @@ async def test_a_refused_smart_charging_write_gives_the_translated_error(
         )
     assert raised.value.translation_key == "command_failed"
     assert sim.state.vehicles[vehicle_id].smart_charging_enabled is True
+
+
+async def test_charge_now_without_a_held_session_refuses_before_reaching_ev_energy(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    sim.engine.unplug(sim.state.vehicles[sim.vehicle_ids[0]])
+    await integration.runtime_data.sessions.async_refresh()
+    target = entity_id(hass, "switch", f"{sim.evse_ids[0]}_charge_now")
+    assert hass.states.get(target).state == STATE_UNAVAILABLE
+    # An automation racing the read: the entity itself refuses.
+    switch = hass.data[SWITCH_DOMAIN].get_entity(target)
+    sim.requests.reset()
+    with pytest.raises(HomeAssistantError) as raised:
+        await switch.async_turn_on()
+    assert raised.value.translation_key == "nothing_to_boost"
+    assert not [r for r in sim.requests if r.method == "POST"]
