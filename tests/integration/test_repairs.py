@@ -16,7 +16,7 @@ async def test_a_car_disconnected_from_its_maker_raises_an_issue_until_reconnect
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
     vehicle_id = sim.vehicle_ids[0]
-    issue_id = f"vehicle_disconnected_{vehicle_id}"
+    issue_id = f"{integration.entry_id}_vehicle_disconnected_{vehicle_id}"
     registry = ir.async_get(hass)
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
