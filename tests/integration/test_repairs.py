@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
@@ -38,14 +39,25 @@ async def test_a_car_disconnected_from_its_maker_raises_an_issue_until_reconnect
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
-async def test_removing_the_entry_removes_its_issues(
-    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+async def test_removing_the_entry_removes_its_issues_and_stored_state(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    hass_storage: dict[str, Any],
 ) -> None:
     sim.state.vehicles[sim.vehicle_ids[0]].integrated = "INACTIVE"
+    sim.faults.rate_limit_now(retry_after=60)
     await clock.run_for(600, step=60)
     assert any(domain == DOMAIN for domain, _ in ir.async_get(hass).issues)
+    stored = {key for key in hass_storage if key.startswith(f"{DOMAIN}.{integration.entry_id}.")}
+    assert stored == {
+        f"{DOMAIN}.{integration.entry_id}.rate_limit",
+        f"{DOMAIN}.{integration.entry_id}.absent_devices",
+    }
     await hass.config_entries.async_remove(integration.entry_id)
     assert not any(domain == DOMAIN for domain, _ in ir.async_get(hass).issues)
+    assert not stored & hass_storage.keys()
 
 
 async def test_a_refused_collection_raises_a_repair_keeps_its_devices_and_recovers(
