@@ -52,7 +52,11 @@ def _settings(hass: HomeAssistant, device_id: str) -> tuple[object, ...]:
 
 
 async def test_a_charger_missing_from_one_answer_keeps_its_entities_and_the_users_settings(
-    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     evse_id = sim.evse_ids[0]
     hidden, _ = _customise(hass, evse_id)
@@ -70,6 +74,7 @@ async def test_a_charger_missing_from_one_answer_keeps_its_entities_and_the_user
     sim.state.evses[evse_id] = evse
     await clock.run_for(300, step=60)
     assert _settings(hass, evse_id) == before
+    assert "already exists" not in caplog.text, "its entities were not added a second time"
     assert state(hass, "binary_sensor", f"{evse_id}_online").state == "on"
     assert float(hass.states.get(hidden).state) * 1000 == pytest.approx(
         sim.state.evse_logs[evse_id][-1].charge_rate_watts, abs=1
