@@ -1,8 +1,8 @@
 """Fault injection: what a flaky cloud API does to a client, switchable at runtime.
 
 Burst faults (5xx, HTML pages, malformed JSON, 429, delays) count down per matching
-request; field faults (nulls, unknown enum values) and endless pagination stay until
-``clear()``. Device changes go straight to the world.
+request; field faults (nulls, unknown enum values, wrong types), endless pagination and broken
+next links stay until ``clear()``. Device changes go straight to the world.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .pagination import BLANK, link_header
 from .world import Evse, Vehicle
 
 if TYPE_CHECKING:
@@ -62,12 +63,34 @@ class EndlessPagination:
 
 
 @dataclass
+class BrokenNextLink:
+    """Make a list's Link ``next`` one a client must not follow.
+
+    ``kind``: ``foreign`` (on ``origin``, another server), ``bad_url`` (a target that
+    is not a URL) or ``bad_header`` (``next`` without the ``<...>`` of RFC 8288).
+    """
+
+    path_prefix: str
+    kind: str
+    origin: str = ""
+
+    def link(self, path_qs: str) -> str:
+        """The Link header value for a page at ``path_qs`` (path and query)."""
+        if self.kind == "foreign":
+            return link_header(None, self.origin + path_qs)
+        if self.kind == "bad_url":
+            return link_header(None, "http://[" + path_qs)
+        return f'<{BLANK}>; rel="previous", {path_qs}; rel="next"'
+
+
+@dataclass
 class FaultState:
     """The active faults."""
 
     bursts: list[BurstFault] = field(default_factory=list)
     fields: list[FieldFault] = field(default_factory=list)
     endless: list[EndlessPagination] = field(default_factory=list)
+    links: list[BrokenNextLink] = field(default_factory=list)
 
     def take(self, kinds: set[str], path: str) -> BurstFault | None:
         """Return (and consume) the first active burst fault of ``kinds`` for ``path``."""
@@ -139,10 +162,29 @@ class Faults:
         """Serve an enum value the spec does not know at ``path``."""
         self.state.fields.append(FieldFault(tuple(path.split(".")), value))
 
+    def bad_value(self, path: str, value: Any = "abc") -> None:
+        """Serve ``value`` of the wrong JSON type at ``path`` (e.g. a string where a number belongs)."""
+        self.state.fields.append(FieldFault(tuple(path.split(".")), value))
+
     def endless_pagination(self, path_prefix: str, loop: bool = False) -> None:
         """Make Link ``next`` of lists under ``path_prefix`` never end (``loop``: cycle)."""
         prefix = _normalize_prefix(path_prefix) or path_prefix
         self.state.endless.append(EndlessPagination(prefix, loop))
+
+    def foreign_next_link(
+        self, path_prefix: str, origin: str = "https://elsewhere.example"
+    ) -> None:
+        """Make Link ``next`` of lists under ``path_prefix`` point to ``origin``, another server."""
+        prefix = _normalize_prefix(path_prefix) or path_prefix
+        self.state.links.append(BrokenNextLink(prefix, "foreign", origin.rstrip("/")))
+
+    def malformed_next_link(self, path_prefix: str, header: bool = False) -> None:
+        """Make Link ``next`` of lists under ``path_prefix`` unreadable.
+
+        The target is not a URL, or with ``header`` the whole entry is not RFC 8288.
+        """
+        prefix = _normalize_prefix(path_prefix) or path_prefix
+        self.state.links.append(BrokenNextLink(prefix, "bad_header" if header else "bad_url"))
 
     def device_unreachable(self, device_id: str | None = None, unreachable: bool = True) -> None:
         """Cut a charger (or all) off: it stops reporting status logs and commands get 503.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import format_datetime as http_date
+import logging
 import socket
 
 import aiohttp
@@ -16,17 +17,22 @@ from aiohttp import web
 import pytest
 
 from custom_components.ev_energy.api import (
+    DEFAULT_MAX_PAGES,
+    MAX_RETRY_AFTER_SECONDS,
     AbstractAuth,
     EvEnergyAuthError,
     EvEnergyBadRequestError,
     EvEnergyClient,
     EvEnergyConnectionError,
+    EvEnergyError,
     EvEnergyForbiddenError,
+    EvEnergyIncompleteListError,
     EvEnergyInvalidResponseError,
     EvEnergyNotFoundError,
     EvEnergyRateLimitError,
     EvEnergyServerError,
     EvEnergyTimeoutError,
+    IncompleteListReason,
     RateLimitState,
     StaticTokenAuth,
     Vehicle,
@@ -51,21 +57,30 @@ async def test_next_links_to_another_origin_are_not_followed(
     # Another port on the same host is another origin: the token must not go there.
     other_origin = fake_api.origin.rsplit(":", 1)[0] + ":1"
     _page(fake_api, "/evses", [{"id": "evse1"}], f"{other_origin}/v2/evses?page_after=evse1")
-    evses = await fake_client.list_evses()
-    assert [evse.id for evse in evses] == ["evse1"]
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_evses()
+    assert caught.value.reason == "foreign_origin"
+    assert [evse.id for evse in caught.value.items] == ["evse1"]
     assert fake_client.request_count == 1
+    assert str(caught.value) == (
+        "The evses list is incomplete: reading stopped after 1 page"
+        " because the next page is on another server"
+    )
 
 
-async def test_https_next_link_on_the_same_host_is_another_origin(
-    fake_api: FakeApi, fake_client: EvEnergyClient
+@pytest.mark.parametrize("scheme", ["https", "ftp"])
+async def test_another_scheme_on_the_same_host_is_another_origin(
+    fake_api: FakeApi, fake_client: EvEnergyClient, scheme: str
 ) -> None:
-    https_link = fake_api.base_url.replace("http://", "https://") + "/evses?page=2"
-    _page(fake_api, "/evses", [{"id": "evse1"}], https_link)
-    assert len(await fake_client.list_evses()) == 1
+    other_link = fake_api.base_url.replace("http", scheme, 1) + "/evses?page=2"
+    _page(fake_api, "/evses", [{"id": "evse1"}], other_link)
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_evses()
+    assert caught.value.reason == IncompleteListReason.FOREIGN_ORIGIN
     assert fake_client.request_count == 1
 
 
-async def test_pagination_follows_relative_links_and_stops_at_a_loop(
+async def test_pagination_follows_relative_links_and_fails_at_a_loop(
     fake_api: FakeApi, fake_client: EvEnergyClient
 ) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -78,34 +93,146 @@ async def test_pagination_follows_relative_links_and_stops_at_a_loop(
         )
 
     fake_api.route("GET", "/vehicles", handler)
-    vehicles = await fake_client.list_vehicles(max_pages=50)
-    assert [vehicle.id for vehicle in vehicles] == ["vhcl1", "vhcl2", "vhcl3"]
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_vehicles(max_pages=50)
+    assert caught.value.reason == "loop"
+    assert [vehicle.id for vehicle in caught.value.items] == ["vhcl1", "vhcl2", "vhcl3"]
+    assert "points back to a page already read" in str(caught.value)
     first = fake_api.requests[0]
     assert first.query["page_size"] == "100"
     # Later pages use the link as given, without our query added again.
     assert fake_api.requests[1].query_string == "page=2"
 
 
-async def test_pagination_stops_at_about_blank_and_at_max_pages(
+async def test_a_link_back_to_the_first_page_is_a_loop(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.json_response(
+            [{"id": "evse1"}], headers={"Link": f'<{request.url}>; rel="next"'}
+        )
+
+    fake_api.route("GET", "/evses", handler)
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_evses(expand=["model"])
+    assert caught.value.reason == "loop"
+    assert fake_client.request_count == 1  # the first page's own URL, query included
+
+
+async def test_pagination_ends_at_about_blank_or_without_a_next_link(
     fake_api: FakeApi, fake_client: EvEnergyClient
 ) -> None:
     _page(fake_api, "/carbon_feeds", [{"id": "cabf1"}], "about:blank")
-    assert len(await fake_client.list_carbon_feeds()) == 1
+    assert len(await fake_client.list_carbon_feeds(max_pages=1)) == 1
+    _page(fake_api, "/hem_systems", [{"id": "hems1"}], None)
+    assert len(await fake_client.list_hem_systems(max_pages=1)) == 1
 
+
+async def test_reaching_the_page_cap_fails_and_warns_once(
+    fake_api: FakeApi, fake_client: EvEnergyClient, caplog: pytest.LogCaptureFixture
+) -> None:
     async def endless(request: web.Request) -> web.StreamResponse:
         page = int(request.query.get("page", "1"))
         link = f'</v2/hem_systems?page={page + 1}>; rel="next"'
         return web.json_response([{"id": f"hems{page}"}], headers={"Link": link})
 
     fake_api.route("GET", "/hem_systems", endless)
-    assert len(await fake_client.list_hem_systems(max_pages=4)) == 4
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_hem_systems(max_pages=4)
+    assert caught.value.reason == "page_cap"
+    assert [hem.id for hem in caught.value.items] == ["hems1", "hems2", "hems3", "hems4"]
+    assert fake_client.request_count == 4
+    assert str(caught.value) == (
+        "The hem systems list is incomplete: reading stopped after 4 pages"
+        " because the page limit was reached before the end of the list"
+    )
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "Stopped reading hem systems at the limit of 4 pages; the list is longer"
+    ]
 
 
-async def test_malformed_link_header_ends_pagination(
+async def test_the_default_page_cap_reads_a_fleet_of_5000(
     fake_api: FakeApi, fake_client: EvEnergyClient
 ) -> None:
-    _page(fake_api, "/notifications", [{"id": "notf1"}], "http://[::1/broken")
-    assert len(await fake_client.list_notifications()) == 1
+    async def fleet(request: web.Request) -> web.StreamResponse:
+        page = int(request.query.get("page", "1"))
+        last = page == DEFAULT_MAX_PAGES
+        link = "about:blank" if last else f"/v2/evses?page={page + 1}"
+        evses = [{"id": f"evse{page:02d}{n:02d}"} for n in range(100)]
+        return web.json_response(evses, headers={"Link": f'<{link}>; rel="next"'})
+
+    fake_api.route("GET", "/evses", fleet)
+    evses = await fake_client.list_evses()
+    assert len(evses) == len({evse.id for evse in evses}) == DEFAULT_MAX_PAGES * 100 >= 5000
+
+
+async def test_an_incomplete_list_reports_the_items_it_dropped(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    other_origin = fake_api.origin.replace("127.0.0.1", "localhost")
+    _page(
+        fake_api,
+        "/vehicles",
+        [{"id": "vhcl1"}, {"id": "vhcl2", "smart_charging_enabled": "yes"}],
+        f"{other_origin}/v2/vehicles?page=2",
+    )
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_vehicles()
+    assert isinstance(caught.value, EvEnergyError)
+    assert [vehicle.id for vehicle in caught.value.items] == ["vhcl1"]
+    assert [item.id for item in caught.value.items.dropped] == ["vhcl2"]
+
+
+async def test_items_that_are_not_objects_are_dropped_without_an_id(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    fake_api.json("GET", "/evses", [{"id": "evse1"}, "evse2", {"id": 3}, None])
+    evses = await fake_client.list_evses()
+    assert [evse.id for evse in evses] == ["evse1"]
+    assert [(item.id, item.field) for item in evses.dropped] == [(None, None)] * 3
+    assert evses.dropped[0].reason == "Expected a JSON object for Evse, got str"
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<http://[::1/broken>; rel="next"',  # a URL yarl cannot parse
+        "http://127.0.0.1/v2/notifications?page=2; rel=next",  # no <...>: not RFC 8288
+        '<about:blank>; rel="previous", /v2/notifications?page=2; rel="next"',
+    ],
+)
+async def test_a_malformed_next_link_fails_the_list(
+    fake_api: FakeApi, fake_client: EvEnergyClient, link: str
+) -> None:
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return web.json_response([{"id": "notf1"}], headers={"Link": link})
+
+    fake_api.route("GET", "/notifications", handler)
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await fake_client.list_notifications()
+    assert caught.value.reason == "malformed_link"
+    assert [item.id for item in caught.value.items] == ["notf1"]
+    assert str(caught.value).endswith("because the next page link could not be read")
+
+
+async def test_a_link_header_without_a_next_page_ends_the_list(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        link = '<http://127.0.0.1/v2/notifications?page=0>; rel="previous", garbage'
+        return web.json_response([{"id": "notf1"}], headers={"Link": link})
+
+    fake_api.route("GET", "/notifications", handler)
+    assert [item.id for item in await fake_client.list_notifications()] == ["notf1"]
+
+
+async def test_one_page_that_is_not_a_list_fails_the_whole_read(
+    fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    fake_api.json("GET", "/evses", {"results": []})
+    with pytest.raises(EvEnergyInvalidResponseError, match="Expected a JSON list of Evse"):
+        await fake_client.list_evses()
 
 
 async def test_retry_after_as_http_date(fake_api: FakeApi, fake_client: EvEnergyClient) -> None:
@@ -130,8 +257,17 @@ async def test_retry_after_as_http_date(fake_api: FakeApi, fake_client: EvEnergy
         ("2.5", 2.5),
         ("-3", 0.0),
         ("soon", None),
-        ("inf", None),
+        ("nan", None),
+        ("inf", MAX_RETRY_AFTER_SECONDS),  # an endless wait is capped, not ignored
+        ("1e12", MAX_RETRY_AFTER_SECONDS),  # would overflow timedelta uncapped
+        ("1e300", MAX_RETRY_AFTER_SECONDS),
+        ("1e400", MAX_RETRY_AFTER_SECONDS),
+        ("86401", MAX_RETRY_AFTER_SECONDS),
+        ("86399.5", 86399.5),
         ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),  # a date in the past: no wait
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER_SECONDS),
+        ("Fri, 31 Dec 9999 23:59:59 -2359", MAX_RETRY_AFTER_SECONDS),  # past datetime.max in UTC
+        ("Sat, 01 Jan 99999 00:00:00 GMT", None),  # beyond the calendar: unreadable
     ],
 )
 async def test_retry_after_values(
@@ -142,6 +278,7 @@ async def test_retry_after_values(
         await fake_client.list_vehicles()
     assert caught.value.retry_after == expected
     assert caught.value.status == 429
+    assert timedelta(seconds=caught.value.retry_after or 0) <= timedelta(days=1)  # no overflow
 
 
 async def test_problem_details_and_field_errors_of_a_400(

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 import inspect
+import logging
 import math
 from pathlib import Path
 import re
@@ -19,6 +20,7 @@ import pytest
 
 from custom_components.ev_energy.api import (
     ChargingSession,
+    DroppedItem,
     EnergyStatsResolution,
     EvEnergyAuthError,
     EvEnergyBadRequestError,
@@ -26,6 +28,7 @@ from custom_components.ev_energy.api import (
     EvEnergyConflictError,
     EvEnergyDeviceUnreachableError,
     EvEnergyForbiddenError,
+    EvEnergyIncompleteListError,
     EvEnergyInvalidResponseError,
     EvEnergyNotFoundError,
     EvEnergyRateLimitError,
@@ -37,6 +40,7 @@ from custom_components.ev_energy.api import (
     EvseStatusLog,
     IntegrationStatus,
     InverterStatusLog,
+    ItemList,
     StateOfChargeSource,
     StaticTokenAuth,
     SubSessionMode,
@@ -288,9 +292,16 @@ async def test_status_logs_span_pages_newest_first_and_grow_with_time(
     )
 
 
-async def test_max_pages_caps_a_long_listing(sim: Simulator, client: EvEnergyClient) -> None:
-    logs = await client.list_evse_status_logs(sim.evse_ids[0], max_pages=1)
-    assert len(logs) == 100
+async def test_max_pages_reached_fails_with_what_was_read(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await client.list_evse_status_logs(sim.evse_ids[0], max_pages=1)
+    assert caught.value.reason == "page_cap"
+    newest_first = list(reversed(sim.state.evse_logs[sim.evse_ids[0]]))
+    assert [log.sampled_at for log in caught.value.items] == [
+        log.sampled_at for log in newest_first[:100]
+    ]
     assert client.request_count == 1
 
 
@@ -308,17 +319,106 @@ async def test_fleet_pages_through_vehicles_and_evses(
         assert second_page.query.get("expand") == ["latest_status_log"]  # kept by the next link
 
 
-@pytest.mark.parametrize("loop", [False, True])
-async def test_endless_pagination_is_stopped(
-    sim: Simulator, client: EvEnergyClient, loop: bool
+async def test_a_fleet_beyond_the_page_cap_fails_instead_of_shrinking(
+    socket_enabled: None, simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    async with simulator_factory("fleet", fleet_size=130, history_hours=1) as fleet:
+        client = client_for(fleet, session)
+        with pytest.raises(EvEnergyIncompleteListError) as caught:
+            await client.list_vehicles(max_pages=1)
+        assert caught.value.reason == "page_cap"
+        assert [v.id for v in caught.value.items] == fleet.vehicle_ids[:100]
+
+
+@pytest.mark.parametrize(("loop", "reason", "pages"), [(False, "page_cap", 5), (True, "loop", 2)])
+async def test_endless_pagination_fails_the_list(
+    sim: Simulator, client: EvEnergyClient, loop: bool, reason: str, pages: int
 ) -> None:
     sim.faults.endless_pagination("vehicles", loop=loop)
-    vehicles = await client.list_vehicles(max_pages=5)
-    assert vehicles
-    if loop:  # a next link back to a page already read ends the walk early
-        assert client.request_count < 5
-    else:  # otherwise the page cap does
-        assert client.request_count == 5
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await client.list_vehicles(max_pages=5)
+    assert caught.value.reason == reason
+    assert client.request_count == pages
+    # Each page the server served is in the items, in order, the repeats included.
+    assert [v.id for v in caught.value.items] == sim.vehicle_ids * pages
+
+
+async def test_a_next_link_to_another_server_fails_the_list(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    sim.faults.foreign_next_link("evses")
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await client.list_evses(expand=["latest_status_log"])
+    assert caught.value.reason == "foreign_origin"
+    assert [e.id for e in caught.value.items] == sim.evse_ids
+    assert isinstance(caught.value.items[0].latest_status_log, EvseStatusLog)
+    assert client.request_count == 1  # the token never went to the other server
+
+
+@pytest.mark.parametrize("header", [False, True])
+async def test_a_malformed_next_link_fails_the_list(
+    sim: Simulator, client: EvEnergyClient, header: bool
+) -> None:
+    sim.faults.malformed_next_link("vehicles", header=header)
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await client.list_vehicle_status_logs(sim.vehicle_ids[0])
+    assert caught.value.reason == "malformed_link"
+    assert len(caught.value.items) == 100
+    assert client.request_count == 1
+
+
+async def test_a_broken_next_link_on_wrapped_pages_fails_too(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    feed_id = next(iter(sim.state.carbon_feeds))
+    sim.faults.foreign_next_link("carbon_feeds")
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await client.list_carbon_intensities(feed_id)
+    assert caught.value.reason == "foreign_origin"
+    assert caught.value.items
+
+
+async def test_a_car_that_cannot_be_parsed_is_dropped_and_reported(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    sim.faults.add_vehicle()
+    bad_id, good_id = sim.vehicle_ids
+    sim.faults.bad_value("vehicles.0.maximum_charge_limit_percentage")
+    vehicles = await client.list_vehicles(expand=["latest_status_log"])
+    assert isinstance(vehicles, ItemList)
+    assert [v.id for v in vehicles] == [good_id]
+    assert vehicles.dropped == (
+        DroppedItem(
+            bad_id,
+            "Cannot parse Vehicle: Vehicle.maximum_charge_limit_percentage:"
+            " expected an integer, got str",
+        ),
+    )
+    assert vehicles.dropped_fields == ()
+
+
+async def test_a_bad_expanded_status_log_costs_only_the_status_log(
+    sim: Simulator, client: EvEnergyClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim.faults.add_vehicle()
+    sim.clock.advance(timedelta(hours=1))  # the new car reports a status log
+    bad_id, good_id = sim.vehicle_ids
+    sim.faults.bad_value("vehicles.0.latest_status_log.state_of_charge_percentage")
+    with caplog.at_level(logging.DEBUG, "custom_components.ev_energy.api"):
+        vehicles = await client.list_vehicles(expand=["latest_status_log"])
+    assert [v.id for v in vehicles] == [bad_id, good_id]
+    assert vehicles[0].latest_status_log is None
+    assert isinstance(vehicles[1].latest_status_log, VehicleStatusLog)
+    assert vehicles.dropped == ()
+    assert vehicles.dropped_fields == (
+        DroppedItem(
+            bad_id,
+            "VehicleStatusLog.state_of_charge_percentage: expected an integer, got str",
+            "latest_status_log",
+        ),
+    )
+    assert "abc" not in caplog.text  # values never reach the log
+    assert f"Dropped Vehicle.latest_status_log of {bad_id}" in caplog.text
 
 
 # ---------------------------------------------------------------- writing

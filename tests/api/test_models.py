@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+from mashumaro.exceptions import InvalidFieldValue
 import pytest
 
 from custom_components.ev_energy.api import (
     ChargingSession,
     ChargingSubSession,
+    EnergyUsage,
     EvseMake,
     EvseMode,
     EvseModel,
@@ -24,6 +26,7 @@ from custom_components.ev_energy.api import (
     parse_datetime,
     resource_id,
 )
+from custom_components.ev_energy.api.models.base import describe_parse_error
 
 
 @pytest.mark.parametrize(
@@ -245,3 +248,97 @@ def test_null_lists_of_objects_stay_null() -> None:
     assert tariff.daily_prices is not None
     assert tariff.daily_prices.peak is not None
     assert tariff.daily_prices.peak.times is None
+
+
+def test_salvaging_gives_up_only_the_nested_object_that_fails() -> None:
+    vehicle, dropped = Vehicle.from_dict_salvaging(
+        {
+            "id": "vhcl1",
+            "maximum_charge_limit_percentage": 80,
+            "latest_status_log": {"sampled_at": "yesterday", "state_of_charge_percentage": 5},
+            "trim": {"id": "vtrm1"},
+        }
+    )
+    assert vehicle.id == "vhcl1"
+    assert vehicle.maximum_charge_limit_percentage == 80
+    assert vehicle.latest_status_log is None
+    assert resource_id(vehicle.trim) == "vtrm1"  # the nested object that parsed is kept
+    assert dropped == {
+        "latest_status_log": "VehicleStatusLog.sampled_at: invalid value (ValueError)"
+    }
+
+
+def test_salvaging_a_model_that_parses_drops_nothing() -> None:
+    vehicle, dropped = Vehicle.from_dict_salvaging({"id": "vhcl1", "trim": "https://t/vtrm1"})
+    assert vehicle == Vehicle.from_dict({"id": "vhcl1", "trim": "https://t/vtrm1"})
+    assert dropped == {}
+
+
+@pytest.mark.parametrize(
+    ("model", "payload", "field", "reason"),
+    [
+        (
+            ChargingSession,
+            {"id": "c", "sub_sessions": {"id": "s"}},
+            "sub_sessions",
+            "expected a list, got dict",
+        ),
+        (
+            EnergyUsage,
+            {"url": "https://u", "intervals": {"start": "x"}},
+            "intervals",
+            "expected a list, got dict",
+        ),
+        (
+            ChargingSession,
+            {"id": "c", "sub_sessions": ["https://s/1", {"mode": "SMART"}]},
+            "sub_sessions",
+            "ChargingSubSession.id: missing",
+        ),
+    ],
+)
+def test_salvaging_drops_a_nested_list_whole(
+    model: type[ChargingSession], payload: dict[str, object], field: str, reason: str
+) -> None:
+    parsed, dropped = model.from_dict_salvaging(payload)
+    assert getattr(parsed, field) is None
+    assert dropped == {field: reason}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"id": "vhcl1", "maximum_charge_limit_percentage": "80"},  # the item's own field
+        {"latest_status_log": {"sampled_at": "yesterday"}},  # no id: nothing to salvage
+        {"id": "vhcl1", "trim": 7},  # not nested JSON: not a nested object to give up
+    ],
+)
+def test_salvaging_still_fails_for_the_item_itself(payload: dict[str, object]) -> None:
+    with pytest.raises((ValueError, LookupError), match="Field"):
+        Vehicle.from_dict_salvaging(payload)
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ({"maximum_charge_limit_percentage": "secret"}, "Vehicle.id: missing"),
+        (
+            {"id": "v", "maximum_charge_limit_percentage": "secret"},
+            "Vehicle.maximum_charge_limit_percentage: expected an integer, got str",
+        ),
+        (
+            {"id": "v", "latest_status_log": {"sampled_at": "secret"}},
+            "Vehicle.latest_status_log.sampled_at: invalid value (ValueError)",
+        ),
+    ],
+)
+def test_parse_errors_are_described_without_values(payload: dict[str, object], reason: str) -> None:
+    with pytest.raises((ValueError, LookupError), match="Field") as caught:
+        Vehicle.from_dict(payload)
+    assert describe_parse_error(caught.value) == reason
+
+
+def test_parse_errors_without_a_field_or_a_cause() -> None:
+    assert describe_parse_error(ValueError("secret")) == "invalid value (ValueError)"
+    bare = InvalidFieldValue("cpid", str, "secret", EvseModel)
+    assert describe_parse_error(bare) == "EvseModel.cpid: invalid value"

@@ -116,6 +116,17 @@ async def test_unknown_enum_value(api: Api) -> None:
     assert (await api.get("/v2/vehicles")).json()[0]["integrated"] == "SOMETHING_NEW"
 
 
+async def test_bad_value_serves_the_wrong_json_type(api: Api) -> None:
+    api.sim.faults.bad_value("vehicles.0.latest_status_log.state_of_charge_percentage")
+    vehicle = (await api.get("/v2/vehicles", params={"expand": "latest_status_log"})).json()[0]
+    assert vehicle["latest_status_log"]["state_of_charge_percentage"] == "abc"
+    reply = await api.request(
+        "POST", "/_admin/faults/bad_value", json_body={"path": "evses.*.cpid", "value": 7}
+    )
+    assert reply.status == 200
+    assert (await api.get("/v2/evses")).json()[0]["cpid"] == 7
+
+
 async def test_field_fault_on_a_missing_field_changes_nothing(api: Api) -> None:
     api.sim.faults.null_field("evses.*.no_such_field")
     api.sim.faults.null_field("evses.*.latest_status_log.charge_rate_watts")
@@ -148,6 +159,55 @@ async def test_endless_pagination_can_loop(api: Api) -> None:
     assert back_url == api.sim.origin + "/v2/evses"
 
 
+async def test_foreign_next_link_points_to_another_server(api: Api) -> None:
+    api.sim.faults.foreign_next_link("vehicles")
+    reply = await api.get("/v2/vehicles", params={"page_size": "100"})
+    assert reply.status == 200
+    assert reply.json()  # the page itself is served as usual
+    next_url = reply.headers["Link"].split("<")[2].split(">")[0]
+    assert next_url == "https://elsewhere.example/v2/vehicles?page_size=100"
+    assert (await api.get("/v2/evses")).headers["Link"].endswith('<about:blank>; rel="next"')
+
+
+async def test_foreign_next_link_also_on_numbered_pages(api: Api) -> None:
+    tariff_id = next(iter(api.sim.state.tariffs))
+    api.sim.faults.foreign_next_link("/v2/tariffs", origin="http://other.example:8080/")
+    reply = await api.get(f"/v2/tariffs/{tariff_id}/prices")
+    assert reply.status == 200
+    assert (
+        f'<http://other.example:8080/v2/tariffs/{tariff_id}/prices>; rel="next"'
+        in (reply.headers["Link"])
+    )
+
+
+async def test_malformed_next_link_is_not_a_url(api: Api) -> None:
+    api.sim.faults.malformed_next_link("evses")
+    reply = await api.get("/v2/evses")
+    assert reply.status == 200
+    assert reply.headers["Link"].endswith('<http://[/v2/evses>; rel="next"')
+
+
+async def test_malformed_next_link_header_is_not_rfc_8288(api: Api) -> None:
+    api.sim.faults.malformed_next_link("evses", header=True)
+    reply = await api.get("/v2/evses", params={"page_size": "5"})
+    assert reply.headers["Link"] == (
+        '<about:blank>; rel="previous", /v2/evses?page_size=5; rel="next"'
+    )
+
+
+async def test_broken_next_link_faults_over_the_admin_endpoint(api: Api) -> None:
+    reply = await api.request(
+        "POST", "/_admin/faults/malformed_next_link", json_body={"path_prefix": "/v2/vehicles"}
+    )
+    assert reply.status == 200
+    assert "http://[" in (await api.get("/v2/vehicles")).headers["Link"]
+    reply = await api.request(
+        "POST", "/_admin/faults/foreign_next_link", json_body={"path_prefix": "evses"}
+    )
+    assert reply.status == 200
+    assert "<https://elsewhere.example/v2/evses>" in (await api.get("/v2/evses")).headers["Link"]
+
+
 async def test_devices_added_and_removed_show_on_the_api(api: Api) -> None:
     evse = api.sim.faults.add_evse()
     vehicle = api.sim.faults.add_vehicle(evse_id=evse.id)
@@ -163,6 +223,7 @@ async def test_clear_switches_everything_off(api: Api) -> None:
     api.sim.faults.server_errors(5)
     api.sim.faults.null_field("evses.*.cpid")
     api.sim.faults.endless_pagination("/v2/evses")
+    api.sim.faults.foreign_next_link("/v2/evses")
     api.sim.faults.device_unreachable()
     api.sim.faults.clear()
     reply = await api.get("/v2/evses")

@@ -10,7 +10,7 @@ Independent of Home Assistant: it needs only aiohttp, mashumaro, orjson and yarl
 
 from .auth import AbstractAuth, StaticTokenAuth
 from .client import EvEnergyClient, format_datetime
-from .const import DEFAULT_BASE_URL, __version__
+from .const import DEFAULT_BASE_URL, DEFAULT_MAX_PAGES, MAX_RETRY_AFTER_SECONDS, __version__
 from .exceptions import (
     EvEnergyAuthError,
     EvEnergyBadRequestError,
@@ -19,19 +19,25 @@ from .exceptions import (
     EvEnergyDeviceUnreachableError,
     EvEnergyError,
     EvEnergyForbiddenError,
+    EvEnergyIncompleteListError,
     EvEnergyInvalidResponseError,
     EvEnergyNotFoundError,
     EvEnergyRateLimitError,
     EvEnergyServerError,
     EvEnergyTimeoutError,
 )
+from .item_list import DroppedItem, ItemList
 from .models import *  # noqa: F403 - the models package defines __all__
 from .models import __all__ as _models_all
+from .pagination import IncompleteListReason
 from .rate_limit import RateLimitState
 
 __all__ = [  # noqa: PLE0604 - extended with the models' names below
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_PAGES",
+    "MAX_RETRY_AFTER_SECONDS",
     "AbstractAuth",
+    "DroppedItem",
     "EvEnergyAuthError",
     "EvEnergyBadRequestError",
     "EvEnergyClient",
@@ -40,11 +46,14 @@ __all__ = [  # noqa: PLE0604 - extended with the models' names below
     "EvEnergyDeviceUnreachableError",
     "EvEnergyError",
     "EvEnergyForbiddenError",
+    "EvEnergyIncompleteListError",
     "EvEnergyInvalidResponseError",
     "EvEnergyNotFoundError",
     "EvEnergyRateLimitError",
     "EvEnergyServerError",
     "EvEnergyTimeoutError",
+    "IncompleteListReason",
+    "ItemList",
     "RateLimitState",
     "StaticTokenAuth",
     "__version__",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import logging
@@ -27,10 +27,12 @@ from .const import (
 )
 from .exceptions import (
     EvEnergyConnectionError,
+    EvEnergyIncompleteListError,
     EvEnergyInvalidResponseError,
     EvEnergyTimeoutError,
     error_for_status,
 )
+from .item_list import DroppedItem, ItemList, joined
 from .models import (
     BoundaryMeter,
     CarbonFeed,
@@ -68,7 +70,8 @@ from .models import (
     VehicleStatusLog,
     VehicleTrim,
 )
-from .pagination import PageWalker
+from .models.base import describe_parse_error
+from .pagination import STOP_EXPLANATIONS, IncompleteListReason, PageWalker, mentions_next
 from .rate_limit import RateLimitState, rate_limit_from_headers, retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -86,6 +89,8 @@ class _Response:
     status: int
     data: Any
     next_link: URL | None
+    # The Link header named a next page that could not be read.
+    next_link_malformed: bool
 
 
 def format_datetime(value: datetime) -> str:
@@ -119,7 +124,9 @@ class EvEnergyClient:
     `EvEnergyError` subclasses, except that exceptions from ``auth`` propagate
     unchanged. List methods follow ``Link: rel="next"`` for up to ``max_pages``
     pages of 100 items and return the items in the API's order (logs and
-    sessions: newest first).
+    sessions: newest first) as an `ItemList`: each item is parsed on its own, and
+    those that do not parse are left out and reported in ``dropped``. A list that
+    could not be read to its end raises `EvEnergyIncompleteListError`.
     """
 
     def __init__(
@@ -219,7 +226,7 @@ class EvEnergyClient:
             ) as response:
                 payload = await response.read()
                 self._observe_rate_limit(response.headers)
-                next_link = _next_link(response)
+                next_link, next_link_malformed = _next_link(response)
                 status = response.status
                 content_type = response.content_type
                 headers_in = response.headers
@@ -231,7 +238,8 @@ class EvEnergyClient:
             raise error_for_status(
                 status, _problem(payload), retry_after_seconds(headers_in, datetime.now(UTC))
             )
-        return _Response(status, _decode(payload, content_type, status), next_link)
+        data = _decode(payload, content_type, status)
+        return _Response(status, data, next_link, next_link_malformed)
 
     def _observe_rate_limit(self, headers: Mapping[str, str]) -> None:
         state = rate_limit_from_headers(headers, datetime.now(UTC))
@@ -247,25 +255,34 @@ class EvEnergyClient:
     async def _get(self, *segments: str, query: Query | None = None) -> Any:
         return (await self._send("GET", self._url(*segments), query=query)).data
 
-    async def _pages(self, url: URL, query: Query, max_pages: int) -> AsyncIterator[Any]:
-        """Yield the body of each page, following next links within `PageWalker`'s limits."""
-        walker = PageWalker(url, self._origin, max_pages)
+    async def _get_list[ModelT: EvEnergyModel](
+        self,
+        model: type[ModelT],
+        *segments: str,
+        query: Query = (),
+        max_pages: int,
+        member: str | None = None,
+    ) -> ItemList[ModelT]:
+        """Read every page of a collection, following next links within `PageWalker`'s limits.
+
+        ``member`` names the key holding the list when each page is an object.
+        Raises `EvEnergyIncompleteListError` when the walk stopped before the end.
+        """
+        url = self._url(*segments)
+        first_query = [*query, ("page_size", str(PAGE_SIZE))]
+        walker = PageWalker(url.extend_query(first_query), self._origin, max_pages)
+        pages: list[ItemList[ModelT]] = []
         page_url: URL | None = url
-        page_query: Query | None = [*query, ("page_size", str(PAGE_SIZE))]
+        page_query: Query | None = first_query
         while page_url is not None:
             response = await self._send("GET", page_url, query=page_query)
-            yield response.data
-            page_url = walker.next_url(response.next_link)
+            page = response.data if member is None else _member(response.data, member)
+            pages.append(_parse_items(model, page))
+            page_url = walker.next_url(response.next_link, malformed=response.next_link_malformed)
             page_query = None  # next links carry their own query
-        if walker.pages_fetched >= max_pages:
-            _LOGGER.debug("Stopped after %s pages of %s", walker.pages_fetched, url)
-
-    async def _get_list[ModelT: EvEnergyModel](
-        self, model: type[ModelT], *segments: str, query: Query = (), max_pages: int
-    ) -> list[ModelT]:
-        items: list[ModelT] = []
-        async for page in self._pages(self._url(*segments), query, max_pages):
-            items.extend(_parse_list(model, page))
+        items = joined(pages)
+        if walker.stop_reason is not None:
+            raise _incomplete(url, walker.pages_fetched, walker.stop_reason, items)
         return items
 
     async def _get_one[ModelT: EvEnergyModel](
@@ -294,7 +311,7 @@ class EvEnergyClient:
         expand: Iterable[str] = (),
         email: str | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[User]:
+    ) -> ItemList[User]:
         """List users; with an authorization-code token, just the token's user."""
         return await self._get_list(
             User, "users", query=_query(expand, email=email), max_pages=max_pages
@@ -317,7 +334,7 @@ class EvEnergyClient:
         expand: Iterable[str] = (),
         cpid: str | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[Evse]:
+    ) -> ItemList[Evse]:
         """List chargers; expand e.g. ``model``, ``model.make``, ``latest_status_log``."""
         return await self._get_list(
             Evse, "evses", query=_query(expand, cpid=cpid), max_pages=max_pages
@@ -334,7 +351,7 @@ class EvEnergyClient:
         sampled_at_gte: datetime | None = None,
         sampled_at_lte: datetime | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[EvseStatusLog]:
+    ) -> ItemList[EvseStatusLog]:
         """List a charger's status logs, newest first (the API's order)."""
         query = _query(sampled_at__gte=sampled_at_gte, sampled_at__lte=sampled_at_lte)
         return await self._get_list(
@@ -351,7 +368,7 @@ class EvEnergyClient:
 
     async def list_evse_makes(
         self, *, available_for_user_id: str | None = None, max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[EvseMake]:
+    ) -> ItemList[EvseMake]:
         """List charger manufacturers."""
         query = _query(available_for_user_id=available_for_user_id)
         return await self._get_list(EvseMake, "evse_makes", query=query, max_pages=max_pages)
@@ -366,7 +383,7 @@ class EvEnergyClient:
         expand: Iterable[str] = (),
         make_id: str | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[EvseModel]:
+    ) -> ItemList[EvseModel]:
         """List charger models."""
         query = _query(expand, make_id=make_id)
         return await self._get_list(EvseModel, "evse_models", query=query, max_pages=max_pages)
@@ -375,7 +392,7 @@ class EvEnergyClient:
         """Get a charger model."""
         return await self._get_one(EvseModel, "evse_models", evse_model_id, query=_query(expand))
 
-    async def list_evse_sites(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[EvseSite]:
+    async def list_evse_sites(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> ItemList[EvseSite]:
         """List EVSE sites (needs the ``site:read`` scope)."""
         return await self._get_list(EvseSite, "evse_sites", max_pages=max_pages)
 
@@ -387,7 +404,7 @@ class EvEnergyClient:
 
     async def list_vehicles(
         self, *, expand: Iterable[str] = (), max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[Vehicle]:
+    ) -> ItemList[Vehicle]:
         """List vehicles; expand e.g. ``trim.model.make``, ``latest_status_log``."""
         return await self._get_list(Vehicle, "vehicles", query=_query(expand), max_pages=max_pages)
 
@@ -422,7 +439,7 @@ class EvEnergyClient:
         sampled_at_gte: datetime | None = None,
         sampled_at_lte: datetime | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[VehicleStatusLog]:
+    ) -> ItemList[VehicleStatusLog]:
         """List a vehicle's status logs, newest first (the API's order)."""
         query = _query(sampled_at__gte=sampled_at_gte, sampled_at__lte=sampled_at_lte)
         return await self._get_list(
@@ -455,7 +472,7 @@ class EvEnergyClient:
         expand: Iterable[str] = (),
         model_id: str | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[VehicleTrim]:
+    ) -> ItemList[VehicleTrim]:
         """List vehicle trims."""
         query = _query(expand, model_id=model_id)
         return await self._get_list(VehicleTrim, "vehicle_trims", query=query, max_pages=max_pages)
@@ -470,7 +487,7 @@ class EvEnergyClient:
         expand: Iterable[str] = (),
         make_id: str | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[VehicleModel]:
+    ) -> ItemList[VehicleModel]:
         """List vehicle models."""
         query = _query(expand, make_id=make_id)
         return await self._get_list(
@@ -481,7 +498,9 @@ class EvEnergyClient:
         """Get a vehicle model."""
         return await self._get_one(VehicleModel, "vehicle_models", model_id, query=_query(expand))
 
-    async def list_vehicle_makes(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[VehicleMake]:
+    async def list_vehicle_makes(
+        self, *, max_pages: int = DEFAULT_MAX_PAGES
+    ) -> ItemList[VehicleMake]:
         """List vehicle manufacturers."""
         return await self._get_list(VehicleMake, "vehicle_makes", max_pages=max_pages)
 
@@ -493,7 +512,7 @@ class EvEnergyClient:
 
     async def list_inverters(
         self, *, expand: Iterable[str] = (), max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[Inverter]:
+    ) -> ItemList[Inverter]:
         """List solar inverters; expand ``latest_status_log`` for the current power."""
         return await self._get_list(
             Inverter, "inverters", query=_query(expand), max_pages=max_pages
@@ -505,7 +524,7 @@ class EvEnergyClient:
 
     async def list_solar_arrays(
         self, *, expand: Iterable[str] = (), max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[SolarArray]:
+    ) -> ItemList[SolarArray]:
         """List solar arrays."""
         return await self._get_list(
             SolarArray, "solar_arrays", query=_query(expand), max_pages=max_pages
@@ -513,7 +532,7 @@ class EvEnergyClient:
 
     async def list_home_batteries(
         self, *, expand: Iterable[str] = (), max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[HomeBattery]:
+    ) -> ItemList[HomeBattery]:
         """List home batteries."""
         return await self._get_list(
             HomeBattery, "home_batteries", query=_query(expand), max_pages=max_pages
@@ -534,7 +553,7 @@ class EvEnergyClient:
         sampled_at_gte: datetime | None = None,
         sampled_at_lte: datetime | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[HomeBatteryStatusLog]:
+    ) -> ItemList[HomeBatteryStatusLog]:
         """List a home battery's status logs, newest first (the API's order)."""
         query = _query(sampled_at__gte=sampled_at_gte, sampled_at__lte=sampled_at_lte)
         return await self._get_list(
@@ -546,7 +565,7 @@ class EvEnergyClient:
             max_pages=max_pages,
         )
 
-    async def list_hem_systems(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[HemSystem]:
+    async def list_hem_systems(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> ItemList[HemSystem]:
         """List home energy management systems."""
         return await self._get_list(HemSystem, "hem_systems", max_pages=max_pages)
 
@@ -572,7 +591,7 @@ class EvEnergyClient:
 
     async def list_boundary_meters(
         self, *, expand: Iterable[str] = (), max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[BoundaryMeter]:
+    ) -> ItemList[BoundaryMeter]:
         """List grid boundary meters."""
         return await self._get_list(
             BoundaryMeter, "boundary_meters", query=_query(expand), max_pages=max_pages
@@ -582,7 +601,7 @@ class EvEnergyClient:
 
     async def list_charging_sessions(
         self, *, expand: Iterable[str] = (), max_pages: int = DEFAULT_MAX_PAGES
-    ) -> list[ChargingSession]:
+    ) -> ItemList[ChargingSession]:
         """List charging sessions, newest first; the API offers no filters."""
         return await self._get_list(
             ChargingSession, "charging_sessions", query=_query(expand), max_pages=max_pages
@@ -625,7 +644,7 @@ class EvEnergyClient:
         end_lt: datetime | None = None,
         expand: Iterable[str] = (),
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[ChargingSubSession]:
+    ) -> ItemList[ChargingSubSession]:
         """List charging sub-sessions, newest first, filtered as given."""
         query = _query(
             expand,
@@ -666,7 +685,7 @@ class EvEnergyClient:
         started_at_gte: datetime | None = None,
         started_at_lte: datetime | None = None,
         only_most_recently_created: bool | None = None,
-    ) -> list[Schedule]:
+    ) -> ItemList[Schedule]:
         """Get a sub-session's charging schedule intervals."""
         query = _query(
             started_at__gte=started_at_gte,
@@ -674,7 +693,7 @@ class EvEnergyClient:
             only_most_recently_created=only_most_recently_created,
         )
         data = await self._get("charging_sub_sessions", sub_session_id, "schedules", query=query)
-        return _parse_list(Schedule, _member(data, "schedules"))
+        return _parse_items(Schedule, _member(data, "schedules"))
 
     # ------------------------------------------------------------------ tariffs, carbon
 
@@ -689,14 +708,16 @@ class EvEnergyClient:
         started_at_gte: datetime | None = None,
         started_at_lte: datetime | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[TariffPrice]:
+    ) -> ItemList[TariffPrice]:
         """List a tariff's price intervals (minor units)."""
         query = _query(started_at__gte=started_at_gte, started_at__lte=started_at_lte)
         return await self._get_list(
             TariffPrice, "tariffs", tariff_id, "prices", query=query, max_pages=max_pages
         )
 
-    async def list_carbon_feeds(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[CarbonFeed]:
+    async def list_carbon_feeds(
+        self, *, max_pages: int = DEFAULT_MAX_PAGES
+    ) -> ItemList[CarbonFeed]:
         """List carbon-intensity feeds."""
         return await self._get_list(CarbonFeed, "carbon_feeds", max_pages=max_pages)
 
@@ -707,15 +728,19 @@ class EvEnergyClient:
         started_at_gte: datetime | None = None,
         started_at_lte: datetime | None = None,
         max_pages: int = DEFAULT_MAX_PAGES,
-    ) -> list[CarbonIntensity]:
+    ) -> ItemList[CarbonIntensity]:
         """List a feed's carbon intensities (gCO2/kWh), newest first."""
         query = _query(started_at__gte=started_at_gte, started_at__lte=started_at_lte)
-        url = self._url("carbon_feeds", carbon_feed_id, "carbon_intensities")
-        items: list[CarbonIntensity] = []
         # Each page is an object wrapping the list, unlike other list endpoints.
-        async for page in self._pages(url, query, max_pages):
-            items.extend(_parse_list(CarbonIntensity, _member(page, "carbon_intensities")))
-        return items
+        return await self._get_list(
+            CarbonIntensity,
+            "carbon_feeds",
+            carbon_feed_id,
+            "carbon_intensities",
+            query=query,
+            max_pages=max_pages,
+            member="carbon_intensities",
+        )
 
     # ------------------------------------------------------------------ webhooks, notifications
 
@@ -726,7 +751,9 @@ class EvEnergyClient:
             raise EvEnergyInvalidResponseError("webhook_portal: 'url' is not a string")
         return url
 
-    async def list_notifications(self, *, max_pages: int = DEFAULT_MAX_PAGES) -> list[Notification]:
+    async def list_notifications(
+        self, *, max_pages: int = DEFAULT_MAX_PAGES
+    ) -> ItemList[Notification]:
         """List the user's notifications."""
         return await self._get_list(Notification, "notifications", max_pages=max_pages)
 
@@ -752,15 +779,33 @@ def _path_segment(segment: str) -> str:
     return quote(segment, safe="")
 
 
-def _next_link(response: aiohttp.ClientResponse) -> URL | None:
+def _next_link(response: aiohttp.ClientResponse) -> tuple[URL | None, bool]:
+    """Return the next link and whether the Link header named one that could not be read."""
     try:
         link = response.links.get("next")
-    except ValueError:  # a malformed Link URL; treat as the last page
-        return None
+    except ValueError:  # a Link URL yarl cannot parse
+        return None, True
     if link is None:
-        return None
+        # aiohttp skips entries it cannot parse (no <...>); a rel="next" among them is
+        # a next page we would otherwise take for the end of the list.
+        return None, any(mentions_next(value) for value in response.headers.getall("Link", ()))
     url = link.get("url")
-    return url if isinstance(url, URL) else None
+    return (url, False) if isinstance(url, URL) else (None, True)
+
+
+def _incomplete(
+    url: URL, pages: int, reason: IncompleteListReason, items: ItemList[Any]
+) -> EvEnergyIncompleteListError:
+    collection = url.name.replace("_", " ")
+    if reason is IncompleteListReason.PAGE_CAP:
+        _LOGGER.warning(
+            "Stopped reading %s at the limit of %s pages; the list is longer", collection, pages
+        )
+    message = (
+        f"The {collection} list is incomplete: reading stopped after {pages} "
+        f"page{'s' if pages > 1 else ''} because {STOP_EXPLANATIONS[reason]}"
+    )
+    return EvEnergyIncompleteListError(message, reason=reason, items=items)
 
 
 def _decode(payload: bytes, content_type: str, status: int) -> Any:
@@ -798,19 +843,49 @@ def _member(data: Any, key: str) -> Any:
 
 def _parse[ModelT: EvEnergyModel](model: type[ModelT], data: Any) -> ModelT:
     """Build a model, turning any parsing failure into EvEnergyInvalidResponseError."""
+    return _parse_with(model, data, model.from_dict)
+
+
+def _parse_items[ModelT: EvEnergyModel](model: type[ModelT], data: Any) -> ItemList[ModelT]:
+    """Parse a JSON list item by item: what does not parse is dropped and reported.
+
+    A bad nested object costs only itself (see `EvEnergyModel.from_dict_salvaging`).
+    """
+    if not isinstance(data, list):
+        raise EvEnergyInvalidResponseError(
+            f"Expected a JSON list of {model.__name__}, got {type(data).__name__}"
+        )
+    items: list[ModelT] = []
+    dropped: list[DroppedItem] = []
+    dropped_fields: list[DroppedItem] = []
+    for raw in data:
+        item_id = raw.get("id") if isinstance(raw, dict) else None
+        item_id = item_id if isinstance(item_id, str) else None
+        try:
+            item, broken = _parse_with(model, raw, model.from_dict_salvaging)
+        except EvEnergyInvalidResponseError as err:
+            _LOGGER.debug(
+                "Dropped a %s (id %s) that could not be parsed: %s", model.__name__, item_id, err
+            )
+            dropped.append(DroppedItem(item_id, str(err)))
+            continue
+        items.append(item)
+        for field, reason in broken.items():
+            _LOGGER.debug("Dropped %s.%s of %s: %s", model.__name__, field, item_id, reason)
+            dropped_fields.append(DroppedItem(item_id, reason, field))
+    return ItemList(items, dropped, dropped_fields)
+
+
+def _parse_with[ModelT: EvEnergyModel, ResultT](
+    model: type[ModelT], data: Any, build: Callable[[dict[str, Any]], ResultT]
+) -> ResultT:
     if not isinstance(data, dict):
         raise EvEnergyInvalidResponseError(
             f"Expected a JSON object for {model.__name__}, got {type(data).__name__}"
         )
     try:
-        return model.from_dict(data)
+        return build(data)
     except Exception as err:  # mashumaro raises many types; all mean "bad shape"
-        raise EvEnergyInvalidResponseError(f"Cannot parse {model.__name__}: {err}") from err
-
-
-def _parse_list[ModelT: EvEnergyModel](model: type[ModelT], data: Any) -> list[ModelT]:
-    if not isinstance(data, list):
         raise EvEnergyInvalidResponseError(
-            f"Expected a JSON list of {model.__name__}, got {type(data).__name__}"
-        )
-    return [_parse(model, item) for item in data]
+            f"Cannot parse {model.__name__}: {describe_parse_error(err)}"
+        ) from err

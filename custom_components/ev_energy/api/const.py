@@ -13,7 +13,12 @@ DEFAULT_REQUEST_TIMEOUT: Final = 30.0
 API_VERSION: Final = "2"
 # The API's maximum; fewer pages means fewer requests against the hourly rate limit.
 PAGE_SIZE: Final = 100
-DEFAULT_MAX_PAGES: Final = 10
+# Big enough for any real fleet or a day of 1-minute status logs (5,000 items),
+# small enough that a server that never ends a list is noticed within 50 requests.
+DEFAULT_MAX_PAGES: Final = 50
+# The longest wait a Retry-After header can ask for (one day): larger values, however
+# written, are capped so they can never overflow a timedelta or stall a caller for ever.
+MAX_RETRY_AFTER_SECONDS: Final = 86_400.0
 
 USER_AGENT_PRODUCT: Final = "ev-energy-python"
 

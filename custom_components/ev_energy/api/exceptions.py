@@ -9,6 +9,11 @@ unchanged, so the caller can tell "could not refresh my token" from "the API sai
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .item_list import ItemList
+    from .pagination import IncompleteListReason
 
 
 class EvEnergyError(Exception):
@@ -58,6 +63,28 @@ class EvEnergyInvalidResponseError(EvEnergyError):
     Raised for non-JSON or broken JSON bodies, HTML error pages, JSON of the wrong
     shape, and 4xx statuses without a more specific class.
     """
+
+
+class EvEnergyIncompleteListError(EvEnergyError):
+    """A list read stopped before the end of the list, so the list is not the whole truth.
+
+    Raised by every list method when the next page could not be followed: it was on
+    another origin, pointed back to a page already read, could not be read, or the
+    page cap was reached. Never raised for a list that simply ended.
+
+    Attributes:
+        reason: Why the walk stopped: ``"foreign_origin"``, ``"loop"``,
+            ``"malformed_link"`` or ``"page_cap"`` (an `IncompleteListReason`).
+        items: What was read before the stop, parsed like a complete list (an
+            `ItemList`, with its ``dropped`` report); for callers to whom part of
+            the list is useful, such as history reads. Never treat it as complete.
+    """
+
+    def __init__(self, message: str, *, reason: IncompleteListReason, items: ItemList[Any]) -> None:
+        """Store why the walk stopped and what it read."""
+        super().__init__(message)
+        self.reason = reason
+        self.items = items
 
 
 class EvEnergyBadRequestError(EvEnergyInvalidResponseError):

@@ -8,7 +8,12 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import math
 
-from .const import HEADER_RATE_LIMIT, HEADER_RATE_LIMIT_REMAINING, HEADERS_RETRY_AFTER
+from .const import (
+    HEADER_RATE_LIMIT,
+    HEADER_RATE_LIMIT_REMAINING,
+    HEADERS_RETRY_AFTER,
+    MAX_RETRY_AFTER_SECONDS,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,9 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
     """Return the wait a 429 asks for, in seconds, or None if absent or unreadable.
 
     Reads ``Retry-After`` and ``RetryAfter`` (lookup is case-insensitive, so also
-    ``retry-after``); the value is delay-seconds or an HTTP date.
+    ``retry-after``); the value is delay-seconds or an HTTP date. The result is
+    between 0 and `MAX_RETRY_AFTER_SECONDS` (one day), so ``timedelta(seconds=...)``
+    of it never overflows; callers may cap lower.
     """
     for name in HEADERS_RETRY_AFTER:
         value = headers.get(name)
@@ -72,11 +79,16 @@ def _parse_retry_after(value: str, now: datetime) -> float | None:
     except ValueError:
         pass
     else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
+        return None if math.isnan(seconds) else _bounded(seconds)  # "inf" is a long wait
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:  # "-0000" dates parse naive; HTTP dates are GMT
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    # Aware subtraction never overflows (the difference of two valid datetimes fits).
+    return _bounded((when - now).total_seconds())
+
+
+def _bounded(seconds: float) -> float:
+    return min(MAX_RETRY_AFTER_SECONDS, max(0.0, seconds))

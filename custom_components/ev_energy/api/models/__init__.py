@@ -6,7 +6,9 @@ Contract of every model:
   field may be missing or null and is then ``None``;
 - scalar fields must have the spec's JSON type, and nested objects and lists must
   parse, or the whole parse fails (the client raises ``EvEnergyInvalidResponseError``)
-  rather than silently dropping data;
+  rather than silently dropping data; for the items of a collection the client uses
+  ``Model.from_dict_salvaging``, where a nested object that fails becomes None and is
+  reported instead of failing the item;
 - timestamps are aware datetimes; naive ones are read as UTC;
 - units are the API's and appear in the field names (``_watts``, ``_watt_hours``,
   ``_percentage``, ``_grams_per_kilowatt_hour``, ``_milliamps``...);

@@ -7,7 +7,10 @@ Parsing rules (see the package docstring for the full contract):
   nested objects and lists (see the field-metadata helpers at the end);
 - timestamps become aware datetimes (naive ones are taken as UTC);
 - an enum field ``x`` is paired with ``x_raw``, the string the API sent, because
-  unknown enum values parse to the enum's ``UNKNOWN`` member.
+  unknown enum values parse to the enum's ``UNKNOWN`` member;
+- `EvEnergyModel.from_dict_salvaging` (used for the items of collections) gives up
+  only a nested object that does not parse, not the whole item;
+- `describe_parse_error` says what failed without quoting values (they may be secrets).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, ClassVar, Self, Union, get_args, get_origin, get_type_hi
 
 from mashumaro import DataClassDictMixin
 from mashumaro.config import BaseConfig
+from mashumaro.exceptions import InvalidFieldValue, MissingField
 
 RAW_SUFFIX = "_raw"
 
@@ -135,6 +139,28 @@ class EvEnergyModel(DataClassDictMixin):
             d[raw_name] = value if isinstance(value, str) else None
         return d
 
+    @classmethod
+    def from_dict_salvaging(cls, d: dict[str, Any]) -> tuple[Self, dict[str, str]]:
+        """Parse like ``from_dict``, except that a nested object that fails costs only itself.
+
+        When the parse fails, each field holding nested JSON (an expanded reference
+        such as ``latest_status_log``, a nested object or a list of them) is parsed
+        on its own; the ones that fail are replaced by None and the item is parsed
+        again. Nested objects are given up whole, one level deep: a broken field of
+        a car's expanded status log drops that status log, not the car. Anything
+        else wrong (the item's own fields, its ``id``) still raises.
+
+        Returns the model and, for each field replaced by None, why it failed
+        (`describe_parse_error`).
+        """
+        try:
+            return cls.from_dict(d), {}
+        except Exception:
+            broken = _broken_nested_fields(cls, d)
+            if not broken:
+                raise
+        return cls.from_dict({**d, **dict.fromkeys(broken)}), broken
+
 
 class _Shape:
     """What `__pre_deserialize__` needs to know about a model class."""
@@ -170,6 +196,44 @@ def _compute_shape(cls: type[EvEnergyModel]) -> _Shape:
         if name.endswith(RAW_SUFFIX) and _is_enum(hints.get(name.removesuffix(RAW_SUFFIX)))
     )
     return _Shape(list_fields, raw_fields)
+
+
+def _broken_nested_fields(cls: type[EvEnergyModel], d: dict[str, Any]) -> dict[str, str]:
+    """Return the fields of ``d`` whose nested JSON does not parse, with the reason."""
+    broken: dict[str, str] = {}
+    for model_field in fields(cls):  # type: ignore[arg-type]
+        deserialize = model_field.metadata.get("deserialize")
+        value = d.get(model_field.name)
+        if deserialize is None or not isinstance(value, dict | list):
+            continue
+        try:
+            deserialize(value)
+        except Exception as err:  # noqa: BLE001 - mashumaro raises many types, all "bad shape"
+            broken[model_field.name] = describe_parse_error(err)
+    return broken
+
+
+def describe_parse_error(err: BaseException) -> str:
+    """Say which field failed to parse and why, naming JSON types but never values.
+
+    Mashumaro's messages quote the offending value (which may be an e-mail address
+    or a serial); this walks its chain of field errors to the root cause instead.
+    """
+    path: list[str] = []
+    holder: str | None = None
+    cause: BaseException | None = err
+    while isinstance(cause, InvalidFieldValue | MissingField):
+        holder = holder or cause.holder_class.__name__
+        path.append(cause.field_name)
+        if isinstance(cause, MissingField):
+            return f"{holder}.{'.'.join(path)}: missing"
+        cause = cause.__cause__ or cause.__context__
+    where = f"{holder}.{'.'.join(path)}: " if holder else ""
+    if isinstance(cause, TypeError):  # ours name the JSON type expected and got, no value
+        return f"{where}{cause}"
+    if cause is None:
+        return f"{where}invalid value"
+    return f"{where}invalid value ({type(cause).__name__})"
 
 
 def _union_members(hint: Any) -> tuple[Any, ...]:
