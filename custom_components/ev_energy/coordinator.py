@@ -22,6 +22,7 @@ from .api import (
     Evse,
     EvseStatusLog,
     Inverter,
+    ItemList,
     UserDetail,
     Vehicle,
     VehicleStatusLog,
@@ -224,21 +225,24 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     async def _collection[T: (Evse, Vehicle, Inverter)](
         self,
         name: str,
-        fetch: Callable[..., Awaitable[Sequence[T]]],
+        fetch: Callable[..., Awaitable[ItemList[T]]],
         expand: tuple[str, ...],
         now: datetime,
     ) -> tuple[dict[str, T], Collection[str] | None]:
-        """Read a collection: its parsed devices, and every id it listed (None: not read).
+        """Read a collection: its parsed devices, and every id it listed (None: cannot tell).
 
         One the token may not read (403, a scope not granted) is left out and asked again later; its devices
-        stay, unavailable. A device listed but not parsable counts as listed.
+        stay, unavailable. A device listed but not parsable counts as listed; an unparsable item without an id
+        could be any device, so then no device counts as missing.
         """
         items = await self._unless_forbidden(name, lambda: fetch(expand=expand), now)
         if items is None:
             return {}, None
         parsed = {item.id: item for item in items}
-        dropped = {str(item.id) for item in getattr(items, "dropped", ())}
-        return parsed, parsed.keys() | dropped
+        dropped = {item.id for item in items.dropped}
+        if None in dropped:
+            return parsed, None
+        return parsed, parsed.keys() | {device_id for device_id in dropped if device_id is not None}
 
     async def _read_account(self, now: datetime) -> UserDetail | None:
         due = self._account_read_at is None or now - self._account_read_at >= ACCOUNT_INTERVAL

@@ -9,7 +9,6 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.ev_energy import api
 from custom_components.ev_energy.const import DOMAIN
 from custom_components.ev_energy.devices import ABSENT_FOR
 from simulator.testing import Simulator
@@ -114,14 +113,6 @@ async def test_a_404_on_the_device_itself_removes_it_at_once(
     assert device_for(hass, sim.evse_ids[0]) is not None
 
 
-# Both come with the client's item-by-item parsing and its error for a pagination it could not finish.
-needs_complete_reads = pytest.mark.xfail(
-    not hasattr(api, "EvEnergyIncompleteListError"),
-    reason="until the client reports collections it could not read completely",
-    strict=True,
-)
-
-
 def _device_ids(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     return {
         device.id
@@ -129,7 +120,6 @@ def _device_ids(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     }
 
 
-@needs_complete_reads
 async def test_a_cut_off_pagination_fails_the_poll_and_keeps_every_device(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
@@ -147,13 +137,20 @@ async def test_a_cut_off_pagination_fails_the_poll_and_keeps_every_device(
     assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
 
 
-@needs_complete_reads
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("location", "nowhere"),  # the item is dropped, its id reported
+        ("id", 12345),  # the item is dropped and no id is known: it could be any charger
+    ],
+)
+@pytest.mark.usefixtures("integration")
 async def test_an_unparsable_charger_stays_with_its_entities_unavailable(
-    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+    hass: HomeAssistant, sim: Simulator, clock: Clock, field: str, value: object
 ) -> None:
     evse_id = sim.evse_ids[0]
     device = device_for(hass, evse_id)
-    sim.faults.unknown_enum("evses.*.location", "nowhere")
+    sim.faults.unknown_enum(f"evses.*.{field}", value)
     await clock.run_for(DAY + 3600, step=3600)
     assert device_for(hass, evse_id) == device
     assert state(hass, "sensor", f"{evse_id}_charge_power").state == "unavailable"
