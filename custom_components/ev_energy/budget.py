@@ -9,6 +9,7 @@ until the server's retry time has passed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -35,6 +36,8 @@ class RequestBudget:
     remaining: int | None = None
     observed_at: datetime | None = None
     blocked_until: datetime | None = None
+    # Called with the new end of a block, so whoever met the 429 (a poll, a command), the wait is kept.
+    on_block: Callable[[datetime], None] | None = field(default=None, repr=False)
     _sent: deque[datetime] = field(default_factory=deque, repr=False)
 
     def record_request(self, now: datetime) -> None:
@@ -64,6 +67,8 @@ class RequestBudget:
         until = min(until, now + MAX_RETRY_AFTER)
         if self.blocked_until is None or until > self.blocked_until:
             self.blocked_until = until
+            if self.on_block is not None:
+                self.on_block(until)
 
     def seconds_blocked(self, now: datetime) -> float:
         """Return how long no request may be sent (0 when free)."""

@@ -154,7 +154,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         try:
             data = await self._poll_with_token_retry(now)
         except EvEnergyRateLimitError as err:
-            self.scheduler.rate_limited(err.retry_after, now)
+            self.budget.rate_limited(err.retry_after, now)
             return self._rate_limited(now)
         except EvEnergyError as err:
             return self._keep_or_fail(now, "update_failed", {"error": str(err)}, RETRY_INTERVAL)
@@ -391,7 +391,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     def note_command_error(self, err: EvEnergyError) -> None:
         """Let a command's 429 stop polling too."""
         if isinstance(err, EvEnergyRateLimitError):
-            self.scheduler.rate_limited(err.retry_after, dt_util.utcnow())
+            self.budget.rate_limited(err.retry_after, dt_util.utcnow())
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the polling state for diagnostics (no secrets)."""

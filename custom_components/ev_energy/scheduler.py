@@ -42,6 +42,7 @@ class PollScheduler:
         self._burst: deque[timedelta] = deque()
         self._store = block_store(hass, entry_id)
         self._saving: asyncio.Task[None] | None = None
+        budget.on_block = self._store_block
 
     async def async_load(self) -> None:
         """Take over a 429's wait from before a reload or restart."""
@@ -59,11 +60,9 @@ class PollScheduler:
         """Return how long no request may be sent."""
         return self.budget.seconds_blocked(now)
 
-    def rate_limited(self, retry_after: float | None, now: datetime) -> None:
-        """Stop every request until ev.energy's retry time, also after a reload or restart."""
-        self.budget.rate_limited(retry_after, now)
-        until = self.budget.blocked_until
-        data: _StoredBlock = {"blocked_until": until.isoformat() if until else None}
+    def _store_block(self, until: datetime) -> None:
+        """Keep a 429's wait for after a reload or restart (whoever met the 429: a poll or a command)."""
+        data: _StoredBlock = {"blocked_until": until.isoformat()}
         self._saving = self.hass.async_create_task(self._store.async_save(data))
 
     def account(self, sent: int, rate_limit: RateLimitState | None, now: datetime) -> None:

@@ -8,8 +8,11 @@ import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -20,7 +23,7 @@ from custom_components.ev_energy.entity import EVSE
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 
 from .conftest import Clock, set_up_entry
-from .helpers import state
+from .helpers import entity_id, state
 
 
 def _api_requests(sim: Simulator, since: int = 0) -> list:
@@ -253,11 +256,25 @@ async def test_an_emptied_request_bucket_slows_polling_only_until_the_window_rol
     assert len([entry for entry in requests if entry.status == 429]) <= 2
 
 
+@pytest.mark.parametrize("met_by", ["poll", "command"])
 async def test_a_429_holds_across_a_reload_and_nothing_is_sent_inside_it(
-    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    met_by: str,
 ) -> None:
     sim.faults.rate_limit_now(retry_after=900)
     start = len(sim.requests)
+    if met_by == "command":
+        target = entity_id(hass, "number", f"{sim.vehicle_ids[0]}_target_charge_level")
+        with pytest.raises(HomeAssistantError):
+            await hass.services.async_call(
+                NUMBER_DOMAIN,
+                SERVICE_SET_VALUE,
+                {ATTR_ENTITY_ID: target, ATTR_VALUE: 90},
+                blocking=True,
+            )
     await clock.run_for(300, step=60)
     limited_at = _api_requests(sim, start)[0].time
 
