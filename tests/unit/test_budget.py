@@ -115,3 +115,20 @@ def test_slowing_down_is_in_proportion_to_what_remains() -> None:
     assert budget.min_interval(3, NOW) == timedelta(minutes=3)
     budget.observe(1000, COMMAND_RESERVE + 30, NOW)
     assert budget.min_interval(3, NOW) == timedelta(minutes=6)
+
+
+def test_headers_left_out_keep_what_was_known() -> None:
+    budget = RequestBudget()
+    budget.observe(600, 400, NOW)
+    budget.observe(None, None, NOW + timedelta(minutes=1))
+    assert (budget.limit, budget.remaining) == (600, 400)
+    budget.observe(0, -5, NOW + timedelta(minutes=2))
+    assert (budget.limit, budget.remaining) == (600, 0), "nonsense is not taken as a limit"
+
+
+def test_every_new_block_is_reported_for_storage_and_only_new_ones() -> None:
+    reported: list[datetime] = []
+    budget = RequestBudget(on_block=reported.append)
+    budget.rate_limited(300, NOW)
+    budget.rate_limited(10, NOW + timedelta(seconds=5))
+    assert reported == [NOW + timedelta(seconds=300)]
