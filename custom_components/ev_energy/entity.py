@@ -233,7 +233,8 @@ def add_entities_as_devices_appear(
             known[kind.key] = {
                 device_id
                 for device_id in known[kind.key]
-                if device_id in devices or registry.async_get_device({(DOMAIN, device_id)})
+                if device_id in devices
+                or registry.async_get_device(identifiers={(DOMAIN, device_id)})
             }
             for device_id in devices.keys() - known[kind.key]:
                 known[kind.key].add(device_id)
