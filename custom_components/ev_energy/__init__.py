@@ -10,7 +10,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
-from .const import API_BASE_PATH, DOMAIN, api_origin
+from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
 from .repairs import async_remove_entry_issues, async_update_issues
@@ -31,9 +31,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
             translation_domain=DOMAIN, translation_key="credentials_missing"
         ) from err
     auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
-    client = EvEnergyClient(
-        async_get_clientsession(hass), auth, base_url=str(api_origin().with_path(API_BASE_PATH))
-    )
+    client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
     coordinator = EvEnergyCoordinator(hass, entry, client, auth, str(entry.unique_id))
     entry.runtime_data = EvEnergyRuntimeData(coordinator=coordinator)
     # Before the first request: a 429's wait from before a reload or restart still holds.

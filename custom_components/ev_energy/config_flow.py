@@ -11,7 +11,7 @@ from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import EvEnergyClient, EvEnergyError, StaticTokenAuth, User
-from .const import API_BASE_PATH, DOMAIN, SCOPES, api_origin
+from .const import DOMAIN, SCOPES, api_base_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         client = EvEnergyClient(
             async_get_clientsession(self.hass),
             StaticTokenAuth(access_token),
-            base_url=str(api_origin().with_path(API_BASE_PATH)),
+            base_url=api_base_url(),
         )
         users = await client.list_users()
         if not users:
