@@ -87,9 +87,13 @@ def test_every_translation_key_in_the_code_has_a_string() -> None:
             or key in strings["issues"]
             or any(key in platform for platform in strings["entity"].values())
         ), key
+    # A flow's abort is the config flow's, or a repair's fix flow's.
+    aborts = {*strings["config"]["abort"]}
+    for issue in strings["issues"].values():
+        aborts |= set(issue.get("fix_flow", {}).get("abort", {}))
     for reason in set(re.findall(r'async_abort\(reason="([a-z_]+)"\)|reason="([a-z_]+)"', source)):
         name = next(part for part in reason if part)
-        assert name in strings["config"]["abort"], name
+        assert name in aborts, name
 
 
 def test_license_is_osi_approved() -> None:

@@ -8,12 +8,12 @@ from typing import Any
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
-from .entity import VEHICLE, Device, add_entities_as_devices_appear, device_info, enum_state
+from .entity import VEHICLE, Device, add_entities_as_devices_appear, enum_state
 from .money import format_money
+from .session_entity import ReaderEntity
 from .sessions import SESSION_INTERVAL, PlannedSlot, SessionsReader, SessionSummary
 
 # Calendars are read-only.
@@ -66,18 +66,15 @@ def slot_event(slot: PlannedSlot) -> CalendarEvent:
     )
 
 
-class ChargingCalendar(CoordinatorEntity[SessionsReader], CalendarEntity):
+class ChargingCalendar(ReaderEntity, CalendarEntity):
     """A car's charging sessions and planned charging slots."""
 
-    _attr_has_entity_name = True
     _attr_translation_key = "charging"
 
     def __init__(self, reader: SessionsReader, vehicle: Device) -> None:
         """Bind the calendar to a car."""
-        super().__init__(reader)
+        super().__init__(reader, VEHICLE, vehicle, "charging_calendar")
         self.vehicle_id = vehicle.id
-        self._attr_unique_id = f"{vehicle.id}_charging_calendar"
-        self._attr_device_info = device_info(VEHICLE, vehicle)
 
     def _events(self) -> list[CalendarEvent]:
         data = self.coordinator.data

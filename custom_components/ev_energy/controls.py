@@ -34,7 +34,7 @@ async def send_command[T](
         ) from err
     except EvEnergyForbiddenError as err:
         raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="missing_scope"
+            translation_domain=DOMAIN, translation_key="command_forbidden"
         ) from err
     except EvEnergyError as err:
         coordinator.note_command_error(err)

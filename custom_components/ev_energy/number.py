@@ -16,7 +16,6 @@ from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import EvEnergyBadRequestError, EvEnergyError, IntegrationStatus, Vehicle
 from .const import DOMAIN
@@ -28,8 +27,8 @@ from .entity import (
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
-    device_info,
 )
+from .session_entity import ReaderEntity
 from .sessions import SessionsReader
 
 # Writes go to the cloud one at a time.
@@ -127,18 +126,15 @@ BATTERY_LEVEL = NumberEntityDescription(
 )
 
 
-class BatteryLevelNumber(CoordinatorEntity[SessionsReader], NumberEntity):
+class BatteryLevelNumber(ReaderEntity, NumberEntity):
     """The battery level the user tells ev.energy, for a car ev.energy cannot read (unintegrated)."""
 
-    _attr_has_entity_name = True
     entity_description = BATTERY_LEVEL
 
     def __init__(self, reader: SessionsReader, vehicle: Device) -> None:
         """Bind the number to a car."""
-        super().__init__(reader)
+        super().__init__(reader, VEHICLE, vehicle, BATTERY_LEVEL.key)
         self.vehicle_id = vehicle.id
-        self._attr_unique_id = f"{vehicle.id}_{BATTERY_LEVEL.key}"
-        self._attr_device_info = device_info(VEHICLE, vehicle)
 
     @property
     def native_value(self) -> float | None:

@@ -126,10 +126,43 @@ SLOT_SENSORS: tuple[SlotSensorDescription, ...] = (
 SLOT_ACTIVE = BinarySensorEntityDescription(key="slot_active", translation_key="slot_active")
 
 
-class SessionEntity(CoordinatorEntity[SessionsReader]):
-    """An entity of a charger or car fed by the sessions reader."""
+class ReaderEntity(CoordinatorEntity[SessionsReader]):
+    """An entity of a charger or car fed by the sessions reader.
+
+    Unavailable while polling does not list its device (a refused or failed read), like the device's other
+    entities, so it also follows polling's updates.
+    """
 
     _attr_has_entity_name = True
+
+    def __init__(self, reader: SessionsReader, kind: DeviceKind, device: Device, key: str) -> None:
+        """Bind the entity to a charger or car."""
+        super().__init__(reader)
+        self.kind = kind
+        self.device_id = device.id
+        self._attr_unique_id = f"{device.id}_{key}"
+        self._attr_device_info = device_info(kind, device)
+
+    @property
+    def available(self) -> bool:
+        """Available while the sessions were read and polling lists the device."""
+        polling = self.coordinator.polling
+        return (
+            super().available
+            and polling.last_update_success
+            and self.device_id in self.kind.devices(polling.data)
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow polling too: it says whether the device is there."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.polling.async_add_listener(self._handle_coordinator_update)
+        )
+
+
+class SessionEntity(ReaderEntity):
+    """A session figure or planned slot of a charger or car."""
 
     def __init__(
         self,
@@ -139,11 +172,9 @@ class SessionEntity(CoordinatorEntity[SessionsReader]):
         description: SensorEntityDescription | BinarySensorEntityDescription,
     ) -> None:
         """Bind the entity to a charger or car."""
-        super().__init__(reader)
+        super().__init__(reader, kind, device, description.key)
         self.entity_description = description
         self._filter = {"evse_id" if kind is EVSE else "vehicle_id": device.id}
-        self._attr_unique_id = f"{device.id}_{description.key}"
-        self._attr_device_info = device_info(kind, device)
 
     @property
     def session(self) -> SessionSummary | None:

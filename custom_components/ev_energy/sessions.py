@@ -9,6 +9,7 @@ sub-session appears. What was read is kept in a `Store`, so a restart reads only
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from .api import (
     Schedules,
     SubSessionMode,
 )
+from .budget import RequestBudget
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
@@ -46,8 +48,18 @@ FIRST_READ_HISTORY = timedelta(days=7)
 KEEP_FINISHED = timedelta(days=60)
 FINISHED_MAX_PAGES = 3
 REQUESTS_PER_CYCLE = 2
+HOUR = timedelta(hours=1)
+# The part of the polling share the reader keeps: a fifth, at most 60 requests an hour (a cycle every 5 minutes
+# costs 24, leaving room for the reads at once after plug-ins). Polling comes first on a small budget.
+READER_SHARE = 0.2
+READER_MAX_PER_HOUR = 60.0
 # Modes during which ev.energy accepts boost_start (SMART) or boost_end (BOOST).
 BOOSTABLE_MODES = frozenset({SubSessionMode.SMART, SubSessionMode.BOOST})
+
+
+def reader_reserve(budget: RequestBudget) -> float:
+    """Return the requests per hour kept for the reader out of the budget's share."""
+    return min(READER_MAX_PER_HOUR, budget.limit * budget.share * READER_SHARE)
 
 
 def store_key(entry_id: str) -> str:
@@ -321,9 +333,15 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} sessions",
-            update_interval=IDLE_INTERVAL,
+            # No timer of its own: reads follow polls (see `watch_session_starts`), never overlap them.
+            update_interval=None,
         )
+        self.interval = IDLE_INTERVAL
+        self._next_read: datetime | None = None
+        self._read_requested = False
+        self._sent: deque[datetime] = deque()
         self.polling = coordinator
+        coordinator.budget.reserved_per_hour = reader_reserve(coordinator.budget)
         self.client = coordinator.client
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, store_key(entry.entry_id))
         self._held = SessionsData()
@@ -346,13 +364,24 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     @callback
     def async_read_soon(self) -> None:
-        """Read now: a car was plugged in or started charging, so a session began or changed."""
-        self.hass.async_create_task(self.async_request_refresh(), eager_start=False)
+        """Read after this poll: a car was plugged in or started charging, so a session began or changed."""
+        self._read_requested = True
+
+    def is_due(self, now: datetime) -> bool:
+        """Return whether the reader should read now (its interval passed, or a transition asked for it)."""
+        return self._read_requested or self._next_read is None or now >= self._next_read
 
     async def _async_update_data(self) -> SessionsData:
         now = dt_util.utcnow()
+        self._read_requested = False
+        try:
+            return await self._read_within_budget(now)
+        finally:
+            self._next_read = now + self.interval
+
+    async def _read_within_budget(self, now: datetime) -> SessionsData:
         budget = self.polling.budget
-        if not budget.can_spend(REQUESTS_PER_CYCLE, now):
+        if not self._may_spend(now):
             # Polling the devices comes first; try again at the next interval.
             return self._keep_or_fail(now)
         sent_before = self.client.request_count
@@ -360,7 +389,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             await self._read(now)
         except EvEnergyForbiddenError as err:
             LOGGER.warning("ev.energy does not let this account read charging sessions: %s", err)
-            self.update_interval = FORBIDDEN_INTERVAL
+            self.interval = FORBIDDEN_INTERVAL
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="sessions_forbidden"
             ) from err
@@ -373,12 +402,26 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         finally:
             for _ in range(self.client.request_count - sent_before):
                 budget.record_request(now)
+                self._sent.append(now)
         self._last_success = now
         self._prune(now)
         self._store.async_delay_save(self._to_store, 10)
         has_open = any(sub.end is None for sub in self._held.sub_sessions.values())
-        self.update_interval = SESSION_INTERVAL if has_open else IDLE_INTERVAL
+        self.interval = SESSION_INTERVAL if has_open else IDLE_INTERVAL
         return self._snapshot(now)
+
+    def _may_spend(self, now: datetime) -> bool:
+        """Return whether a cycle fits in the part of the budget's share kept for the reader.
+
+        Polling paces itself on the share minus that part, so both together stay inside the share.
+        """
+        budget = self.polling.budget
+        budget.reserved_per_hour = reader_reserve(budget)
+        if not budget.can_spend(REQUESTS_PER_CYCLE, now):
+            return False
+        while self._sent and now - self._sent[0] >= HOUR:
+            self._sent.popleft()
+        return len(self._sent) + REQUESTS_PER_CYCLE <= budget.reserved_per_hour
 
     async def _read(self, now: datetime) -> None:
         held = self._held.sub_sessions
@@ -477,9 +520,11 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
 
 def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:
-    """Read sessions at once when the ledger sees a charger or car plugged in or start charging.
+    """Read sessions after each poll when they are due, and at once after a plug-in or charge start.
 
-    Subscribes to every device as polls find it. Returns the remover of every subscription.
+    Reading right after a poll (never beside one) keeps a 429 met by either from being followed by the other's
+    requests. Subscribes to the ledger's transitions of every device as polls find it. Returns the remover of
+    every subscription.
     """
     removers: dict[str, Callable[[], None]] = {}
 
@@ -496,11 +541,17 @@ def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callab
                 removers[device_id] = ledger.async_add_listener(device_id, on_transition)
 
     @callback
+    def after_poll() -> None:
+        subscribe_new_devices()
+        if reader.is_due(dt_util.utcnow()):
+            reader.hass.async_create_task(reader.async_refresh(), eager_start=False)
+
+    @callback
     def remove() -> None:
         stop_watching()
         for remover in removers.values():
             remover()
 
     subscribe_new_devices()
-    stop_watching = reader.polling.async_add_listener(subscribe_new_devices)
+    stop_watching = reader.polling.async_add_listener(after_poll)
     return remove

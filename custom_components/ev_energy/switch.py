@@ -9,7 +9,6 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import SubSessionMode
 from .const import DOMAIN
@@ -22,8 +21,8 @@ from .entity import (
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
-    device_info,
 )
+from .session_entity import ReaderEntity
 from .sessions import BOOSTABLE_MODES, SessionsReader, SubSessionRecord
 
 # Writes go to the cloud one at a time.
@@ -96,18 +95,15 @@ class SmartChargingSwitch(EvEnergyEntity, SwitchEntity):
         await self.coordinator.config_entry.runtime_data.sessions.async_refresh()
 
 
-class ChargeNowSwitch(CoordinatorEntity[SessionsReader], SwitchEntity):
+class ChargeNowSwitch(ReaderEntity, SwitchEntity):
     """Charge now: on boosts the charger's open smart session, off returns it to smart charging."""
 
-    _attr_has_entity_name = True
     entity_description = CHARGE_NOW
 
     def __init__(self, reader: SessionsReader, evse: Device) -> None:
         """Bind the switch to a charger."""
-        super().__init__(reader)
+        super().__init__(reader, EVSE, evse, CHARGE_NOW.key)
         self.evse_id = evse.id
-        self._attr_unique_id = f"{evse.id}_{CHARGE_NOW.key}"
-        self._attr_device_info = device_info(EVSE, evse)
 
     @property
     def _running(self) -> SubSessionRecord | None:

@@ -62,7 +62,7 @@ async def test_a_cycle_costs_two_requests_and_never_reads_a_held_finished_sub_se
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
     reader = _reader(integration)
-    assert reader.update_interval == timedelta(minutes=5)  # the car is plugged in
+    assert reader.interval == timedelta(minutes=5)  # the car is plugged in
     held_finished = {sub.id: sub.start for sub in reader.data.sub_sessions.values() if sub.end}
     sim.requests.reset()
 
@@ -88,7 +88,7 @@ async def test_an_unplugged_car_slows_the_reader_and_a_plug_in_reads_at_once(
     sim.engine.unplug(vehicle)
     await clock.run_for(600, step=60)
     assert reader.data.open_sub_session(vehicle_id=vehicle.id) is None
-    assert reader.update_interval == timedelta(minutes=15)
+    assert reader.interval == timedelta(minutes=15)
 
     session = sim.engine.plug_in(vehicle)
     sim.requests.reset()
@@ -98,7 +98,7 @@ async def test_an_unplugged_car_slows_the_reader_and_a_plug_in_reads_at_once(
     assert running is not None
     assert running.session_id == session.id
     assert running.id == session.sub_session_ids[-1]
-    assert reader.update_interval == timedelta(minutes=5)
+    assert reader.interval == timedelta(minutes=5)
 
 
 async def test_what_the_reader_holds_survives_a_restart(
@@ -159,7 +159,7 @@ async def test_a_sign_in_that_may_not_read_sessions_leaves_the_rest_working(
     reader = _reader(entry)
     assert entry.state is ConfigEntryState.LOADED
     assert not reader.last_update_success
-    assert reader.update_interval == timedelta(hours=1)
+    assert reader.interval == timedelta(hours=1)
     charge_now = entity_id(hass, "switch", f"{sim.evse_ids[0]}_charge_now")
     assert hass.states.get(charge_now).state == STATE_UNAVAILABLE
     assert (

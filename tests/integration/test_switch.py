@@ -82,7 +82,7 @@ async def test_a_sign_in_without_the_write_permission_gives_the_translated_error
         await _switch(
             hass, SERVICE_TURN_ON, entity_id(hass, "switch", f"{sim.evse_ids[0]}_charge_now")
         )
-    assert raised.value.translation_key == "missing_scope"
+    assert raised.value.translation_key == "command_forbidden"
     assert _mode(sim) == "SMART"
     await hass.config_entries.async_unload(entry.entry_id)
 
