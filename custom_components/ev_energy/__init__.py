@@ -9,7 +9,7 @@ from homeassistant.helpers import config_entry_oauth2_flow, device_registry as d
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import EvEnergyClient
-from .auth import ConfigEntryAuth
+from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import API_BASE_PATH, DOMAIN, api_origin
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .repairs import async_remove_all_issues, async_update_vehicle_issues
@@ -50,8 +50,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues with it."""
+    """Remove the entry's repair issues with it, and revoke its tokens."""
     async_remove_all_issues(hass)
+    await async_revoke_tokens(hass, entry)
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
