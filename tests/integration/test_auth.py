@@ -9,7 +9,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import AuthorizationServer, ClientCredential
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 import pytest
@@ -25,15 +25,9 @@ from simulator.faults import BurstFault
 from simulator.oauth import OAuthError
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 
+from .helpers import reauth_flows
+
 TOKEN_URL = "https://ev.example/o/token/"
-
-
-def _reauth_flows(hass: HomeAssistant) -> list[Any]:
-    return [
-        flow
-        for flow in hass.config_entries.flow.async_progress()
-        if flow["handler"] == DOMAIN and flow["context"]["source"] == SOURCE_REAUTH
-    ]
 
 
 def _expire_token(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -89,7 +83,7 @@ async def test_a_hanging_token_endpoint_fails_setup_softly_after_the_request_tim
     assert auth.TOKEN_REQUEST_TIMEOUT == DEFAULT_REQUEST_TIMEOUT
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert config_entry.data["token"] == stored
-    assert not _reauth_flows(hass)
+    assert not reauth_flows(hass)
 
 
 @pytest.mark.usefixtures("credentials")
@@ -104,7 +98,7 @@ async def test_a_cut_off_token_answer_keeps_the_refresh_token_and_never_starts_r
     await hass.async_block_till_done()
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert config_entry.data["token"] == stored, "the broken answer is not saved"
-    assert not _reauth_flows(hass)
+    assert not reauth_flows(hass)
 
 
 @pytest.fixture
@@ -172,7 +166,7 @@ async def test_a_token_answer_that_is_no_token_is_a_temporary_error_and_is_not_s
     with pytest.raises(EvEnergyConnectionError):
         await _auth_for(hass, offline_entry).async_force_refresh()
     assert offline_entry.data["token"] == stored
-    assert not _reauth_flows(hass)
+    assert not reauth_flows(hass)
 
 
 async def test_a_token_answer_that_is_not_json_is_a_temporary_error(
