@@ -65,13 +65,15 @@ def _rate_limited(seconds: float) -> HomeAssistantError:
 async def _with_one_token_refresh[ResultT](
     coordinator: EvEnergyCoordinator, send: Callable[[], Awaitable[ResultT]]
 ) -> ResultT:
-    """Send; a 401 gets one forced token refresh and one retry, a second 401 starts reauthentication."""
+    """Send; a 401 gets one forced token refresh and one retry, a second 401 starts reauthentication.
+
+    A refresh ev.energy refuses (``invalid_grant``) also means the user must sign in again.
+    """
     try:
-        return await send()
-    except EvEnergyAuthError:
-        pass
-    try:
-        await coordinator.auth.async_force_refresh()
+        try:
+            return await send()
+        except EvEnergyAuthError:
+            await coordinator.auth.async_force_refresh()
         return await send()
     except (EvEnergyAuthError, ConfigEntryAuthFailed) as err:
         coordinator.config_entry.async_start_reauth(coordinator.hass)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -54,10 +55,17 @@ async def test_a_command_refused_even_with_a_fresh_token_starts_reauthentication
     assert len([r for r in sim.requests if r.path == "/o/token/"]) == 1
 
 
+@pytest.mark.parametrize("expired", [False, True], ids=["revoked", "revoked-and-expired"])
 async def test_a_command_whose_token_cannot_be_refreshed_starts_reauthentication(
-    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry, expired: bool
 ) -> None:
     sim.faults.revoke_tokens(user_id=sim.primary_user_id)
+    if expired:
+        # The refresh then happens before the command is sent, not after a 401.
+        token = {**integration.data["token"], "expires_at": time.time() - 10}
+        hass.config_entries.async_update_entry(
+            integration, data={**integration.data, "token": token}
+        )
     with pytest.raises(HomeAssistantError) as raised:
         await _set_target(hass, sim, 70)
     assert raised.value.translation_key == "command_unauthorized"
