@@ -50,7 +50,7 @@ async def _spin(times: int) -> None:
 
 
 async def _when_stuck_in(sim: Simulator, fault: BurstFault, operation: Awaitable[Any]) -> Any:
-    """Run an operation until the simulator holds its request, then let the given seconds pass."""
+    """Start an operation and return its task once the simulator holds its request (the fault is used)."""
     task: asyncio.Task[Any] = asyncio.ensure_future(operation)
     for _ in range(100_000):
         if fault.remaining == 0 or task.done():
