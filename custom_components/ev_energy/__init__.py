@@ -9,7 +9,7 @@ from homeassistant.helpers import config_entry_oauth2_flow, device_registry as d
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import EvEnergyClient
-from .auth import ConfigEntryAuth
+from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
@@ -63,11 +63,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues and stored state with it."""
+    """Remove the entry's repair issues and stored state with it, and revoke its tokens."""
     async_remove_entry_issues(hass, entry.entry_id)
     await block_store(hass, entry.entry_id).async_remove()
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
+    await async_revoke_tokens(hass, entry)
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
