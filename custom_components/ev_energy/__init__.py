@@ -15,7 +15,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .api import EvEnergyClient
-from .auth import ConfigEntryAuth
+from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
@@ -88,12 +88,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues and stored state with it."""
+    """Remove the entry's repair issues and stored state with it, and revoke its tokens."""
     async_remove_entry_issues(hass, entry.entry_id)
     await block_store(hass, entry.entry_id).async_remove()
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
+    await async_revoke_tokens(hass, entry)
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:

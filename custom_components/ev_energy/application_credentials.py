@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from homeassistant.components.application_credentials import AuthorizationServer
+from homeassistant.components.application_credentials import AuthorizationServer, ClientCredential
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2Implementation
 
+from .auth import EvEnergyAuthImplementation
 from .const import OAUTH2_AUTHORIZE_PATH, OAUTH2_TOKEN_PATH, api_origin
 
 
-async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
-    """Return ev.energy's OAuth endpoints."""
+async def async_get_auth_implementation(
+    hass: HomeAssistant, auth_domain: str, credential: ClientCredential
+) -> AbstractOAuth2Implementation:
+    """Return the OAuth implementation that checks ev.energy's token answers."""
     origin = api_origin()
-    return AuthorizationServer(
-        authorize_url=str(origin.with_path(OAUTH2_AUTHORIZE_PATH)),
-        token_url=str(origin.with_path(OAUTH2_TOKEN_PATH)),
+    return EvEnergyAuthImplementation(
+        hass,
+        auth_domain,
+        credential,
+        AuthorizationServer(
+            authorize_url=str(origin.with_path(OAUTH2_AUTHORIZE_PATH)),
+            token_url=str(origin.with_path(OAUTH2_TOKEN_PATH)),
+        ),
     )
 
 

@@ -3,22 +3,75 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
+from typing import cast
 
 from aiohttp import ClientError, ClientResponseError
+from homeassistant.components.application_credentials import AuthImplementation
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 
 from .api import AbstractAuth, EvEnergyConnectionError
-from .const import DOMAIN
+from .api.const import DEFAULT_REQUEST_TIMEOUT
+from .const import DOMAIN, LOGGER, OAUTH2_REVOKE_PATH, api_origin
+
+# A token request gets as long as an API request: a hanging token endpoint must not hold up polls.
+TOKEN_REQUEST_TIMEOUT = DEFAULT_REQUEST_TIMEOUT
+# Revoking is a courtesy on the way out: removing the entry never waits longer than this for it.
+REVOKE_TIMEOUT = 5.0
+
+
+class InvalidTokenAnswerError(ValueError):
+    """The token endpoint answered 200 with something that is not a usable token."""
+
+
+class EvEnergyAuthImplementation(AuthImplementation):
+    """The application-credentials implementation, refusing token answers it cannot use.
+
+    A malformed answer raises before Home Assistant stores it, so the entry keeps its refresh token.
+    """
+
+    async def _token_request(self, data: dict[str, str]) -> dict[str, object]:
+        try:
+            answer: object = await super()._token_request(data)
+        except ValueError as err:  # the body is not JSON (cut off, or a proxy's page)
+            raise InvalidTokenAnswerError("the token answer is not JSON") from err
+        return _checked_token(answer)
+
+
+def _checked_token(answer: object) -> dict[str, object]:
+    if not isinstance(answer, dict):
+        raise InvalidTokenAnswerError("the token answer is not a JSON object")
+    token = cast("dict[str, object]", answer)
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise InvalidTokenAnswerError("the token answer has no access token")
+    refresh_token = token.get("refresh_token", "kept")
+    if not isinstance(refresh_token, str) or not refresh_token:
+        raise InvalidTokenAnswerError("the token answer has an unusable refresh token")
+    expires_in = token.get("expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float | str):
+        raise InvalidTokenAnswerError("the token answer has no lifetime")
+    try:
+        lifetime = int(expires_in)
+    except ValueError as err:
+        raise InvalidTokenAnswerError("the token answer has an unreadable lifetime") from err
+    if lifetime <= 0:
+        raise InvalidTokenAnswerError("the token answer has a lifetime of no time")
+    return token
 
 
 class ConfigEntryAuth(AbstractAuth):
     """Gives the client a valid token, refreshing (and storing the rotated refresh token) when needed.
 
     A refresh ev.energy refuses (``invalid_grant`` and other 4xx) means the user must sign in again; a 429,
-    a 5xx or no answer from the token endpoint is temporary and must never start reauthentication.
+    a 5xx, no answer in time or an answer that is no token is temporary and must never start
+    reauthentication.
     """
 
     def __init__(self, oauth_session: OAuth2Session) -> None:
@@ -48,16 +101,59 @@ class ConfigEntryAuth(AbstractAuth):
     @staticmethod
     async def _mapping_token_errors(refresh: Callable[[], Awaitable[None]]) -> None:
         try:
-            await refresh()
+            async with asyncio.timeout(TOKEN_REQUEST_TIMEOUT):
+                await refresh()
         except ClientResponseError as err:
             if _is_refused(err.status):
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN, translation_key="token_refused"
                 ) from err
             raise EvEnergyConnectionError(f"token refresh failed with HTTP {err.status}") from err
+        except InvalidTokenAnswerError as err:
+            raise EvEnergyConnectionError(f"token refresh failed: {err}") from err
         except (ClientError, TimeoutError) as err:
             raise EvEnergyConnectionError("token refresh failed: no answer") from err
 
 
 def _is_refused(status: int) -> bool:
     return status != HTTPStatus.TOO_MANY_REQUESTS and 400 <= status < 500
+
+
+async def async_revoke_tokens(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Ask ev.energy to revoke the entry's refresh and access tokens (RFC 7009); best effort, bounded."""
+    try:
+        implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(
+            hass, entry
+        )
+    except ValueError:
+        LOGGER.debug("The application credentials are gone; the tokens cannot be revoked")
+        return
+    if not isinstance(implementation, config_entry_oauth2_flow.LocalOAuth2Implementation):
+        return  # pragma: no cover - ev.energy only has application credentials
+    token: Mapping[str, object] = entry.data.get("token", {})
+    try:
+        async with asyncio.timeout(REVOKE_TIMEOUT):
+            # The refresh token first: once it is gone, no new access token can be made.
+            for hint in ("refresh_token", "access_token"):
+                if isinstance(value := token.get(hint), str):
+                    await _revoke(hass, implementation, value, hint)
+    except (ClientError, TimeoutError) as err:
+        LOGGER.warning("Could not revoke the ev.energy tokens of the removed entry: %r", err)
+
+
+async def _revoke(
+    hass: HomeAssistant,
+    implementation: config_entry_oauth2_flow.LocalOAuth2Implementation,
+    token: str,
+    hint: str,
+) -> None:
+    form = {
+        "token": token,
+        "token_type_hint": hint,
+        "client_id": implementation.client_id,
+        "client_secret": implementation.client_secret,
+    }
+    url = str(api_origin().with_path(OAUTH2_REVOKE_PATH))
+    async with async_get_clientsession(hass).post(url, data=form) as response:
+        if response.status >= HTTPStatus.BAD_REQUEST:
+            LOGGER.warning("ev.energy refused to revoke the %s (HTTP %s)", hint, response.status)

@@ -15,16 +15,19 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .api import Evse, EvseStatusLog, Inverter, Vehicle, VehicleStatusLog
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import (
     EVSE,
     ONLINE_WITHIN,
     VEHICLE,
-    Device,
+    DeviceEntities,
     DeviceKind,
     EvEnergyEntity,
     EvEnergyEntityDescription,
+    Sample,
     add_entities_as_devices_appear,
+    from_sample,
     sampled_within,
 )
 from .session_entity import slot_active_sensors
@@ -34,44 +37,63 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvEnergyBinarySensorDescription(EvEnergyEntityDescription, BinarySensorEntityDescription):
-    """A binary sensor read from a device's latest sample."""
+class EvEnergyBinarySensorDescription[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    EvEnergyEntityDescription, BinarySensorEntityDescription
+):
+    """A binary sensor read from a device and its latest sample."""
 
-    is_on_fn: Callable[[Any], bool | None]
+    is_on_fn: Callable[[DeviceT, SampleT | None], bool | None]
 
 
-def _sample_flag(attribute: str) -> Callable[[Any], bool | None]:
-    return lambda sample: None if sample is None else getattr(sample, attribute, None)
+EvseBinarySensorDescription = EvEnergyBinarySensorDescription[Evse, EvseStatusLog]
+VehicleBinarySensorDescription = EvEnergyBinarySensorDescription[Vehicle, VehicleStatusLog]
 
 
 def _recent(sample: Any) -> bool:
     return sampled_within(getattr(sample, "sampled_at", None), ONLINE_WITHIN)
 
 
-PLUGGED_IN = EvEnergyBinarySensorDescription(
-    key="plugged_in",
-    translation_key="plugged_in",
-    device_class=BinarySensorDeviceClass.PLUG,
-    is_on_fn=_sample_flag("is_plugged_in"),
-)
-CHARGING = EvEnergyBinarySensorDescription(
-    key="charging",
-    translation_key="charging",
-    device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-    is_on_fn=_sample_flag("is_charging"),
-)
+def _flag[DeviceT: Evse | Vehicle | Inverter, SampleT: EvseStatusLog | VehicleStatusLog](
+    kind: DeviceKind[DeviceT, SampleT],
+    key: str,
+    device_class: BinarySensorDeviceClass,
+    flag: Callable[[SampleT], bool | None],
+) -> EvEnergyBinarySensorDescription[DeviceT, SampleT]:
+    del kind  # pins the device and sample types of flag
+    return EvEnergyBinarySensorDescription(
+        key=key, translation_key=key, device_class=device_class, is_on_fn=from_sample(flag)
+    )
+
+
+def _plugged_in_and_charging[
+    DeviceT: Evse | Vehicle | Inverter,
+    SampleT: EvseStatusLog | VehicleStatusLog,
+](
+    kind: DeviceKind[DeviceT, SampleT],
+) -> tuple[EvEnergyBinarySensorDescription[DeviceT, SampleT], ...]:
+    return (
+        _flag(kind, "plugged_in", BinarySensorDeviceClass.PLUG, lambda log: log.is_plugged_in),
+        _flag(
+            kind, "charging", BinarySensorDeviceClass.BATTERY_CHARGING, lambda log: log.is_charging
+        ),
+    )
+
+
 # ev.energy has no online flag: a charger that sampled in the last 15 minutes is online.
-ONLINE = EvEnergyBinarySensorDescription(
+ONLINE = EvseBinarySensorDescription(
     key="online",
     translation_key="online",
     device_class=BinarySensorDeviceClass.CONNECTIVITY,
     entity_category=EntityCategory.DIAGNOSTIC,
     needs_fresh_sample=False,
-    is_on_fn=_recent,
+    is_on_fn=lambda _evse, log: _recent(log),
 )
 
-EVSE_BINARY_SENSORS = (PLUGGED_IN, CHARGING, ONLINE)
-VEHICLE_BINARY_SENSORS = (PLUGGED_IN, CHARGING)
+EVSE_BINARY_SENSORS: tuple[EvseBinarySensorDescription, ...] = (
+    *_plugged_in_and_charging(EVSE),
+    ONLINE,
+)
+VEHICLE_BINARY_SENSORS = _plugged_in_and_charging(VEHICLE)
 
 
 async def async_setup_entry(
@@ -80,23 +102,24 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Set up binary sensors for every charger and vehicle, now and as they appear."""
-
-    def build(
-        kind: DeviceKind, descriptions: tuple[EvEnergyBinarySensorDescription, ...]
-    ) -> Callable[[EvEnergyCoordinator, Device], list[Any]]:
-        return lambda coordinator, device: [
-            EvEnergyBinarySensor(coordinator, kind, device, description)
-            for description in descriptions
-        ]
-
     entry.async_on_unload(
         add_entities_as_devices_appear(
             entry.runtime_data.coordinator,
             async_add_entities,
-            {
-                EVSE: build(EVSE, EVSE_BINARY_SENSORS),
-                VEHICLE: build(VEHICLE, VEHICLE_BINARY_SENSORS),
-            },
+            [
+                DeviceEntities(
+                    EVSE,
+                    lambda coordinator, evse: _binary_sensors(
+                        coordinator, EVSE, evse, EVSE_BINARY_SENSORS
+                    ),
+                ),
+                DeviceEntities(
+                    VEHICLE,
+                    lambda coordinator, vehicle: _binary_sensors(
+                        coordinator, VEHICLE, vehicle, VEHICLE_BINARY_SENSORS
+                    ),
+                ),
+            ],
         )
     )
     sessions = entry.runtime_data.sessions
@@ -104,23 +127,36 @@ async def async_setup_entry(
         add_entities_as_devices_appear(
             entry.runtime_data.coordinator,
             async_add_entities,
-            {
-                EVSE: slot_active_sensors(sessions, EVSE),
-                VEHICLE: slot_active_sensors(sessions, VEHICLE),
-            },
+            [
+                DeviceEntities(EVSE, slot_active_sensors(sessions)),
+                DeviceEntities(VEHICLE, slot_active_sensors(sessions)),
+            ],
         )
     )
 
 
-class EvEnergyBinarySensor(EvEnergyEntity, BinarySensorEntity):
+def _binary_sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    coordinator: EvEnergyCoordinator,
+    kind: DeviceKind[DeviceT, SampleT],
+    device: DeviceT,
+    descriptions: tuple[EvEnergyBinarySensorDescription[DeviceT, SampleT], ...],
+) -> list[EvEnergyBinarySensor[DeviceT, SampleT]]:
+    return [
+        EvEnergyBinarySensor(coordinator, kind, device, description) for description in descriptions
+    ]
+
+
+class EvEnergyBinarySensor[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    EvEnergyEntity[DeviceT, SampleT], BinarySensorEntity
+):
     """A binary sensor of a charger or vehicle."""
 
-    entity_description: EvEnergyBinarySensorDescription
+    entity_description: EvEnergyBinarySensorDescription[DeviceT, SampleT]
 
     @property
     def is_on(self) -> bool | None:
         """Return the state from the latest sample."""
-        return self.entity_description.is_on_fn(self.sample)
+        return self.read(self.entity_description.is_on_fn)
 
     @property
     def available(self) -> bool:

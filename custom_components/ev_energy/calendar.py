@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from homeassistant.components.calendar import CalendarEntity, CalendarEvent
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import dt as dt_util
 
+from .api import Vehicle
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
-from .entity import VEHICLE, Device, add_entities_as_devices_appear, enum_state
+from .entity import VEHICLE, DeviceEntities, add_entities_as_devices_appear, enum_state
 from .money import format_money
 from .session_entity import ReaderEntity
 from .sessions import SESSION_INTERVAL, PlannedSlot, SessionsReader, SessionSummary
@@ -28,12 +29,12 @@ async def async_setup_entry(
     """Set up a charging calendar for every car, now and as cars appear."""
     sessions = entry.runtime_data.sessions
 
-    def factory(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+    def factory(coordinator: EvEnergyCoordinator, device: Vehicle) -> list[Entity]:
         return [ChargingCalendar(sessions, device)]
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
-            entry.runtime_data.coordinator, async_add_entities, {VEHICLE: factory}
+            entry.runtime_data.coordinator, async_add_entities, [DeviceEntities(VEHICLE, factory)]
         )
     )
 
@@ -71,9 +72,9 @@ class ChargingCalendar(ReaderEntity, CalendarEntity):
 
     _attr_translation_key = "charging"
 
-    def __init__(self, reader: SessionsReader, vehicle: Device) -> None:
+    def __init__(self, reader: SessionsReader, vehicle: Vehicle) -> None:
         """Bind the calendar to a car."""
-        super().__init__(reader, VEHICLE, vehicle, "charging_calendar")
+        super().__init__(reader, vehicle, "charging_calendar")
         self.vehicle_id = vehicle.id
 
     def _events(self) -> list[CalendarEvent]:

@@ -17,6 +17,7 @@ API_ORIGIN_ENV: Final = "EV_ENERGY_API_URL"
 
 OAUTH2_AUTHORIZE_PATH: Final = "/o/authorize/"
 OAUTH2_TOKEN_PATH: Final = "/o/token/"  # noqa: S105 - a URL path, not a secret
+OAUTH2_REVOKE_PATH: Final = "/o/revoke_token/"
 API_BASE_PATH: Final = "/v2"
 
 # What the entities need: reading devices and sessions, and writing the vehicle's charge limit and boost.

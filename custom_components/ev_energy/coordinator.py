@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -392,20 +392,6 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 new_vehicle_samples={},
             )
         )
-
-    def check_command_allowed(self) -> None:
-        """Refuse a command while ev.energy has told us to wait (a 429)."""
-        if blocked := self.budget.seconds_blocked(dt_util.utcnow()):
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="rate_limited",
-                translation_placeholders={"seconds": str(round(blocked))},
-            )
-
-    def note_command_error(self, err: EvEnergyError) -> None:
-        """Let a command's 429 stop polling too."""
-        if isinstance(err, EvEnergyRateLimitError):
-            self.budget.rate_limited(err.retry_after, dt_util.utcnow())
 
     def diagnostics(self) -> dict[str, Any]:
         """Return the polling state for diagnostics (no secrets)."""

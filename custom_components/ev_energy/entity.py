@@ -2,40 +2,73 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
-from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import Evse, Inverter, Vehicle
-from .const import DOMAIN
-from .coordinator import EvEnergyCoordinator, EvEnergyData, latest_sample
+from .api import (
+    Evse,
+    EvseModel,
+    EvseStatusLog,
+    Inverter,
+    InverterStatusLog,
+    Vehicle,
+    VehicleModel,
+    VehicleStatusLog,
+    VehicleTrim,
+)
+from .const import DOMAIN, LOGGER
+from .coordinator import EvEnergyCoordinator, EvEnergyData
 
 type Device = Evse | Vehicle | Inverter
+type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog
+
+
+def expanded[T: (EvseStatusLog, VehicleStatusLog, InverterStatusLog)](
+    log: str | T | None,
+) -> T | None:
+    """Return an expanded status log, or None (not sent, or only its URL)."""
+    return None if log is None or isinstance(log, str) else log
 
 
 @dataclass(frozen=True)
-class DeviceKind:
+class DeviceKind[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample]:
     """What differs between chargers, vehicles and inverters."""
 
     key: str
-    devices: Callable[[EvEnergyData], dict[str, Any]]
+    devices: Callable[[EvEnergyData], Mapping[str, DeviceT]]
+    latest_sample: Callable[[DeviceT], SampleT | None]
     # A sample older than this no longer describes the device. Cars sleep and report rarely when parked.
     stale_after: timedelta
 
 
-EVSE = DeviceKind("evse", lambda data: data.evses, timedelta(minutes=30))
-VEHICLE = DeviceKind("vehicle", lambda data: data.vehicles, timedelta(hours=12))
-INVERTER = DeviceKind("inverter", lambda data: data.inverters, timedelta(minutes=30))
+EVSE = DeviceKind[Evse, EvseStatusLog](
+    "evse",
+    lambda data: data.evses,
+    lambda evse: expanded(evse.latest_status_log),
+    timedelta(minutes=30),
+)
+VEHICLE = DeviceKind[Vehicle, VehicleStatusLog](
+    "vehicle",
+    lambda data: data.vehicles,
+    lambda vehicle: expanded(vehicle.latest_status_log),
+    timedelta(hours=12),
+)
+INVERTER = DeviceKind[Inverter, InverterStatusLog](
+    "inverter",
+    lambda data: data.inverters,
+    lambda inverter: expanded(inverter.latest_status_log),
+    timedelta(minutes=30),
+)
 # ev.energy suggests treating a charger as offline after 15 minutes without a sample.
 ONLINE_WITHIN = timedelta(minutes=15)
 # Clocks differ a little; a sample dated further ahead is wrong, and describes nothing yet.
@@ -48,6 +81,24 @@ def sampled_within(sampled_at: datetime | None, window: timedelta) -> bool:
         return False
     now = dt_util.utcnow()
     return now - window < sampled_at <= now + FUTURE_TOLERANCE
+
+
+class ImplausibleValueError(ValueError):
+    """A value the API sent that cannot be physically true (a battery at 150 %)."""
+
+
+def within[N: (int, float)](value: N | None, low: N, high: N) -> N | None:
+    """Return the value if it is physically possible, None when missing; raise when impossible."""
+    if value is not None and not low <= value <= high:
+        raise ImplausibleValueError(f"{value} is outside {low}..{high}")
+    return value
+
+
+def from_sample[DeviceT, SampleT, ValueT](
+    read: Callable[[SampleT], ValueT],
+) -> Callable[[DeviceT, SampleT | None], ValueT | None]:
+    """Read a value from the device's latest sample (None while there is no sample)."""
+    return lambda _device, sample: None if sample is None else read(sample)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,41 +123,50 @@ def enum_options(enum: type[StrEnum]) -> list[str]:
     return [member.name.lower() for member in enum if member.name != "UNKNOWN"]
 
 
-def name_of(value: Any, *attributes: str) -> str | None:
-    """Return the first set attribute of an expanded catalogue object (a URL has none)."""
-    if value is None or isinstance(value, str):
-        return None
-    for attribute in attributes:
-        if text := getattr(value, attribute, None):
-            return str(text)
-    return None
+def _first(*names: str | None) -> str | None:
+    return next((name for name in names if name), None)
 
 
-def device_info(kind: DeviceKind, device: Device) -> DeviceInfo:
+def _evse_device_info(evse: Evse) -> DeviceInfo:
+    model = evse.model if isinstance(evse.model, EvseModel) else None
+    make = model.make if model is not None and not isinstance(model.make, str) else None
+    make_name = None if make is None else _first(make.display_name, make.name)
+    model_name = None if model is None else _first(model.display_name, model.name)
+    return DeviceInfo(
+        identifiers={(DOMAIN, evse.id)},
+        manufacturer=make_name,
+        model=model_name,
+        name=" ".join(part for part in (make_name, model_name) if part) or "EV charger",
+        serial_number=evse.cpid,
+    )
+
+
+def _vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
+    trim = vehicle.trim if isinstance(vehicle.trim, VehicleTrim) else None
+    model = trim.model if trim is not None and isinstance(trim.model, VehicleModel) else None
+    make = model.make if model is not None and not isinstance(model.make, str) else None
+    make_name = None if make is None else make.name
+    model_name = None if model is None else model.name
+    trim_name = None if trim is None else trim.name
+    return DeviceInfo(
+        identifiers={(DOMAIN, vehicle.id)},
+        manufacturer=make_name,
+        model=" ".join(part for part in (model_name, trim_name) if part) or None,
+        name=vehicle.description
+        or " ".join(part for part in (make_name, model_name) if part)
+        or "Vehicle",
+    )
+
+
+def device_info[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    kind: DeviceKind[DeviceT, SampleT], device: DeviceT
+) -> DeviceInfo:
     """Return the registry entry of a charger, vehicle or inverter."""
+    del kind  # Kept so callers name what they pass; the device's type says it all.
     if isinstance(device, Evse):
-        make = name_of(getattr(device.model, "make", None), "display_name", "name")
-        model = name_of(device.model, "display_name", "name")
-        return DeviceInfo(
-            identifiers={(DOMAIN, device.id)},
-            manufacturer=make,
-            model=model,
-            name=" ".join(part for part in (make, model) if part) or "EV charger",
-            serial_number=device.cpid,
-        )
+        return _evse_device_info(device)
     if isinstance(device, Vehicle):
-        model_obj = getattr(device.trim, "model", None)
-        make = name_of(getattr(model_obj, "make", None), "name")
-        model = name_of(model_obj, "name")
-        trim = name_of(device.trim, "name")
-        return DeviceInfo(
-            identifiers={(DOMAIN, device.id)},
-            manufacturer=make,
-            model=" ".join(part for part in (model, trim) if part) or None,
-            name=device.description
-            or " ".join(part for part in (make, model) if part)
-            or "Vehicle",
-        )
+        return _vehicle_device_info(device)
     return DeviceInfo(identifiers={(DOMAIN, device.id)}, name="Solar inverter")
 
 
@@ -120,7 +180,9 @@ def account_device_info(user_id: str) -> DeviceInfo:
     )
 
 
-class EvEnergyEntity(CoordinatorEntity[EvEnergyCoordinator]):
+class EvEnergyEntity[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    CoordinatorEntity[EvEnergyCoordinator]
+):
     """An entity of one ev.energy device."""
 
     _attr_has_entity_name = True
@@ -130,8 +192,8 @@ class EvEnergyEntity(CoordinatorEntity[EvEnergyCoordinator]):
     def __init__(
         self,
         coordinator: EvEnergyCoordinator,
-        kind: DeviceKind,
-        device: Device,
+        kind: DeviceKind[DeviceT, SampleT],
+        device: DeviceT,
         description: EvEnergyEntityDescription,
     ) -> None:
         """Bind the entity to its device."""
@@ -141,25 +203,45 @@ class EvEnergyEntity(CoordinatorEntity[EvEnergyCoordinator]):
         self.entity_description = description
         self._attr_unique_id = f"{device.id}_{description.key}"
         self._attr_device_info = device_info(kind, device)
+        self._implausible_logged = False
 
     @property
-    def device(self) -> Any:
+    def device(self) -> DeviceT | None:
         """Return the device as last polled, or None when it left the account."""
         return self.kind.devices(self.coordinator.data).get(self.device_id)
 
     @property
-    def sample(self) -> Any:
+    def sample(self) -> SampleT | None:
         """Return the device's latest status log."""
         device = self.device
-        return None if device is None else latest_sample(device)
+        return None if device is None else self.kind.latest_sample(device)
+
+    def read[ValueT](self, read: Callable[[DeviceT, SampleT | None], ValueT]) -> ValueT | None:
+        """Return a value of the device, or None when it cannot be true or cannot be computed.
+
+        A bad value makes only this entity unknown or unavailable; raising here would happen inside the
+        coordinator's listener and freeze the entities after this one. Logged once until the value is good.
+        """
+        device = self.device
+        if device is None:
+            return None
+        try:
+            value = read(device, self.sample)
+        except (ArithmeticError, ValueError) as err:
+            if not self._implausible_logged:
+                self._implausible_logged = True
+                LOGGER.warning("%s: ignoring a value ev.energy sent (%s)", self.entity_id, err)
+            return None
+        self._implausible_logged = False
+        return value
 
     def sample_is_fresh(self) -> bool:
         """Return whether the latest sample is recent enough to describe the device."""
         return sampled_within(self._sampled_at(), self.kind.stale_after)
 
     def _sampled_at(self) -> datetime | None:
-        sampled_at: datetime | None = getattr(self.sample, "sampled_at", None)
-        return sampled_at
+        sample = self.sample
+        return None if sample is None else sample.sampled_at
 
     async def async_added_to_hass(self) -> None:
         """Also re-check freshness when the sample ages, even while no poll runs (a 429, an outage)."""
@@ -209,36 +291,62 @@ class EvEnergyEntity(CoordinatorEntity[EvEnergyCoordinator]):
         return not self.entity_description.needs_fresh_sample or self.sample_is_fresh()
 
 
-type EntityFactory = Callable[[EvEnergyCoordinator, Device], list[Any]]
+@dataclass(frozen=True)
+class DeviceEntities[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample]:
+    """How to build the entities of one kind of device."""
+
+    kind: DeviceKind[DeviceT, SampleT]
+    build: Callable[[EvEnergyCoordinator, DeviceT], Iterable[Entity]]
+
+    def new_entities(
+        self,
+        coordinator: EvEnergyCoordinator,
+        known: set[str],
+        registered: Callable[[str], bool],
+    ) -> list[Entity]:
+        """Return the entities of devices not in ``known``, and add them to it.
+
+        A device missing from a poll keeps its entities; one removed from the device registry gets new ones
+        when it comes back.
+        """
+        devices = self.kind.devices(coordinator.data)
+        known.intersection_update(
+            {device_id for device_id in known if device_id in devices or registered(device_id)}
+        )
+        entities: list[Entity] = []
+        for device_id in devices.keys() - known:
+            known.add(device_id)
+            entities.extend(self.build(coordinator, devices[device_id]))
+        return entities
+
+
+type AnyDeviceEntities = (
+    DeviceEntities[Evse, EvseStatusLog]
+    | DeviceEntities[Vehicle, VehicleStatusLog]
+    | DeviceEntities[Inverter, InverterStatusLog]
+)
 
 
 def add_entities_as_devices_appear(
     coordinator: EvEnergyCoordinator,
-    add_entities: Callable[[list[Any]], None],
-    factories: dict[DeviceKind, EntityFactory],
+    add_entities: Callable[[list[Entity]], None],
+    factories: Sequence[AnyDeviceEntities],
 ) -> Callable[[], None]:
     """Add a device's entities on setup and whenever a poll finds a new device, without a reload.
 
     A device missing from a poll keeps its entities (unavailable); only one removed from the device registry
     gets new entities when it comes back. Returns the listener's remover, for ``entry.async_on_unload``.
     """
-    known: dict[str, set[str]] = {kind.key: set() for kind in factories}
+    known: dict[str, set[str]] = {factory.kind.key: set() for factory in factories}
     registry = dr.async_get(coordinator.hass)
 
+    def registered(device_id: str) -> bool:
+        return registry.async_get_device(identifiers={(DOMAIN, device_id)}) is not None
+
     def add_new() -> None:
-        data = coordinator.data
-        entities: list[Any] = []
-        for kind, factory in factories.items():
-            devices = kind.devices(data)
-            known[kind.key] = {
-                device_id
-                for device_id in known[kind.key]
-                if device_id in devices
-                or registry.async_get_device(identifiers={(DOMAIN, device_id)})
-            }
-            for device_id in devices.keys() - known[kind.key]:
-                known[kind.key].add(device_id)
-                entities.extend(factory(coordinator, devices[device_id]))
+        entities: list[Entity] = []
+        for factory in factories:
+            entities.extend(factory.new_entities(coordinator, known[factory.kind.key], registered))
         if entities:
             add_entities(entities)
 

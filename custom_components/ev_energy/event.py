@@ -8,20 +8,18 @@ fires none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .api import Evse, EvseStatusLog, Vehicle, VehicleStatusLog
+from .coordinator import EvEnergyConfigEntry
 from .entity import (
     EVSE,
     VEHICLE,
-    Device,
-    DeviceKind,
+    DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
@@ -61,23 +59,31 @@ async def async_setup_entry(
 ) -> None:
     """Set up an event entity for every charger and car, now and as they appear."""
 
-    def build(
-        kind: DeviceKind, description: EvEnergyEventDescription
-    ) -> Callable[[EvEnergyCoordinator, Device], list[Any]]:
-        return lambda coordinator, device: [
-            EvEnergyChargeEvent(coordinator, kind, device, description)
-        ]
-
     entry.async_on_unload(
         add_entities_as_devices_appear(
             entry.runtime_data.coordinator,
             async_add_entities,
-            {EVSE: build(EVSE, EVSE_EVENTS), VEHICLE: build(VEHICLE, VEHICLE_EVENTS)},
+            [
+                DeviceEntities(
+                    EVSE,
+                    lambda coordinator, evse: [
+                        EvEnergyChargeEvent(coordinator, EVSE, evse, EVSE_EVENTS)
+                    ],
+                ),
+                DeviceEntities(
+                    VEHICLE,
+                    lambda coordinator, vehicle: [
+                        EvEnergyChargeEvent(coordinator, VEHICLE, vehicle, VEHICLE_EVENTS)
+                    ],
+                ),
+            ],
         )
     )
 
 
-class EvEnergyChargeEvent(EvEnergyEntity, EventEntity):
+class EvEnergyChargeEvent[DeviceT: Evse | Vehicle, SampleT: EvseStatusLog | VehicleStatusLog](
+    EvEnergyEntity[DeviceT, SampleT], EventEntity
+):
     """Fires when the charger or car is plugged in or unplugged, or starts, stops or completes charging."""
 
     entity_description: EvEnergyEventDescription

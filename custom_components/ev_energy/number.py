@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
-from typing import Any
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -14,19 +13,21 @@ from homeassistant.components.number import (
 )
 from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .api import EvEnergyBadRequestError, EvEnergyError, IntegrationStatus, Vehicle
+from .api import EvEnergyBadRequestError, IntegrationStatus, Vehicle, VehicleStatusLog
+from .commands import async_send_command
 from .const import DOMAIN
 from .controls import send_command
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyConfigEntry
 from .entity import (
     VEHICLE,
-    Device,
+    DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
+    within,
 )
 from .session_entity import ReaderEntity
 from .sessions import SessionsReader
@@ -59,59 +60,64 @@ async def async_setup_entry(
     async_add_entities: AddEntitiesCallback,
 ) -> None:
     """Set up the target charge level of every vehicle, now and as vehicles appear."""
-
-    sessions = entry.runtime_data.sessions
-
-    def factory(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
-        entities: list[Any] = [
-            TargetChargeLevelNumber(coordinator, VEHICLE, device, TARGET_CHARGE_LEVEL)
-        ]
-        # ev.energy reads the battery of integrated cars itself; only the others take a manual level.
-        if isinstance(device, Vehicle) and device.integrated is IntegrationStatus.UNINTEGRATED:
-            entities.append(BatteryLevelNumber(sessions, device))
-        return entities
-
     entry.async_on_unload(
         add_entities_as_devices_appear(
-            entry.runtime_data.coordinator, async_add_entities, {VEHICLE: factory}
+            entry.runtime_data.coordinator,
+            async_add_entities,
+            [
+                DeviceEntities(
+                    VEHICLE,
+                    lambda coordinator, vehicle: [
+                        TargetChargeLevelNumber(coordinator, VEHICLE, vehicle, TARGET_CHARGE_LEVEL),
+                        *_battery_level(entry.runtime_data.sessions, vehicle),
+                    ],
+                )
+            ],
         )
     )
 
 
-class TargetChargeLevelNumber(EvEnergyEntity, NumberEntity):
+def _charge_limit(vehicle: Vehicle, _sample: VehicleStatusLog | None) -> float | None:
+    limit = within(vehicle.maximum_charge_limit_percentage, 0, 100)
+    return None if limit is None else float(limit)
+
+
+class TargetChargeLevelNumber(EvEnergyEntity[Vehicle, VehicleStatusLog], NumberEntity):
     """The charge level ev.energy charges the car to (maximum_charge_limit_percentage)."""
 
     entity_description: EvEnergyNumberDescription
 
     @property
     def native_value(self) -> float | None:
-        """Return the limit as ev.energy has it."""
-        device = self.device
-        value = None if device is None else device.maximum_charge_limit_percentage
-        return None if value is None else float(value)
+        """Return the limit as ev.energy has it (None when it cannot be true)."""
+        return self.read(_charge_limit)
 
     async def async_set_native_value(self, value: float) -> None:
         """Write the new limit; the entity shows what ev.energy stored."""
-        self.coordinator.check_command_allowed()
-        try:
-            vehicle = await self.coordinator.client.update_vehicle(
-                self.device_id, maximum_charge_limit_percentage=round(value)
-            )
-        except EvEnergyBadRequestError as err:
+        # Home Assistant's range check lets NaN through (every comparison with it is false).
+        if not math.isfinite(value):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
-                translation_key="invalid_target_charge_level",
-                translation_placeholders={"value": str(round(value)), "error": str(err)},
-            ) from err
-        except EvEnergyError as err:
-            self.coordinator.note_command_error(err)
-            raise HomeAssistantError(
+                translation_key="not_a_number",
+                translation_placeholders={"value": str(value)},
+            )
+        level = round(value)
+
+        def rejected(err: EvEnergyBadRequestError) -> ServiceValidationError:
+            return ServiceValidationError(
                 translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
+                translation_key="invalid_target_charge_level",
+                translation_placeholders={"value": str(level), "error": str(err)},
+            )
+
+        vehicle = await async_send_command(
+            self.coordinator,
+            lambda: self.coordinator.client.update_vehicle(
+                self.device_id, maximum_charge_limit_percentage=level
+            ),
+            rejected,
+        )
         self.coordinator.replace_vehicle(vehicle)
-        self.coordinator.after_command()
 
 
 BATTERY_LEVEL = NumberEntityDescription(
@@ -126,14 +132,21 @@ BATTERY_LEVEL = NumberEntityDescription(
 )
 
 
+def _battery_level(reader: SessionsReader, vehicle: Vehicle) -> list[BatteryLevelNumber]:
+    """ev.energy reads the battery of integrated cars itself; only the others take a manual level."""
+    if vehicle.integrated is IntegrationStatus.UNINTEGRATED:
+        return [BatteryLevelNumber(reader, vehicle)]
+    return []
+
+
 class BatteryLevelNumber(ReaderEntity, NumberEntity):
     """The battery level the user tells ev.energy, for a car ev.energy cannot read (unintegrated)."""
 
     entity_description = BATTERY_LEVEL
 
-    def __init__(self, reader: SessionsReader, vehicle: Device) -> None:
+    def __init__(self, reader: SessionsReader, vehicle: Vehicle) -> None:
         """Bind the number to a car."""
-        super().__init__(reader, VEHICLE, vehicle, BATTERY_LEVEL.key)
+        super().__init__(reader, vehicle, BATTERY_LEVEL.key)
         self.vehicle_id = vehicle.id
 
     @property
@@ -144,18 +157,17 @@ class BatteryLevelNumber(ReaderEntity, NumberEntity):
 
     async def async_set_native_value(self, value: float) -> None:
         """Tell ev.energy the car's battery level; it plans the charge from it."""
+        # Home Assistant's range check lets NaN through (every comparison with it is false).
         if not math.isfinite(value):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
-                translation_key="invalid_battery_level",
+                translation_key="not_a_number",
                 translation_placeholders={"value": str(value)},
             )
         client = self.coordinator.client
-        polling = self.coordinator.polling
         charge = await send_command(
-            polling,
+            self.coordinator.polling,
             lambda: client.set_state_of_charge(self.vehicle_id, round(value)),
             "command_refused",
         )
         self.coordinator.set_manual_level(self.vehicle_id, charge.state_of_charge_percentage)
-        polling.after_command()

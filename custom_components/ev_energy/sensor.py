@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from enum import Enum, StrEnum
+import sys
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -30,25 +31,34 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .api import (
     ControlPilotStatus,
+    Evse,
     EvseMode,
+    EvseStatusLog,
     IntegrationStatus,
+    Inverter,
     InverterStatus,
+    InverterStatusLog,
     LockMode,
+    Vehicle,
     VehicleState,
+    VehicleStatusLog,
 )
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, latest_sample
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import (
     EVSE,
     INVERTER,
     VEHICLE,
-    Device,
+    DeviceEntities,
     DeviceKind,
     EvEnergyEntity,
     EvEnergyEntityDescription,
+    Sample,
     account_device_info,
     add_entities_as_devices_appear,
     enum_options,
     enum_state,
+    from_sample,
+    within,
 )
 from .session_entity import session_sensors
 
@@ -59,38 +69,63 @@ CARBON_INTENSITY_UNIT = "gCO2/kWh"
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvEnergySensorDescription(EvEnergyEntityDescription, SensorEntityDescription):
+class EvEnergySensorDescription[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    EvEnergyEntityDescription, SensorEntityDescription
+):
     """A sensor read from a device and its latest sample."""
 
-    value_fn: Callable[[Any, Any], StateType | datetime]
-    has_fn: Callable[[Device], bool] = lambda _device: True
+    value_fn: Callable[[DeviceT, SampleT | None], StateType | datetime]
+    has_fn: Callable[[DeviceT], bool] = lambda _device: True
 
 
-def _log(attribute: str) -> Callable[[Any, Any], Any]:
-    return lambda _device, sample: None if sample is None else getattr(sample, attribute, None)
+EvseSensorDescription = EvEnergySensorDescription[Evse, EvseStatusLog]
+VehicleSensorDescription = EvEnergySensorDescription[Vehicle, VehicleStatusLog]
+InverterSensorDescription = EvEnergySensorDescription[Inverter, InverterStatusLog]
+
+PERCENT_RANGE = (0, 100)
+# Charge times beyond a year are no estimate; `timedelta` would overflow long before the API's int does.
+MAX_MINUTES_TO_FULL = 365 * 24 * 60
+# No home charger, car or rooftop reaches a megawatt: anything larger (or negative) is a glitch.
+MAX_POWER_WATTS = 1_000_000
 
 
-def _full_at(_device: Any, sample: Any) -> datetime | None:
-    if sample is None or sample.minutes_to_full_charge is None or sample.sampled_at is None:
+def _non_negative(value: int | None) -> int | None:
+    return within(value, 0, sys.maxsize)
+
+
+def _full_at(log: VehicleStatusLog) -> datetime | None:
+    minutes = within(log.minutes_to_full_charge, 0, MAX_MINUTES_TO_FULL)
+    if minutes is None or log.sampled_at is None:
         return None
-    return sample.sampled_at + timedelta(minutes=sample.minutes_to_full_charge)  # type: ignore[no-any-return]
+    return log.sampled_at + timedelta(minutes=minutes)
 
 
-def _enum_description(
-    key: str, enum: Any, value_fn: Callable[[Any, Any], Any], **kwargs: Any
-) -> EvEnergySensorDescription:
+def _enum_description[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    kind: DeviceKind[DeviceT, SampleT],
+    key: str,
+    enum: type[StrEnum],
+    value_fn: Callable[[DeviceT, SampleT | None], Enum | str | None],
+    *,
+    needs_fresh_sample: bool = True,
+    entity_category: EntityCategory | None = None,
+) -> EvEnergySensorDescription[DeviceT, SampleT]:
+    del kind  # pins the device and sample types of value_fn
     return EvEnergySensorDescription(
         key=key,
         translation_key=key,
         device_class=SensorDeviceClass.ENUM,
         options=enum_options(enum),
         unavailable_when_none=False,
+        needs_fresh_sample=needs_fresh_sample,
+        entity_category=entity_category,
         value_fn=lambda device, sample: enum_state(value_fn(device, sample)),
-        **kwargs,
     )
 
 
-def _power(key: str, attribute: str) -> EvEnergySensorDescription:
+def _power[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    kind: DeviceKind[DeviceT, SampleT], key: str, watts: Callable[[SampleT], int | None]
+) -> EvEnergySensorDescription[DeviceT, SampleT]:
+    del kind  # pins the sample type of watts
     return EvEnergySensorDescription(
         key=key,
         translation_key=key,
@@ -99,12 +134,12 @@ def _power(key: str, attribute: str) -> EvEnergySensorDescription:
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
         suggested_display_precision=2,
-        value_fn=_log(attribute),
+        value_fn=from_sample(lambda sample: within(watts(sample), 0, MAX_POWER_WATTS)),
     )
 
 
-def _rating(key: str, attribute: str) -> EvEnergySensorDescription:
-    return EvEnergySensorDescription(
+def _rating(key: str, milliamps: Callable[[EvseStatusLog], int | None]) -> EvseSensorDescription:
+    return EvseSensorDescription(
         key=key,
         translation_key=key,
         device_class=SensorDeviceClass.CURRENT,
@@ -114,36 +149,39 @@ def _rating(key: str, attribute: str) -> EvEnergySensorDescription:
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_log(attribute),
+        value_fn=from_sample(lambda log: _non_negative(milliamps(log))),
     )
 
 
-LAST_SAMPLE = EvEnergySensorDescription(
-    key="last_sample",
-    translation_key="last_sample",
-    device_class=SensorDeviceClass.TIMESTAMP,
-    entity_category=EntityCategory.DIAGNOSTIC,
-    needs_fresh_sample=False,
-    unavailable_when_none=False,
-    value_fn=_log("sampled_at"),
-)
-
-EVSE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
-    _power("charge_power", "charge_rate_watts"),
-    _enum_description("evse_mode", EvseMode, _log("mode")),
-    _enum_description(
-        "lock_mode",
-        LockMode,
-        lambda device, _sample: device.lock_mode,
+def _last_sample[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    kind: DeviceKind[DeviceT, SampleT],
+) -> EvEnergySensorDescription[DeviceT, SampleT]:
+    del kind  # pins the device and sample types
+    return EvEnergySensorDescription(
+        key="last_sample",
+        translation_key="last_sample",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
         needs_fresh_sample=False,
+        unavailable_when_none=False,
+        value_fn=from_sample(lambda sample: sample.sampled_at),
+    )
+
+
+EVSE_SENSORS: tuple[EvseSensorDescription, ...] = (
+    _power(EVSE, "charge_power", lambda log: log.charge_rate_watts),
+    _enum_description(EVSE, "evse_mode", EvseMode, from_sample(lambda log: log.mode)),
+    _enum_description(
+        EVSE, "lock_mode", LockMode, lambda evse, _log: evse.lock_mode, needs_fresh_sample=False
     ),
     _enum_description(
+        EVSE,
         "control_pilot_state",
         ControlPilotStatus,
-        _log("control_pilot_status"),
+        from_sample(lambda log: log.control_pilot_status),
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    EvEnergySensorDescription(
+    EvseSensorDescription(
         key="signal_strength",
         translation_key="signal_strength",
         device_class=SensorDeviceClass.SIGNAL_STRENGTH,
@@ -151,11 +189,11 @@ EVSE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
         native_unit_of_measurement=SIGNAL_STRENGTH_DECIBELS_MILLIWATT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_log("signal_strength_rssi_dbm"),
+        value_fn=from_sample(lambda log: log.signal_strength_rssi_dbm),
     ),
-    _rating("max_current_rating", "max_current_rating_milliamps"),
-    _rating("cable_current_rating", "cable_current_rating_milliamps"),
-    EvEnergySensorDescription(
+    _rating("max_current_rating", lambda log: log.max_current_rating_milliamps),
+    _rating("cable_current_rating", lambda log: log.cable_current_rating_milliamps),
+    EvseSensorDescription(
         key="voltage",
         translation_key="voltage",
         device_class=SensorDeviceClass.VOLTAGE,
@@ -165,12 +203,12 @@ EVSE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
         suggested_display_precision=0,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        value_fn=_log("voltage_millivolts"),
+        value_fn=from_sample(lambda log: _non_negative(log.voltage_millivolts)),
     ),
-    LAST_SAMPLE,
+    _last_sample(EVSE),
 )
 
-METER_READING = EvEnergySensorDescription(
+METER_READING = EvseSensorDescription(
     key="meter_reading",
     translation_key="meter_reading",
     device_class=SensorDeviceClass.ENERGY,
@@ -178,31 +216,31 @@ METER_READING = EvEnergySensorDescription(
     native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
     suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
     suggested_display_precision=2,
-    value_fn=_log("meter_reading_watt_hours"),
-    has_fn=lambda device: (
-        _log("meter_reading_watt_hours")(device, latest_sample(device)) is not None
+    value_fn=from_sample(lambda log: log.meter_reading_watt_hours),
+    has_fn=lambda evse: (
+        (log := EVSE.latest_sample(evse)) is not None and log.meter_reading_watt_hours is not None
     ),
 )
 
-VEHICLE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
-    EvEnergySensorDescription(
+VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
+    VehicleSensorDescription(
         key="battery_level",
         translation_key="battery_level",
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
-        value_fn=_log("state_of_charge_percentage"),
+        value_fn=from_sample(lambda log: within(log.state_of_charge_percentage, *PERCENT_RANGE)),
     ),
-    _enum_description("vehicle_state", VehicleState, _log("state")),
-    _power("charge_rate", "charge_rate_watts"),
-    EvEnergySensorDescription(
+    _enum_description(VEHICLE, "vehicle_state", VehicleState, from_sample(lambda log: log.state)),
+    _power(VEHICLE, "charge_rate", lambda log: log.charge_rate_watts),
+    VehicleSensorDescription(
         key="full_at",
         translation_key="full_at",
         device_class=SensorDeviceClass.TIMESTAMP,
         unavailable_when_none=False,
-        value_fn=_full_at,
+        value_fn=from_sample(_full_at),
     ),
-    EvEnergySensorDescription(
+    VehicleSensorDescription(
         key="energy_added",
         translation_key="energy_added",
         device_class=SensorDeviceClass.ENERGY,
@@ -211,9 +249,9 @@ VEHICLE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         unavailable_when_none=False,
-        value_fn=_log("charge_energy_added_watt_hours"),
+        value_fn=from_sample(lambda log: _non_negative(log.charge_energy_added_watt_hours)),
     ),
-    EvEnergySensorDescription(
+    VehicleSensorDescription(
         key="battery_energy",
         translation_key="battery_energy",
         device_class=SensorDeviceClass.ENERGY_STORAGE,
@@ -221,16 +259,18 @@ VEHICLE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=1,
-        value_fn=_log("charge_level_watt_hours"),
+        value_fn=from_sample(lambda log: _non_negative(log.charge_level_watt_hours)),
     ),
-    EvEnergySensorDescription(
+    VehicleSensorDescription(
         key="target_level",
         translation_key="target_level",
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
-        value_fn=_log("target_charge_level_percentage"),
+        value_fn=from_sample(
+            lambda log: within(log.target_charge_level_percentage, *PERCENT_RANGE)
+        ),
     ),
-    EvEnergySensorDescription(
+    VehicleSensorDescription(
         key="odometer",
         translation_key="odometer",
         device_class=SensorDeviceClass.DISTANCE,
@@ -238,22 +278,25 @@ VEHICLE_SENSORS: tuple[EvEnergySensorDescription, ...] = (
         native_unit_of_measurement=UnitOfLength.METERS,
         suggested_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=0,
-        value_fn=_log("odometer_meters"),
+        value_fn=from_sample(lambda log: _non_negative(log.odometer_meters)),
     ),
     _enum_description(
+        VEHICLE,
         "connection_status",
         IntegrationStatus,
-        lambda device, _sample: device.integrated,
+        lambda vehicle, _log: vehicle.integrated,
         needs_fresh_sample=False,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    LAST_SAMPLE,
+    _last_sample(VEHICLE),
 )
 
-INVERTER_SENSORS: tuple[EvEnergySensorDescription, ...] = (
-    _power("solar_power", "solar_power_watts"),
-    _enum_description("inverter_status", InverterStatus, _log("status")),
-    LAST_SAMPLE,
+INVERTER_SENSORS: tuple[InverterSensorDescription, ...] = (
+    _power(INVERTER, "solar_power", lambda log: log.solar_power_watts),
+    _enum_description(
+        INVERTER, "inverter_status", InverterStatus, from_sample(lambda log: log.status)
+    ),
+    _last_sample(INVERTER),
 )
 
 
@@ -271,28 +314,36 @@ async def async_setup_entry(
         ]
     )
 
-    def build(kind: DeviceKind, descriptions: tuple[EvEnergySensorDescription, ...]) -> Any:
-        def factory(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
-            entities: list[SensorEntity] = [
-                EvEnergySensor(coordinator, kind, device, description)
-                for description in descriptions
-                if description.has_fn(device)
-            ]
-            if kind is EVSE and METER_READING.has_fn(device):
-                entities.append(MeterReadingSensor(coordinator, kind, device, METER_READING))
-            return entities
-
-        return factory
+    def meter(coordinator: EvEnergyCoordinator, evse: Evse) -> list[SensorEntity]:
+        if not METER_READING.has_fn(evse):
+            return []
+        return [MeterReadingSensor(coordinator, EVSE, evse, METER_READING)]
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
             coordinator,
             async_add_entities,
-            {
-                EVSE: build(EVSE, EVSE_SENSORS),
-                VEHICLE: build(VEHICLE, VEHICLE_SENSORS),
-                INVERTER: build(INVERTER, INVERTER_SENSORS),
-            },
+            [
+                DeviceEntities(
+                    EVSE,
+                    lambda coordinator, evse: [
+                        *_sensors(coordinator, EVSE, evse, EVSE_SENSORS),
+                        *meter(coordinator, evse),
+                    ],
+                ),
+                DeviceEntities(
+                    VEHICLE,
+                    lambda coordinator, vehicle: _sensors(
+                        coordinator, VEHICLE, vehicle, VEHICLE_SENSORS
+                    ),
+                ),
+                DeviceEntities(
+                    INVERTER,
+                    lambda coordinator, inverter: _sensors(
+                        coordinator, INVERTER, inverter, INVERTER_SENSORS
+                    ),
+                ),
+            ],
         )
     )
     sessions = entry.runtime_data.sessions
@@ -300,23 +351,38 @@ async def async_setup_entry(
         add_entities_as_devices_appear(
             coordinator,
             async_add_entities,
-            {EVSE: session_sensors(sessions, EVSE), VEHICLE: session_sensors(sessions, VEHICLE)},
+            [
+                DeviceEntities(EVSE, session_sensors(sessions)),
+                DeviceEntities(VEHICLE, session_sensors(sessions)),
+            ],
         )
     )
 
 
-class EvEnergySensor(EvEnergyEntity, SensorEntity):
+def _sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    coordinator: EvEnergyCoordinator,
+    kind: DeviceKind[DeviceT, SampleT],
+    device: DeviceT,
+    descriptions: tuple[EvEnergySensorDescription[DeviceT, SampleT], ...],
+) -> list[SensorEntity]:
+    return [
+        EvEnergySensor(coordinator, kind, device, description)
+        for description in descriptions
+        if description.has_fn(device)
+    ]
+
+
+class EvEnergySensor[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+    EvEnergyEntity[DeviceT, SampleT], SensorEntity
+):
     """A sensor of a charger, vehicle or inverter."""
 
-    entity_description: EvEnergySensorDescription
+    entity_description: EvEnergySensorDescription[DeviceT, SampleT]
 
     @property
     def native_value(self) -> StateType | datetime:
-        """Return the value from the latest poll."""
-        device = self.device
-        if device is None:
-            return None
-        return self.entity_description.value_fn(device, self.sample)
+        """Return the value from the latest poll (None when it cannot be true)."""
+        return self.read(self.entity_description.value_fn)
 
     @property
     def available(self) -> bool:
@@ -326,7 +392,7 @@ class EvEnergySensor(EvEnergyEntity, SensorEntity):
         return not self.entity_description.unavailable_when_none or self.native_value is not None
 
 
-class MeterReadingSensor(EvEnergySensor):
+class MeterReadingSensor(EvEnergySensor[Evse, EvseStatusLog]):
     """The charger's energy meter, for the Energy panel: the total the sample ledger counted.
 
     The ledger takes every meter reading once, rejects outliers and bounds resets, and keeps the total in
@@ -374,8 +440,8 @@ class AccountSensor(CoordinatorEntity[EvEnergyCoordinator], SensorEntity):
 
 def _carbon_intensity(coordinator: EvEnergyCoordinator) -> float | None:
     account = coordinator.data.account if coordinator.data else None
-    location = getattr(account, "default_location", None)
-    value = getattr(location, "current_carbon_intensity_grams_per_kilowatt_hour", None)
+    location = None if account is None else account.default_location
+    value = None if location is None else location.current_carbon_intensity_grams_per_kilowatt_hour
     return None if value is None else float(value)
 
 

@@ -19,7 +19,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import EvEnergyError, Schedules
+from .api import EvEnergyError, EvEnergyRateLimitError, Schedules
 from .const import DOMAIN
 from .coordinator import EvEnergyConfigEntry
 from .money import from_minor_units
@@ -106,13 +106,20 @@ def _device_filter(
 async def _read[T](entry: EvEnergyConfigEntry, read: Callable[[], Awaitable[T]]) -> T:
     """Read from ev.energy on the entry's budget; failures become translated errors."""
     coordinator = entry.runtime_data.coordinator
-    coordinator.check_command_allowed()
+    if blocked := coordinator.budget.seconds_blocked(dt_util.utcnow()):
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="rate_limited",
+            translation_placeholders={"seconds": str(round(blocked))},
+        )
     client = coordinator.client
     sent_before = client.request_count
     try:
         result = await read()
     except EvEnergyError as err:
-        coordinator.note_command_error(err)
+        if isinstance(err, EvEnergyRateLimitError):
+            # One bucket for everything: polling waits too.
+            coordinator.budget.rate_limited(err.retry_after, dt_util.utcnow())
         raise HomeAssistantError(
             translation_domain=DOMAIN,
             translation_key="sessions_read_failed",

@@ -10,24 +10,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.const import UnitOfEnergy, UnitOfMass, UnitOfTime
 from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import SubSessionMode
+from .api import Evse, SubSessionMode, Vehicle
 from .coordinator import EvEnergyCoordinator
-from .entity import EVSE, Device, DeviceKind, device_info, enum_options, enum_state
+from .entity import EVSE, VEHICLE, device_info, enum_options, enum_state
 from .money import from_minor_units
 from .sessions import PlannedSlot, SessionsReader, SessionSummary
 
 CARBON_INTENSITY_UNIT = "gCO2/kWh"
+type ChargerOrCar = Evse | Vehicle
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -135,23 +136,22 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
 
     _attr_has_entity_name = True
 
-    def __init__(self, reader: SessionsReader, kind: DeviceKind, device: Device, key: str) -> None:
+    def __init__(self, reader: SessionsReader, device: ChargerOrCar, key: str) -> None:
         """Bind the entity to a charger or car."""
         super().__init__(reader)
-        self.kind = kind
+        self.is_charger = isinstance(device, Evse)
         self.device_id = device.id
         self._attr_unique_id = f"{device.id}_{key}"
-        self._attr_device_info = device_info(kind, device)
+        self._attr_device_info = (
+            device_info(EVSE, device) if isinstance(device, Evse) else device_info(VEHICLE, device)
+        )
 
     @property
     def available(self) -> bool:
         """Available while the sessions were read and polling lists the device."""
         polling = self.coordinator.polling
-        return (
-            super().available
-            and polling.last_update_success
-            and self.device_id in self.kind.devices(polling.data)
-        )
+        listed = polling.data.evses if self.is_charger else polling.data.vehicles
+        return super().available and polling.last_update_success and self.device_id in listed
 
     async def async_added_to_hass(self) -> None:
         """Follow polling too: it says whether the device is there."""
@@ -167,14 +167,13 @@ class SessionEntity(ReaderEntity):
     def __init__(
         self,
         reader: SessionsReader,
-        kind: DeviceKind,
-        device: Device,
+        device: ChargerOrCar,
         description: SensorEntityDescription | BinarySensorEntityDescription,
     ) -> None:
         """Bind the entity to a charger or car."""
-        super().__init__(reader, kind, device, description.key)
+        super().__init__(reader, device, description.key)
         self.entity_description = description
-        self._filter = {"evse_id" if kind is EVSE else "vehicle_id": device.id}
+        self._filter = {"evse_id" if self.is_charger else "vehicle_id": device.id}
 
     @property
     def session(self) -> SessionSummary | None:
@@ -273,22 +272,21 @@ class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
         return slot is not None and slot.start <= now
 
 
-def session_sensors(
-    reader: SessionsReader, kind: DeviceKind
-) -> Callable[[EvEnergyCoordinator, Device], list[Any]]:
+type EntityFactory = Callable[[EvEnergyCoordinator, ChargerOrCar], list[Entity]]
+
+
+def session_sensors(reader: SessionsReader) -> EntityFactory:
     """Return the factory of a charger's or car's session sensors, for `add_entities_as_devices_appear`."""
 
-    def factory(_coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+    def factory(_coordinator: EvEnergyCoordinator, device: ChargerOrCar) -> list[Entity]:
         return [
-            *(SessionSensor(reader, kind, device, description) for description in SESSION_SENSORS),
-            *(SlotSensor(reader, kind, device, description) for description in SLOT_SENSORS),
+            *(SessionSensor(reader, device, description) for description in SESSION_SENSORS),
+            *(SlotSensor(reader, device, description) for description in SLOT_SENSORS),
         ]
 
     return factory
 
 
-def slot_active_sensors(
-    reader: SessionsReader, kind: DeviceKind
-) -> Callable[[EvEnergyCoordinator, Device], list[Any]]:
+def slot_active_sensors(reader: SessionsReader) -> EntityFactory:
     """Return the factory of a charger's or car's "smart charge slot active" binary sensor."""
-    return lambda _coordinator, device: [SlotActiveBinarySensor(reader, kind, device, SLOT_ACTIVE)]
+    return lambda _coordinator, device: [SlotActiveBinarySensor(reader, device, SLOT_ACTIVE)]

@@ -8,16 +8,17 @@ from typing import Any
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .api import SubSessionMode
+from .api import Evse, SubSessionMode, Vehicle, VehicleStatusLog
 from .const import DOMAIN
 from .controls import send_command
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import (
     EVSE,
     VEHICLE,
-    Device,
+    DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
@@ -48,20 +49,22 @@ async def async_setup_entry(
     """Set up smart charging for every car and Charge now for every charger, now and as devices appear."""
     sessions = entry.runtime_data.sessions
 
-    def cars(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+    def cars(coordinator: EvEnergyCoordinator, device: Vehicle) -> list[Entity]:
         return [SmartChargingSwitch(coordinator, VEHICLE, device, SMART_CHARGING)]
 
-    def chargers(coordinator: EvEnergyCoordinator, device: Device) -> list[Any]:
+    def chargers(coordinator: EvEnergyCoordinator, device: Evse) -> list[Entity]:
         return [ChargeNowSwitch(sessions, device)]
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
-            entry.runtime_data.coordinator, async_add_entities, {VEHICLE: cars, EVSE: chargers}
+            entry.runtime_data.coordinator,
+            async_add_entities,
+            [DeviceEntities(VEHICLE, cars), DeviceEntities(EVSE, chargers)],
         )
     )
 
 
-class SmartChargingSwitch(EvEnergyEntity, SwitchEntity):
+class SmartChargingSwitch(EvEnergyEntity[Vehicle, VehicleStatusLog], SwitchEntity):
     """Whether ev.energy schedules the car's charging (smart_charging_enabled)."""
 
     entity_description: EvEnergySwitchDescription
@@ -90,7 +93,6 @@ class SmartChargingSwitch(EvEnergyEntity, SwitchEntity):
             "command_refused",
         )
         coordinator.replace_vehicle(vehicle)
-        coordinator.after_command()
         # The session's mode changes with the setting.
         await self.coordinator.config_entry.runtime_data.sessions.async_refresh()
 
@@ -100,9 +102,9 @@ class ChargeNowSwitch(ReaderEntity, SwitchEntity):
 
     entity_description = CHARGE_NOW
 
-    def __init__(self, reader: SessionsReader, evse: Device) -> None:
+    def __init__(self, reader: SessionsReader, evse: Evse) -> None:
         """Bind the switch to a charger."""
-        super().__init__(reader, EVSE, evse, CHARGE_NOW.key)
+        super().__init__(reader, evse, CHARGE_NOW.key)
         self.evse_id = evse.id
 
     @property
@@ -145,5 +147,4 @@ class ChargeNowSwitch(ReaderEntity, SwitchEntity):
         await send_command(
             polling, lambda: write(session_id), "nothing_to_boost" if start else "not_boosting"
         )
-        polling.after_command()
         await self.coordinator.async_refresh()

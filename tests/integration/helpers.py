@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
+from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
@@ -35,3 +38,19 @@ def device_for(hass: HomeAssistant, device_id: str) -> dr.DeviceEntry | None:
             if (DOMAIN, device_id) in device.identifiers:
                 return device
     return None
+
+
+async def set_number(hass: HomeAssistant, target: str, value: float | str) -> None:
+    """Set a number entity through Home Assistant's service, as a user or an automation does."""
+    await hass.services.async_call(
+        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: target, ATTR_VALUE: value}, blocking=True
+    )
+
+
+def reauth_flows(hass: HomeAssistant) -> list[dict[str, object]]:
+    """Return the integration's reauthentication flows in progress."""
+    return [
+        dict(flow)
+        for flow in hass.config_entries.flow.async_progress()
+        if flow["handler"] == DOMAIN and flow["context"].get("source") == SOURCE_REAUTH
+    ]

@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.const import DOMAIN
+from simulator.faults import FieldFault
 from simulator.testing import Simulator
 
 from .conftest import Clock
@@ -205,3 +206,83 @@ async def test_a_charger_that_stops_reporting_goes_offline_and_comes_back_by_its
     await clock.run_for(10 * 60, step=60)
     assert state(hass, "binary_sensor", f"{evse_id}_online").state == "on"
     assert state(hass, "sensor", f"{evse_id}_charge_power").state != "unavailable"
+
+
+def _serve(sim: Simulator, path: str, value: object) -> None:
+    """Make the simulator's API send ``value`` at ``path`` (a field fault with any JSON value)."""
+    sim.faults.state.fields.append(FieldFault(tuple(path.split(".")), value))
+
+
+def _ignored_values(caplog: pytest.LogCaptureFixture, key: str) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "custom_components.ev_energy"
+        and "ignoring a value" in record.getMessage()
+        and key in record.getMessage()
+    ]
+
+
+async def _run_until_the_next_sample(clock: Clock) -> None:
+    # Cars sample every few minutes while parked; half an hour always brings new samples.
+    await clock.run_for(1800, step=300)
+
+
+async def test_a_charge_time_too_large_for_a_date_makes_only_the_full_at_time_unknown(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    _serve(sim, "vehicles.*.latest_status_log.minutes_to_full_charge", 2**63 - 1)
+    await _run_until_the_next_sample(clock)
+    assert state(hass, "sensor", f"{vehicle_id}_full_at").state == "unknown"
+    # The poll stands: every other entity keeps following the simulator.
+    assert_vehicle_matches(hass, sim)
+    assert_charger_matches(hass, sim)
+    await _run_until_the_next_sample(clock)
+    assert_vehicle_matches(hass, sim)
+    assert len(_ignored_values(caplog, "full_at")) == 1, "logged once, not on every poll"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("vehicles.*.latest_status_log.state_of_charge_percentage", 150, "sensor", "battery_level"),
+        ("vehicles.*.latest_status_log.state_of_charge_percentage", -1, "sensor", "battery_level"),
+        ("vehicles.*.latest_status_log.charge_rate_watts", -5, "sensor", "charge_rate"),
+        ("evses.*.latest_status_log.charge_rate_watts", -5, "sensor", "charge_power"),
+        ("vehicles.*.maximum_charge_limit_percentage", 150, "number", "target_charge_level"),
+    ],
+    ids=[
+        "battery-150",
+        "battery-negative",
+        "car-power-negative",
+        "charger-power-negative",
+        "limit",
+    ],
+)
+@pytest.mark.usefixtures("integration")
+async def test_a_value_that_cannot_be_true_makes_only_that_entity_unavailable(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+    case: tuple[str, int, str, str],
+) -> None:
+    path, value, platform, key = case
+    device_id = sim.vehicle_ids[0] if path.startswith("vehicles") else sim.evse_ids[0]
+    _serve(sim, path, value)
+    await _run_until_the_next_sample(clock)
+    assert state(hass, platform, f"{device_id}_{key}").state in ("unavailable", "unknown")
+    last_sample = state(hass, "sensor", f"{device_id}_last_sample").state
+    await _run_until_the_next_sample(clock)
+    assert state(hass, "sensor", f"{device_id}_last_sample").state != last_sample, "others update"
+    assert state(hass, "binary_sensor", f"{device_id}_plugged_in").state in ("on", "off")
+    assert len(_ignored_values(caplog, key)) == 1, "logged once, not on every poll"
+
+    sim.faults.clear()
+    await _run_until_the_next_sample(clock)
+    assert state(hass, platform, f"{device_id}_{key}").state not in ("unavailable", "unknown")

@@ -7,8 +7,6 @@ import math
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -19,13 +17,7 @@ from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from simulator.testing import Simulator
 
 from .conftest import Clock, set_up_entry
-from .helpers import entity_id, state
-
-
-async def _set(hass: HomeAssistant, target: str, value: float) -> None:
-    await hass.services.async_call(
-        NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: target, ATTR_VALUE: value}, blocking=True
-    )
+from .helpers import entity_id, set_number, state
 
 
 async def test_setting_the_level_writes_it_to_ev_energy(
@@ -36,7 +28,7 @@ async def test_setting_the_level_writes_it_to_ev_energy(
     attributes = hass.states.get(target).attributes
     assert (attributes["min"], attributes["max"], attributes["step"]) == (50, 100, 1)
 
-    await _set(hass, target, 72)
+    await set_number(hass, target, 72)
 
     assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == 72
     assert float(hass.states.get(target).state) == 72
@@ -50,7 +42,7 @@ async def test_the_limit_change_shows_in_the_next_samples(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
     vehicle_id = sim.vehicle_ids[0]
-    await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 60)
+    await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 60)
     await clock.run_for(900, step=60)
     assert float(state(hass, "sensor", f"{vehicle_id}_target_level").state) == 60
 
@@ -61,7 +53,7 @@ async def test_a_value_outside_50_to_100_is_refused_before_reaching_ev_energy(
     vehicle_id = sim.vehicle_ids[0]
     before = len(sim.requests)
     with pytest.raises(ServiceValidationError):
-        await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 45)
+        await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 45)
     assert len(sim.requests) == before
 
 
@@ -72,7 +64,7 @@ async def test_ev_energy_failing_the_write_gives_a_translated_error(
     before = sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage
     sim.faults.server_errors(1, status=503, path_prefix=f"/v2/vehicles/{vehicle_id}")
     with pytest.raises(HomeAssistantError) as raised:
-        await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
+        await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
     assert raised.value.translation_key == "command_failed"
     assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == before
 
@@ -84,10 +76,10 @@ async def test_after_a_429_commands_and_polling_wait(
     target = entity_id(hass, "number", f"{vehicle_id}_target_charge_level")
     sim.faults.rate_limit_now(retry_after=600, header="Retry-After")
     with pytest.raises(HomeAssistantError):
-        await _set(hass, target, 90)
+        await set_number(hass, target, 90)
     sent = len(sim.requests)
     with pytest.raises(HomeAssistantError) as raised:
-        await _set(hass, target, 91)
+        await set_number(hass, target, 91)
     assert raised.value.translation_key == "rate_limited"
     assert len(sim.requests) == sent, "nothing is sent while ev.energy asked us to wait"
     await clock.run_for(540, step=60)
@@ -102,7 +94,7 @@ async def test_ev_energy_refusing_the_value_is_a_validation_error(
     vehicle_id = sim.vehicle_ids[0]
     sim.faults.server_errors(1, status=400, path_prefix=f"/v2/vehicles/{vehicle_id}")
     with pytest.raises(ServiceValidationError) as raised:
-        await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
+        await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
     assert raised.value.translation_key == "invalid_target_charge_level"
 
 
@@ -111,7 +103,7 @@ async def test_a_command_is_followed_by_a_few_quick_polls_then_normal_polling(
 ) -> None:
     vehicle_id = sim.vehicle_ids[0]
     await clock.run_for(600, step=60)
-    await _set(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 85)
+    await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 85)
     start = len(sim.requests)
     await clock.run_for(120, step=5)
     polls = [r for r in sim.requests[start:] if r.path == "/v2/vehicles"]
@@ -142,16 +134,16 @@ async def test_the_manual_battery_level_of_an_unintegrated_car_reaches_ev_energy
     target = entity_id(hass, "number", f"{vehicle_id}_manual_battery_level")
     assert hass.states.get(target).state == "unknown"
 
-    await _set(hass, target, 37)
+    await set_number(hass, target, 37)
     assert sim.state.vehicles[vehicle_id].manual_state_of_charge_percentage == 37
     assert float(hass.states.get(target).state) == 37
 
     with pytest.raises(ServiceValidationError) as raised:
-        await _set(hass, target, math.nan)
-    assert raised.value.translation_key == "invalid_battery_level"
+        await set_number(hass, target, math.nan)
+    assert raised.value.translation_key == "not_a_number"
     sim.faults.server_errors(3, status=503, path_prefix=f"/v2/vehicles/{vehicle_id}")
     with pytest.raises(HomeAssistantError) as raised:
-        await _set(hass, target, 50)
+        await set_number(hass, target, 50)
     assert raised.value.translation_key == "device_unreachable"
     assert sim.state.vehicles[vehicle_id].manual_state_of_charge_percentage == 37
     await hass.config_entries.async_unload(entry.entry_id)
