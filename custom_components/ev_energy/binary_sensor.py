@@ -30,7 +30,7 @@ from .entity import (
     from_sample,
     sampled_within,
 )
-from .session_entity import slot_active_sensors
+from .session_entity import add_charger_and_car_entities, slot_active_sensors
 
 # Coordinator-fed: nothing to limit.
 PARALLEL_UPDATES = 0
@@ -122,17 +122,7 @@ async def async_setup_entry(
             ],
         )
     )
-    sessions = entry.runtime_data.sessions
-    entry.async_on_unload(
-        add_entities_as_devices_appear(
-            entry.runtime_data.coordinator,
-            async_add_entities,
-            [
-                DeviceEntities(EVSE, slot_active_sensors(sessions)),
-                DeviceEntities(VEHICLE, slot_active_sensors(sessions)),
-            ],
-        )
-    )
+    add_charger_and_car_entities(entry, async_add_entities, slot_active_sensors)
 
 
 def _binary_sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](

@@ -60,7 +60,7 @@ from .entity import (
     from_sample,
     within,
 )
-from .session_entity import session_sensors
+from .session_entity import add_charger_and_car_entities, session_sensors
 
 # Coordinator-fed: nothing to limit.
 PARALLEL_UPDATES = 0
@@ -346,17 +346,7 @@ async def async_setup_entry(
             ],
         )
     )
-    sessions = entry.runtime_data.sessions
-    entry.async_on_unload(
-        add_entities_as_devices_appear(
-            coordinator,
-            async_add_entities,
-            [
-                DeviceEntities(EVSE, session_sensors(sessions)),
-                DeviceEntities(VEHICLE, session_sensors(sessions)),
-            ],
-        )
-    )
+    add_charger_and_car_entities(entry, async_add_entities, session_sensors)
 
 
 def _sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](

@@ -22,8 +22,16 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .api import Evse, SubSessionMode, Vehicle
-from .coordinator import EvEnergyCoordinator
-from .entity import EVSE, VEHICLE, device_info, enum_options, enum_state
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .entity import (
+    EVSE,
+    VEHICLE,
+    DeviceEntities,
+    add_entities_as_devices_appear,
+    device_info,
+    enum_options,
+    enum_state,
+)
 from .money import from_minor_units
 from .sessions import PlannedSlot, SessionsReader, SessionSummary
 
@@ -290,3 +298,19 @@ def session_sensors(reader: SessionsReader) -> EntityFactory:
 def slot_active_sensors(reader: SessionsReader) -> EntityFactory:
     """Return the factory of a charger's or car's "smart charge slot active" binary sensor."""
     return lambda _coordinator, device: [SlotActiveBinarySensor(reader, device, SLOT_ACTIVE)]
+
+
+def add_charger_and_car_entities(
+    entry: EvEnergyConfigEntry,
+    add_entities: Callable[[list[Entity]], None],
+    factory: Callable[[SessionsReader], EntityFactory],
+) -> None:
+    """Add a platform's session entities for every charger and car, now and as they appear."""
+    build = factory(entry.runtime_data.sessions)
+    entry.async_on_unload(
+        add_entities_as_devices_appear(
+            entry.runtime_data.coordinator,
+            add_entities,
+            [DeviceEntities(EVSE, build), DeviceEntities(VEHICLE, build)],
+        )
+    )
