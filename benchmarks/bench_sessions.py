@@ -1,0 +1,127 @@
+"""Sessions reader figures: what reading charging sessions adds to polling, for the home and a 20-car fleet.
+
+Run with ``scripts/benchmark``. Counted in simulated time against the simulator (an evening: cars arrive, plug in,
+smart charge), reported through the ``report`` fixture; nothing is asserted, these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.ev_energy.const import API_ORIGIN_ENV
+from simulator.testing import Simulator
+from tests.integration.conftest import Clock, set_up_entry
+
+from .bench_polling import _busiest_hour
+from .conftest import Report
+
+HOURS = 6
+STEP_SECONDS = 60
+HEADERS = (
+    "run",
+    "cars",
+    "requests/h",
+    "sessions/h",
+    "polling/h",
+    "max/hour",
+    "share used",
+    "429s",
+    "sub-sessions",
+    "held",
+)
+NOTES = (
+    "requests/h: all requests per hour (polling and sessions reader); sessions/h: the reader's alone",
+    "(/v2/charging_sub_sessions, /v2/charging_sessions, state_of_charge); max/hour: busiest rolling hour of all;",
+    "share used: max/hour over the configured share (50 % of the 1000/h limit);",
+    "sub-sessions: the simulator's sub-sessions of the account; held: those the reader holds at the end.",
+)
+
+
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    label: str
+    cars: int
+    requests: int
+    reader: int
+    busiest_hour: int
+    share: float
+    rate_limited: int
+    sub_sessions: int
+    held: int
+
+    def row(self) -> tuple[object, ...]:
+        """The figures in the order of HEADERS."""
+        return (
+            self.label,
+            self.cars,
+            f"{self.requests / HOURS:.1f}",
+            f"{self.reader / HOURS:.1f}",
+            f"{(self.requests - self.reader) / HOURS:.1f}",
+            self.busiest_hour,
+            f"{100 * self.busiest_hour / self.share:.0f} %",
+            self.rate_limited,
+            self.sub_sessions,
+            self.held,
+        )
+
+
+def _is_reader(path: str) -> bool:
+    return path.startswith("/v2/charging_") or path.endswith("/state_of_charge")
+
+
+async def _measure(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory, label: str
+) -> Figures:
+    entry = await set_up_entry(hass, sim)
+    clock = Clock(hass, sim, freezer)
+    start = len(sim.requests)
+    await clock.run_for(HOURS * 3600, step=STEP_SECONDS)
+    ours = [r for r in sim.requests[start:] if r.path.startswith("/v2/")]
+    budget = entry.runtime_data.coordinator.budget
+    held = entry.runtime_data.sessions.data.sub_sessions
+    figures = Figures(
+        label=label,
+        cars=len(sim.vehicle_ids),
+        requests=len(ours),
+        reader=sum(1 for r in ours if _is_reader(r.path)),
+        busiest_hour=_busiest_hour([r.time for r in ours]),
+        share=budget.limit * budget.share,
+        rate_limited=sum(1 for r in ours if r.status == 429),
+        sub_sessions=sum(
+            1 for s in sim.state.sub_sessions.values() if s.user_id == sim.primary_user_id
+        ),
+        held=len(held),
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_remove(entry.entry_id)
+    return figures
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_sessions_reader_figures(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    report: Report,
+) -> None:
+    """Report requests per hour with the sessions reader, for the home and a 20-car fleet."""
+    runs = [("home", {}, "home (1 charger, car)"), ("fleet", {"fleet_size": 20}, "fleet of 20")]
+    results = []
+    for scenario, options, label in runs:
+        async with simulator_factory(scenario, **options) as sim:
+            freezer.move_to(sim.clock.now())
+            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+            results.append(await _measure(hass, sim, freezer, label))
+    report.table(
+        f"ev_energy sessions reader over {HOURS} simulated evening hours (limit 1000/h, share 50 %)",
+        HEADERS,
+        [figures.row() for figures in results],
+        NOTES,
+    )
