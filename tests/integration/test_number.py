@@ -145,6 +145,13 @@ async def test_the_manual_battery_level_of_an_unintegrated_car_reaches_ev_energy
     with pytest.raises(HomeAssistantError) as raised:
         await set_number(hass, target, 50)
     assert raised.value.translation_key == "device_unreachable"
+    sim.faults.clear()
+    sim.faults.server_errors(
+        1, status=400, path_prefix=f"/v2/vehicles/{vehicle_id}/state_of_charge"
+    )
+    with pytest.raises(ServiceValidationError) as raised:
+        await set_number(hass, target, 50)
+    assert raised.value.translation_key == "command_refused"
     assert sim.state.vehicles[vehicle_id].manual_state_of_charge_percentage == 37
     await hass.config_entries.async_unload(entry.entry_id)
 

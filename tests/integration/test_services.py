@@ -158,3 +158,17 @@ async def test_get_charging_sessions_of_a_charger_and_an_unknown_device(
             hass, "get_charging_sessions", config_entry_id=integration.entry_id, device_id="unknown"
         )
     assert raised.value.translation_key == "not_a_charger_or_car"
+
+
+async def test_an_action_meeting_a_429_makes_everything_wait(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    sim.faults.rate_limit_now(retry_after=300, path_prefix="/v2/charging_sub_sessions")
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(hass, "get_charging_sessions", config_entry_id=integration.entry_id)
+    assert raised.value.translation_key == "sessions_read_failed"
+    sim.requests.reset()
+    with pytest.raises(HomeAssistantError) as raised:
+        await _call(hass, "get_charging_sessions", config_entry_id=integration.entry_id)
+    assert raised.value.translation_key == "rate_limited"
+    assert not sim.requests
