@@ -13,6 +13,7 @@ from .auth import ConfigEntryAuth
 from .const import API_BASE_PATH, DOMAIN, api_origin
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .repairs import async_remove_all_issues, async_update_vehicle_issues
+from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
 
@@ -41,6 +42,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     _after_poll(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(lambda: _after_poll(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_setup_push(hass, entry)
     return True
 
 
@@ -50,8 +52,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues with it."""
+    """Remove the entry's repair issues and its cloudhook with it."""
     async_remove_all_issues(hass)
+    await async_remove_push(hass, entry)
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
