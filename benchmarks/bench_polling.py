@@ -1,7 +1,8 @@
 """Polling figures: requests per poll and per hour, 429s and staleness, for growing fleets.
 
-Run with ``scripts/benchmark``. It prints figures and asserts nothing: these machines are shared and noisy,
-so everything is counted in simulated time (requests, polls, ages), never in wall-clock seconds.
+Run with ``scripts/benchmark``. It reports figures (a table through the ``report`` fixture of
+``benchmarks/conftest.py``) and asserts nothing: these machines are shared and noisy, so everything is counted
+in simulated time (requests, polls, ages), never in wall-clock seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import pytest
 from custom_components.ev_energy.const import API_ORIGIN_ENV
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 from tests.integration.conftest import Clock, set_up_entry
+
+from .conftest import Report
 
 HOURS = 6
 STEP_SECONDS = 60
@@ -36,19 +39,41 @@ class Figures:
     staleness_median_s: float
     staleness_max_s: float
 
-    def row(self) -> str:
+    def row(self) -> tuple[object, ...]:
+        """The figures in the order of HEADERS."""
         per_poll = self.requests / self.polls if self.polls else 0
-        naive = self.polls * self.devices
         return (
-            f"{self.label:<28}{self.devices:>8}{self.polls:>7}{self.requests:>9}{per_poll:>10.2f}"
-            f"{self.busiest_hour:>9}{self.rate_limited:>6}{self.history_reads:>9}"
-            f"{self.staleness_median_s:>9.0f}{self.staleness_max_s:>9.0f}{naive:>10}"
+            self.label,
+            self.devices,
+            self.polls,
+            self.requests,
+            f"{per_poll:.2f}",
+            self.busiest_hour,
+            self.rate_limited,
+            self.history_reads,
+            f"{self.staleness_median_s:.0f}",
+            f"{self.staleness_max_s:.0f}",
+            self.polls * self.devices,
         )
 
 
-HEADER = (
-    f"{'run':<28}{'devices':>8}{'polls':>7}{'requests':>9}{'req/poll':>10}{'max/hour':>9}{'429s':>6}"
-    f"{'history':>9}{'stale~s':>9}{'stale^s':>9}{'naive':>10}"
+HEADERS = (
+    "run",
+    "devices",
+    "polls",
+    "requests",
+    "req/poll",
+    "max/hour",
+    "429s",
+    "history",
+    "stale~s",
+    "stale^s",
+    "naive",
+)
+NOTES = (
+    "req/poll: requests per poll cycle (collections + account + history); max/hour: busiest rolling hour;",
+    "stale~s / stale^s: median / max age of the charger sample shown, in seconds, sampled each minute;",
+    "naive: requests a poller reading each device separately would need for the same polls.",
 )
 
 
@@ -110,8 +135,9 @@ async def test_polling_figures(
     simulator_factory,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
+    report: Report,
 ) -> None:
-    """Print the figures for fleets of growing size and for a bucket shared with a busy app."""
+    """Report the figures for fleets of growing size and for a bucket shared with a busy app."""
     runs = [("home", {}, "home (1 charger, car, inverter)", 0)]
     runs += [("fleet", {"fleet_size": size}, f"fleet of {size}", 0) for size in (5, 20, 60)]
     runs += [("home", {"rate_limit": 100}, "home, limit 100/h", 0)]
@@ -123,14 +149,9 @@ async def test_polling_figures(
             freezer.move_to(sim.clock.now())
             monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
             results.append(await _measure(hass, sim, freezer, label, other))
-    print(
-        f"\nev_energy polling over {HOURS} simulated hours (limit 1000/h unless said; share 50 %)"
-    )
-    print(HEADER)
-    for figures in results:
-        print(figures.row())
-    print(
-        "req/poll: requests per poll cycle (collections + account + history); max/hour: busiest rolling hour;\n"
-        "stale~s / stale^s: median / max age of the charger sample shown, in seconds, sampled each minute;\n"
-        "naive: requests a poller reading each device separately would need for the same polls."
+    report.table(
+        f"ev_energy polling over {HOURS} simulated hours (limit 1000/h unless said; share 50 %)",
+        HEADERS,
+        [figures.row() for figures in results],
+        NOTES,
     )

@@ -1,4 +1,111 @@
-"""The benchmark reuses the integration tests' fixtures (Home Assistant against the simulator)."""
+"""The benchmarks reuse the integration tests' fixtures (Home Assistant against the simulator).
+
+They report through the ``report`` fixture: ``report.table(title, headers, rows, notes)`` collects a table,
+printed at the end of the run and written as Markdown to ``benchmarks/RESULTS.md``. Logs stay off (Home
+Assistant's INFO lines, asyncio's slow-callback warnings from the frozen clock's jumps) unless
+``EV_ENERGY_BENCHMARK_LOGS=1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import logging
+import os
+from pathlib import Path
+import platform
+
+from homeassistant import const as ha_const
+import pytest
 
 from tests.conftest import local_sockets, simulator, simulator_factory  # noqa: F401
 from tests.integration.conftest import auto_enable_custom_integrations, credentials, sim  # noqa: F401
+
+LOGS_ENV = "EV_ENERGY_BENCHMARK_LOGS"
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One titled table of figures, with notes explaining its columns."""
+
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[object]]
+    notes: Sequence[str] = ()
+
+    def markdown(self) -> list[str]:
+        """Return the table as Markdown, columns padded so it also reads well in a terminal."""
+        cells = [[str(cell) for cell in row] for row in [self.headers, *self.rows]]
+        widths = [max(len(row[column]) for row in cells) for column in range(len(self.headers))]
+
+        def line(row: Sequence[str]) -> str:
+            padded = [
+                cell.ljust(width) if column == 0 else cell.rjust(width)
+                for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ]
+            return "| " + " | ".join(padded) + " |"
+
+        rule = [":" + "-" * (widths[0] - 1)] + ["-" * (width - 1) + ":" for width in widths[1:]]
+        body = [line(cells[0]), "| " + " | ".join(rule) + " |", *(line(row) for row in cells[1:])]
+        notes = ["", *(f"- {note}" for note in self.notes)] if self.notes else []
+        return [f"## {self.title}", "", *body, *notes]
+
+
+@dataclass
+class Report:
+    """The tables of one benchmark run."""
+
+    tables: list[Table] = field(default_factory=list)
+
+    def table(
+        self,
+        title: str,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[object]],
+        notes: Sequence[str] = (),
+    ) -> None:
+        """Add a table (the first column is a label, the others are figures)."""
+        self.tables.append(Table(title, headers, rows, notes))
+
+    def markdown(self) -> list[str]:
+        """Return every table as one Markdown document."""
+        written = (
+            f"Written by `scripts/benchmark` on {datetime.now(UTC):%Y-%m-%d} (Python "
+            f"{platform.python_version()}, Home Assistant {ha_const.__version__}). Figures, not pass/fail: "
+            "compare runs made on the same machine."
+        )
+        lines = ["# Benchmark results", "", written]
+        for table in self.tables:
+            lines += ["", *table.markdown()]
+        return lines
+
+
+_report = Report()
+
+
+@pytest.fixture(scope="session")
+def report() -> Report:
+    """Collect the run's tables: ``report.table(title, headers, rows, notes)``."""
+    return _report
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep logs off unless asked for, so the tables are all a run prints."""
+    if os.environ.get(LOGS_ENV) != "1":
+        logging.disable(logging.WARNING)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the tables of a run that passed to benchmarks/RESULTS.md."""
+    if _report.tables and exitstatus == pytest.ExitCode.OK:
+        RESULTS.write_text("\n".join(_report.markdown()) + "\n", encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the tables."""
+    if _report.tables:
+        terminalreporter.write_line("")
+        for text in _report.markdown()[2:]:
+            terminalreporter.write_line(text)

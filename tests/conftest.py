@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 import contextlib
 from contextlib import AbstractAsyncContextManager
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from simulator.testing import Simulator, run_simulator
+
+# ev.energy's official OpenAPI spec, kept in the repository (where and when it was taken: docs/api/SOURCE.md).
+OPENAPI_SPEC = (
+    Path(__file__).resolve().parent.parent / "docs" / "api" / "ev-energy-api-v2-openapi.yaml"
+)
+
+# Set by .ci/run: a skipped test fails the run (every test must run from a plain clone).
+FAIL_ON_SKIP = "EV_ENERGY_FAIL_ON_SKIP"
+_skipped: list[str] = []
 
 type SimulatorFactory = Callable[..., AbstractAsyncContextManager[Simulator]]
 
@@ -36,3 +48,33 @@ def simulator_factory(local_sockets: None) -> SimulatorFactory:
         return run_simulator(scenario, **options)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def openapi_spec() -> dict[str, Any]:
+    """The official OpenAPI document; a missing file fails the tests that need it, never skips them."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with OPENAPI_SPEC.open(encoding="utf-8") as file:
+        spec: dict[str, Any] = yaml.load(file, Loader=loader)  # noqa: S506 - a safe loader
+    return spec
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Remember every skipped test with its reason."""
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skipped.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under EV_ENERGY_FAIL_ON_SKIP=1 (CI) a run with a skipped test fails."""
+    if os.environ.get(FAIL_ON_SKIP) == "1" and _skipped and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which tests skipped and why, and that CI fails on them."""
+    if os.environ.get(FAIL_ON_SKIP) == "1" and _skipped:
+        terminalreporter.section(f"{FAIL_ON_SKIP}=1: skipped tests fail the run", red=True)
+        for line in _skipped:
+            terminalreporter.line(line)

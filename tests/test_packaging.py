@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 import re
@@ -29,6 +30,8 @@ def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []
+    # `loggers` names the loggers of the requirements; the integration has none and its own need no entry.
+    assert "loggers" not in manifest
     assert AwesomeVersion(manifest["version"]).valid
 
 
@@ -92,3 +95,10 @@ def test_every_translation_key_in_the_code_has_a_string() -> None:
 
 def test_license_is_osi_approved() -> None:
     assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_official_spec_is_the_unmodified_copy_its_source_note_describes() -> None:
+    spec = ROOT / "docs" / "api" / "ev-energy-api-v2-openapi.yaml"
+    note = (ROOT / "docs" / "api" / "SOURCE.md").read_text(encoding="utf-8")
+    digest = hashlib.sha256(spec.read_bytes()).hexdigest()
+    assert f"`{digest}`" in note, "docs/api/SOURCE.md must give the spec's SHA-256"

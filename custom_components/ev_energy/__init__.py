@@ -10,12 +10,18 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
-from .const import API_BASE_PATH, DOMAIN, api_origin
+from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
+from .ledger import SampleLedger
 from .repairs import async_remove_all_issues, async_update_vehicle_issues
 from .webhook import async_remove_push, async_setup_push
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.EVENT,
+    Platform.NUMBER,
+    Platform.SENSOR,
+]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> bool:
@@ -30,13 +36,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
             translation_domain=DOMAIN, translation_key="credentials_missing"
         ) from err
     auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
-    client = EvEnergyClient(
-        async_get_clientsession(hass), auth, base_url=str(api_origin().with_path(API_BASE_PATH))
-    )
+    client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
     user_id = str(entry.unique_id)
-    coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id)
+    # Loaded before the first poll: the samples processed before a restart are not processed again.
+    ledger = SampleLedger(hass, entry.entry_id)
+    await ledger.async_load()
+    entry.async_on_unload(ledger.async_save)
+    coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id, ledger=ledger)
     entry.runtime_data = EvEnergyRuntimeData(
-        client=client, coordinator=coordinator, user_id=user_id
+        client=client, coordinator=coordinator, user_id=user_id, ledger=ledger
     )
     await coordinator.async_config_entry_first_refresh()
     _after_poll(hass, entry)
@@ -52,8 +60,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues and its cloudhook with it."""
+    """Remove the entry's repair issues, stored ledger and cloudhook with it."""
     async_remove_all_issues(hass)
+    await SampleLedger(hass, entry.entry_id).async_remove()
     await async_remove_push(hass, entry)
 
 

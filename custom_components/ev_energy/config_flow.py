@@ -24,7 +24,7 @@ import voluptuous as vol
 from yarl import URL
 
 from .api import EvEnergyClient, EvEnergyError, StaticTokenAuth, User, decode_webhook_secret
-from .const import API_BASE_PATH, DOMAIN, SCOPES, api_origin
+from .const import DOMAIN, SCOPES, api_base_url
 from .coordinator import EvEnergyConfigEntry
 from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
 
@@ -92,7 +92,7 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         client = EvEnergyClient(
             async_get_clientsession(self.hass),
             StaticTokenAuth(access_token),
-            base_url=str(api_origin().with_path(API_BASE_PATH)),
+            base_url=api_base_url(),
         )
         users = await client.list_users()
         if not users:

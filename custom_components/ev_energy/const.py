@@ -36,3 +36,8 @@ def api_origin() -> URL:
     """Return the ev.energy origin: production, or the EV_ENERGY_API_URL override."""
     override = os.environ.get(API_ORIGIN_ENV, "").strip()
     return URL(override or DEFAULT_API_ORIGIN).with_path("")
+
+
+def api_base_url() -> str:
+    """Return the API root the client talks to (the origin's /v2), for the flow and the entry alike."""
+    return str(api_origin().with_path(API_BASE_PATH))

@@ -19,6 +19,7 @@ from .api import (
     EvEnergyClient,
     EvEnergyError,
     EvEnergyForbiddenError,
+    EvEnergyIncompleteListError,
     EvEnergyRateLimitError,
     Evse,
     EvseStatusLog,
@@ -29,6 +30,8 @@ from .api import (
 )
 from .budget import RequestBudget, SamplingCadence
 from .const import DOMAIN, LOGGER
+from .energy import charger_max_power_w
+from .ledger import SampleLedger
 
 if TYPE_CHECKING:
     from .auth import ConfigEntryAuth
@@ -61,7 +64,7 @@ class EvEnergyData:
     inverters: dict[str, Inverter]
     account: UserDetail | None
     updated_at: datetime
-    # Samples that arrived since the previous poll, oldest first (the latest one included).
+    # Samples the ledger accepted since the previous update, oldest first (also those a failed poll read).
     new_evse_samples: dict[str, list[EvseStatusLog]] = field(default_factory=dict)
     new_vehicle_samples: dict[str, list[VehicleStatusLog]] = field(default_factory=dict)
 
@@ -73,23 +76,22 @@ class EvEnergyRuntimeData:
     client: EvEnergyClient
     coordinator: EvEnergyCoordinator
     user_id: str
+    ledger: SampleLedger
 
 
 @dataclass
-class _History:
-    """Per device: the newest sample seen and how often it reports."""
+class _History[S: (EvseStatusLog, VehicleStatusLog)]:
+    """Per device: how often it reports, and the samples the ledger accepted that no update has carried yet."""
 
-    last_seen: dict[str, datetime] = field(default_factory=dict)
     cadence: dict[str, SamplingCadence] = field(default_factory=dict)
-    # What this poll has seen; it becomes `last_seen` only once the poll succeeded and its samples were delivered.
-    seen_this_poll: dict[str, datetime] = field(default_factory=dict)
+    undelivered: dict[str, list[S]] = field(default_factory=dict)
 
     def cadence_of(self, device_id: str) -> SamplingCadence:
         return self.cadence.setdefault(device_id, SamplingCadence())
 
-    def commit(self) -> None:
-        self.last_seen.update(self.seen_this_poll)
-        self.seen_this_poll.clear()
+    def deliver(self) -> dict[str, list[S]]:
+        delivered, self.undelivered = self.undelivered, {}
+        return delivered
 
 
 class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
@@ -106,6 +108,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         user_id: str,
         *,
         budget: RequestBudget | None = None,
+        ledger: SampleLedger | None = None,
     ) -> None:
         """Set up polling for one ev.energy account."""
         super().__init__(
@@ -116,8 +119,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self.user_id = user_id
         self.budget = budget or RequestBudget()
         self.requests_per_cycle = 3.0
-        self._evse_history = _History()
-        self._vehicle_history = _History()
+        self.ledger = ledger or SampleLedger(hass, entry.entry_id)
+        self._evse_history: _History[EvseStatusLog] = _History()
+        self._vehicle_history: _History[VehicleStatusLog] = _History()
         self._burst: deque[timedelta] = deque()
         self._account: UserDetail | None = None
         self._account_read_at: datetime | None = None
@@ -159,8 +163,6 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             ) from err
 
     async def _poll(self, now: datetime) -> EvEnergyData:
-        for history in (self._evse_history, self._vehicle_history):
-            history.seen_this_poll.clear()
         evses = await self._collection("evses", self.client.list_evses, EVSE_EXPAND)
         vehicles = await self._collection("vehicles", self.client.list_vehicles, VEHICLE_EXPAND)
         inverters = await self._collection("inverters", self.client.list_inverters, INVERTER_EXPAND)
@@ -171,15 +173,13 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             inverters=inverters,
             account=account,
             updated_at=now,
-            new_evse_samples=await self._new_samples(
-                evses, self._evse_history, self.client.list_evse_status_logs, now
-            ),
-            new_vehicle_samples=await self._new_samples(
-                vehicles, self._vehicle_history, self.client.list_vehicle_status_logs, now
-            ),
         )
-        self._evse_history.commit()
-        self._vehicle_history.commit()
+        await self._new_samples(evses, self._evse_history, self.client.list_evse_status_logs, now)
+        await self._new_samples(
+            vehicles, self._vehicle_history, self.client.list_vehicle_status_logs, now
+        )
+        data.new_evse_samples = self._evse_history.deliver()
+        data.new_vehicle_samples = self._vehicle_history.deliver()
         return data
 
     async def _collection[T: (Evse, Vehicle, Inverter)](
@@ -212,28 +212,28 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     async def _new_samples[S: (EvseStatusLog, VehicleStatusLog)](
         self,
         devices: Mapping[str, Evse | Vehicle],
-        history: _History,
+        history: _History[S],
         fetch_logs: Callable[..., Awaitable[Sequence[S]]],
         now: datetime,
-    ) -> dict[str, list[S]]:
-        """Return each device's samples since the previous poll, so no plug-in or charge start is lost.
+    ) -> None:
+        """Hand each device's samples since the ledger's mark to the ledger, so no plug-in or charge start is lost.
 
-        The expanded latest sample is enough when the device reported once since the last poll; the status-log
-        history is read only when the gap says samples were missed and the budget allows it.
+        The expanded latest sample is enough when the device reported once since the mark; the status-log
+        history is read only when the gap says samples were missed and the budget allows it. The ledger takes
+        each device's samples as soon as they are read: a later failure in this poll cannot lose them.
         """
-        result: dict[str, list[S]] = {}
         for device_id, device in devices.items():
             latest: S | None = latest_sample(device)
             if latest is None or latest.sampled_at is None:
                 continue
-            previous = history.last_seen.get(device_id)
+            previous = self.ledger.high_water_mark(device_id)
             if previous is not None and latest.sampled_at <= previous:
                 continue
             cadence = history.cadence_of(device_id)
             samples = [latest]
             if previous is not None and self._missed_samples(previous, latest.sampled_at, cadence):
                 if not self.budget.can_spend(1, now):
-                    continue  # keep `previous`: the next poll reads the whole gap
+                    continue  # the mark stays: the next poll reads the whole gap
                 try:
                     samples = await self._history_since(device_id, previous, latest, fetch_logs)
                 except (EvEnergyAuthError, EvEnergyRateLimitError):
@@ -242,11 +242,11 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                     # The current state still shows; the next poll reads the whole gap again.
                     LOGGER.debug("Reading the history of %s failed (%s)", device_id, err)
                     continue
-            for sample in samples:
+            max_power = charger_max_power_w(latest) if isinstance(latest, EvseStatusLog) else None
+            accepted = self.ledger.accept(device_id, samples, now=now, max_power_w=max_power)
+            for sample in accepted:
                 cadence.add(sample.sampled_at)  # type: ignore[arg-type]
-            history.seen_this_poll[device_id] = latest.sampled_at
-            result[device_id] = samples if previous is not None else []
-        return result
+            history.undelivered.setdefault(device_id, []).extend(accepted)
 
     @staticmethod
     def _missed_samples(previous: datetime, latest: datetime, cadence: SamplingCadence) -> bool:
@@ -260,7 +260,19 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         latest: S,
         fetch_logs: Callable[..., Awaitable[Sequence[S]]],
     ) -> list[S]:
-        logs = await fetch_logs(device_id, sampled_at_gte=previous, max_pages=HISTORY_MAX_PAGES)
+        try:
+            logs = await fetch_logs(device_id, sampled_at_gte=previous, max_pages=HISTORY_MAX_PAGES)
+        except EvEnergyIncompleteListError as err:
+            # A gap longer than the pages we read: take its newest part rather than retrying the same
+            # unreadable gap on every poll and never moving on.
+            LOGGER.info(
+                "Read only the newest %s samples of %s's history since %s (%s)",
+                len(err.items),
+                device_id,
+                previous,
+                err.reason,
+            )
+            logs = [item for item in err.items if isinstance(item, type(latest))]
         newer = {
             log.sampled_at: log
             for log in logs

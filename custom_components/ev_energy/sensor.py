@@ -23,9 +23,8 @@ from homeassistant.const import (
     UnitOfLength,
     UnitOfPower,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.restore_state import ExtraStoredData, RestoreEntity
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -38,7 +37,6 @@ from .api import (
     VehicleState,
 )
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, latest_sample
-from .energy import MeterTotal
 from .entity import (
     EVSE,
     INVERTER,
@@ -319,50 +317,17 @@ class EvEnergySensor(EvEnergyEntity, SensorEntity):
         return not self.entity_description.unavailable_when_none or self.native_value is not None
 
 
-@dataclass
-class StoredMeterTotal(ExtraStoredData):
-    """A meter total as the restore-state store keeps it."""
+class MeterReadingSensor(EvEnergySensor):
+    """The charger's energy meter, for the Energy panel: the total the sample ledger counted.
 
-    total: MeterTotal
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the stored form."""
-        return self.total.as_dict()
-
-
-class MeterReadingSensor(EvEnergySensor, RestoreEntity):
-    """The charger's energy meter, for the Energy panel: never backwards, never counted twice."""
-
-    def __init__(self, *args: Any) -> None:
-        """Start with no total; the restored one comes in async_added_to_hass."""
-        super().__init__(*args)
-        self._total = MeterTotal()
-
-    async def async_added_to_hass(self) -> None:
-        """Restore the total kept before the restart, then take in the current reading."""
-        await super().async_added_to_hass()
-        if (extra := await self.async_get_last_extra_data()) is not None:
-            self._total = MeterTotal.from_dict(extra.as_dict())
-        self._take_reading()
-
-    @property
-    def extra_restore_state_data(self) -> StoredMeterTotal:
-        """Keep the total and the last reading across restarts."""
-        return StoredMeterTotal(self._total)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._take_reading()
-        super()._handle_coordinator_update()
-
-    def _take_reading(self) -> None:
-        if self.device is not None and self.sample_is_fresh():
-            self._total.add_reading(self.entity_description.value_fn(self.device, self.sample))  # type: ignore[arg-type]
+    The ledger takes every meter reading once, rejects outliers and bounds resets, and keeps the total in
+    Home Assistant storage, so this sensor never goes backwards and never counts a reading twice.
+    """
 
     @property
     def native_value(self) -> float | None:
         """Return the counted total."""
-        return self._total.total_wh
+        return self.coordinator.ledger.energy_total_wh(self.device_id)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,22 +1,16 @@
-"""Fixtures of the API client tests: an HTTP edge we control and the official spec."""
+"""Fixtures of the API client tests: an HTTP edge we control (the spec is in ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 import pytest
-import yaml
 
 from custom_components.ev_energy.api import EvEnergyClient, StaticTokenAuth
-
-SPEC_PATH = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "api" / "ev-energy-api-v2-openapi.yaml"
-)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -90,13 +84,3 @@ def fake_client(fake_api: FakeApi, http_session: aiohttp.ClientSession) -> EvEne
     return EvEnergyClient(
         http_session, StaticTokenAuth("test-token"), base_url=fake_api.base_url, request_timeout=2
     )
-
-
-@pytest.fixture(scope="session")
-def openapi_spec() -> dict[str, Any]:
-    """The official OpenAPI document, from the shared folder beside the repository."""
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"official spec not found at {SPEC_PATH} (shared folder absent)")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with SPEC_PATH.open(encoding="utf-8") as file:
-        return yaml.load(file, Loader=loader)  # noqa: S506 - a safe loader

@@ -59,4 +59,6 @@ async def test_device_diagnostics_show_the_device_but_no_secret(
     text = json.dumps(diagnostics)
     for secret in _secrets(sim, integration):
         assert secret not in text
-    assert diagnostics["device"]["latest_status_log"]["is_plugged_in"] in (True, False)
+    # The home scenario starts with the car just home, plugged in at the charger.
+    assert sim.state.evse_logs[sim.evse_ids[0]][-1].is_plugged_in is True
+    assert diagnostics["device"]["latest_status_log"]["is_plugged_in"] is True

@@ -5,14 +5,10 @@ from __future__ import annotations
 import time
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    mock_restore_cache_with_extra_data,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from simulator.testing import Simulator
@@ -128,39 +124,3 @@ async def test_an_unreachable_token_endpoint_retries_later(
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert not _reauth_flows(hass)
-
-
-@pytest.mark.usefixtures("credentials")
-async def test_the_energy_meter_total_survives_a_restart(
-    hass: HomeAssistant, sim: Simulator, config_entry: MockConfigEntry
-) -> None:
-    evse_id = sim.evse_ids[0]
-    config_entry.add_to_hass(hass)
-    meter_entity = er.async_get(hass).async_get_or_create(
-        "sensor", DOMAIN, f"{evse_id}_meter_reading", config_entry=config_entry
-    )
-    reading = sim.state.evse_logs[evse_id][-1].meter_reading_watt_hours
-    restored_total = (
-        reading + 50_000
-    )  # a meter that restarted once, before this Home Assistant restart
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State(meter_entity.entity_id, str(restored_total / 1000)),
-                {
-                    "total_wh": restored_total,
-                    "last_reading_wh": reading - 1000,
-                    "low_reading_wh": None,
-                },
-            )
-        ],
-    )
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    # The restored total plus only the 1000 Wh delivered since the last stored reading.
-    meter = hass.states.get(meter_entity.entity_id)
-    scale = {"Wh": 1, "kWh": 1000}[meter.attributes["unit_of_measurement"]]
-    assert float(meter.state) * scale == pytest.approx(restored_total + 1000)
-    await hass.config_entries.async_unload(config_entry.entry_id)

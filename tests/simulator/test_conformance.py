@@ -1,9 +1,9 @@
 """Every endpoint, in every scenario, validated against the official OpenAPI spec.
 
-The spec is read from the ``shared`` folder next to the repository root; without it the
-tests are skipped. Responses are validated with openapi-core exactly as the spec is, the
-only patches to the loaded document are listed in ``_patch_spec`` (none loosen what a
-response must satisfy).
+The spec is the repository's copy in ``docs/api/`` (see ``SOURCE.md`` there), loaded by the
+``openapi_spec`` fixture of ``tests/conftest.py``; nothing here is ever skipped. Responses are
+validated with openapi-core exactly as the spec is, the only patches to the loaded document are
+listed in ``_patch_spec`` (none loosen what a response must satisfy).
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 import json
-from pathlib import Path
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import openapi_core
+from openapi_core.testing import MockRequest, MockResponse
 import pytest
-import yaml
 
 from simulator.testing import Simulator
 from simulator.timeutil import iso
@@ -27,11 +27,7 @@ from tests.conftest import SimulatorFactory
 
 from .conftest import DEFAULT_TOKEN, Api, Reply
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "api" / "ev-energy-api-v2-openapi.yaml"
 SPEC_HOST = "https://api.ev.energy"
-
-openapi_core = pytest.importorskip("openapi_core")
-from openapi_core.testing import MockRequest, MockResponse  # noqa: E402
 
 
 def _patch_spec(spec: dict[str, Any]) -> dict[str, Any]:
@@ -52,14 +48,9 @@ def _config() -> Any:
 
 
 @pytest.fixture(scope="session")
-def spec_dict() -> dict[str, Any]:
-    """Load the official spec document once per test session."""
-    if not SPEC_PATH.exists():
-        pytest.skip(f"official OpenAPI spec not found at {SPEC_PATH}")
-    with SPEC_PATH.open(encoding="utf-8") as handle:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        spec: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 - a safe loader
-    return spec
+def spec_dict(openapi_spec: dict[str, Any]) -> dict[str, Any]:
+    """The official spec document, loaded once per test session."""
+    return openapi_spec
 
 
 @pytest.fixture(scope="session")

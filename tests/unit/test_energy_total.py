@@ -1,81 +1,139 @@
-"""The charger's energy total: the Energy panel must never count energy twice or see it go backwards."""
+"""The charger's energy total: never twice, never backwards, never more than the charger could deliver."""
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from datetime import UTC, datetime, timedelta
 
-from custom_components.ev_energy.energy import MeterTotal
+import pytest
 
+from custom_components.ev_energy.api import EvseStatusLog
+from custom_components.ev_energy.energy import (
+    DEFAULT_MAX_POWER_W,
+    Meter,
+    charger_max_power_w,
+    plausible_wh,
+)
 
-def test_follows_a_rising_meter() -> None:
-    total = MeterTotal()
-    assert [total.add_reading(value) for value in (1000, 1500, 1500, 2750)] == [
-        1000,
-        1500,
-        1500,
-        2750,
-    ]
-
-
-def test_a_single_low_reading_is_held_and_not_counted_again() -> None:
-    total = MeterTotal()
-    for value in (5000, 6000):
-        total.add_reading(value)
-    assert total.add_reading(10) == 6000  # a glitch
-    assert total.add_reading(6400) == 6400  # back: only the 400 Wh really delivered are added
+START = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+POWER = 7_400.0  # a 32 A single-phase charger at full power delivers 616 Wh in 5 minutes
 
 
-def test_a_meter_that_restarted_from_zero_adds_only_what_it_counted_since() -> None:
-    total = MeterTotal()
-    for value in (5000, 6000):
-        total.add_reading(value)
-    assert total.add_reading(100) == 6000
-    assert total.add_reading(300) == 6300  # restart confirmed: 300 Wh since zero
-    assert total.add_reading(800) == 6800
+def _at(minutes: float) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def _feed(meter: Meter, readings: list[float | None], every: float = 5) -> float | None:
+    for index, reading in enumerate(readings):
+        meter.add_reading(reading, _at(index * every), POWER)
+    return meter.total_wh
+
+
+def test_the_first_reading_is_the_baseline_and_rises_are_counted() -> None:
+    assert _feed(Meter(), [1_000, 1_500, 1_500, 2_100]) == 2_100
+
+
+def test_a_single_low_reading_is_rejected() -> None:
+    # The case of the issue: one glitchy low sample must not count the lifetime meter again.
+    assert _feed(Meter(), [1_290_960, 1_291_300, 10, 1_291_800]) == 1_291_800
+
+
+def test_a_single_high_reading_is_rejected() -> None:
+    assert _feed(Meter(), [5_000, 5_400, 1_000_005_400, 5_900, 6_200]) == 6_200
+
+
+def test_a_confirmed_reset_adds_only_what_the_meter_counted_since() -> None:
+    # 1,322.8 kWh, then the meter restarts: 100 Wh and 300 Wh since; never the whole 1,291 kWh of the issue.
+    assert _feed(Meter(), [1_322_800, 100, 300, 800]) == 1_322_800 + 800
+
+
+def test_an_outlier_right_after_a_reset_does_not_hide_it() -> None:
+    assert _feed(Meter(), [1_322_800, 100, 2_000_000_000, 300, 800]) == 1_322_800 + 800
+
+
+def test_a_reset_to_a_large_reading_adds_at_most_what_the_charger_could_deliver() -> None:
+    total = _feed(Meter(), [1_322_800, 1_291_000, 1_291_200])
+    assert total == pytest.approx(1_322_800 + plausible_wh(POWER, _at(0), _at(5)) + 200)
+
+
+def test_a_confirmed_upward_jump_adds_at_most_the_plausible_amount() -> None:
+    total = _feed(Meter(), [5_000, 900_000, 900_100])
+    assert total == pytest.approx(5_000 + plausible_wh(POWER, _at(0), _at(5)) + 100)
+
+
+def test_a_real_jump_after_a_long_silence_is_counted() -> None:
+    meter = Meter()
+    meter.add_reading(5_000, _at(0), POWER)
+    meter.add_reading(12_000, _at(60), POWER)  # an hour offline, charging at full power meanwhile
+    assert meter.total_wh == 12_000
+
+
+def test_two_different_outliers_in_a_row_wait_for_a_confirmation() -> None:
+    assert _feed(Meter(), [5_000, 10, 9_000_000, 5_300]) == 5_300
 
 
 def test_missing_and_negative_readings_change_nothing() -> None:
-    total = MeterTotal()
-    assert total.add_reading(None) is None
-    total.add_reading(700)
-    assert total.add_reading(None) == 700
-    assert total.add_reading(-5) == 700
+    assert _feed(Meter(), [None, 700, None, -5, 900]) == 900
 
 
 def test_survives_a_restart_through_its_stored_form() -> None:
-    total = MeterTotal()
-    for value in (5000, 6000, 100):
-        total.add_reading(value)
-    restored = MeterTotal.from_dict(total.as_dict())
-    assert restored == total
-    assert restored.add_reading(6100) == 6100
+    meter = Meter()
+    _feed(meter, [5_000, 5_500, 100])
+    assert meter.suspects
+    restored = Meter.from_dict(meter.as_dict())
+    assert restored == meter
+    restored.add_reading(300, _at(15), POWER)
+    assert restored.total_wh == 5_800
 
 
-def test_unreadable_stored_data_starts_afresh() -> None:
-    assert MeterTotal.from_dict(None) == MeterTotal()
-    assert MeterTotal.from_dict({"total_wh": "not a number"}) == MeterTotal()
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        "garbage",
+        {"total_wh": "not a number"},
+        {"last_at": "yesterday"},
+        {"suspects": [["x", "2026-01-05T18:00:00+00:00"]]},
+        {"suspects": [[1, "yesterday"]]},
+    ],
+)
+def test_unreadable_stored_data_starts_afresh(stored: object) -> None:
+    assert Meter.from_dict(stored) == Meter()
 
 
-@given(st.lists(st.one_of(st.none(), st.floats(min_value=-10, max_value=1e7)), max_size=60))
-def test_never_goes_backwards(readings: list[float | None]) -> None:
-    total = MeterTotal()
-    previous: float | None = None
-    for reading in readings:
-        value = total.add_reading(reading)
-        if previous is not None:
-            assert value is not None
-            assert value >= previous
-        previous = value
+def test_the_total_kept_by_the_old_sensor_is_migrated() -> None:
+    meter = Meter.from_restore_state(
+        {"total_wh": 50_000, "last_reading_wh": 4_000, "low_reading_wh": None}, _at(0)
+    )
+    assert meter == Meter(total_wh=50_000, last_wh=4_000, last_at=_at(0))
 
 
-@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1, max_size=60))
-def test_a_monotonic_meter_is_counted_exactly(steps: list[float]) -> None:
-    total = MeterTotal()
-    reading = 0.0
-    start = None
-    for step in steps:
-        reading += step
-        start = reading if start is None else start
-        total.add_reading(reading)
-    assert total.total_wh is not None
-    assert abs(total.total_wh - reading) < 1e-6 * max(reading, 1)
+@pytest.mark.parametrize(
+    "stored", [None, {}, {"total_wh": 5}, {"total_wh": "x", "last_reading_wh": 1}]
+)
+def test_nothing_to_migrate(stored: object) -> None:
+    assert Meter.from_restore_state(stored, _at(0)) is None
+
+
+def _log(**fields: int | None) -> EvseStatusLog:
+    return EvseStatusLog(sampled_at=START, **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        (_log(max_current_rating_milliamps=32_000, voltage_millivolts=240_000), 32 * 240 * 3),
+        (_log(max_current_rating_milliamps=32_000), 32 * 230 * 3),
+        (_log(max_current_rating_milliamps=32_000, voltage_millivolts=5), 32 * 230 * 3),
+        (_log(max_current_rating_milliamps=1), DEFAULT_MAX_POWER_W),
+        (_log(), DEFAULT_MAX_POWER_W),
+        (None, DEFAULT_MAX_POWER_W),
+    ],
+)
+def test_the_maximum_power_comes_from_the_chargers_ratings(
+    sample: EvseStatusLog | None, expected: float
+) -> None:
+    assert charger_max_power_w(sample) == pytest.approx(expected)
+
+
+def test_nothing_is_plausible_before_a_first_reading_time() -> None:
+    assert plausible_wh(POWER, None, START) == plausible_wh(POWER, START, START)
