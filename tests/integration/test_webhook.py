@@ -145,6 +145,9 @@ async def test_a_plug_in_shows_within_seconds_without_waiting_for_a_poll(
     assert "/v2/evses" in push.polls_since(mark)
     assert sim.clock.now() == arrival
     assert state(hass, "binary_sensor", f"{evse_id}_plugged_in").state == "on"
+    event = state(hass, "event", f"{evse_id}_charge_events")
+    assert event.attributes["event_type"] == "plugged_in"
+    assert dt_util.parse_datetime(event.state) == arrival  # fired now, not at the next poll
     receiver = async_get_receiver(hass, push.entry)
     assert receiver is not None
     assert receiver.last_received_at == arrival
