@@ -22,6 +22,9 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ev_energy.webhook import (
@@ -345,3 +348,20 @@ async def test_two_events_at_once_poll_once_now(push: Push) -> None:
     assert await push.post(_message(), msg_id="msg_1") == 200
     assert await push.post(_message(), msg_id="msg_2") == 200
     assert push.polls_since(mark).count("/v2/evses") == 1
+
+
+async def test_diagnostics_leave_out_the_secret_and_the_webhook_address(
+    hass: HomeAssistant,
+    sim: Simulator,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    # Diagnostics add HTTP routes, which must happen before the push test client starts the server.
+    assert await async_setup_component(hass, "diagnostics", {})
+    push = await _set_up_push(hass, sim, hass_client_no_auth)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, push.entry)
+    text = json.dumps(diagnostics)
+    assert push.secret not in text
+    assert push.entry.data[CONF_WEBHOOK_ID] not in text
+    assert diagnostics["entry"]["options"] == {CONF_WEBHOOK_SECRET: "**REDACTED**"}
+    await hass.config_entries.async_unload(push.entry.entry_id)
