@@ -132,7 +132,14 @@ def async_setup_push(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
     webhook_id = entry.data.get(CONF_WEBHOOK_ID)
     if secret is None or not webhook_id:
         return
-    receiver = PushReceiver(entry, secret)
+    try:
+        receiver = PushReceiver(entry, secret)
+    except ValueError:
+        # Only an edited storage file gets here (the options flow checks the secret); polling goes on.
+        LOGGER.warning(
+            "The ev.energy push signing secret is malformed; push stays off until it is set again"
+        )
+        return
     webhook.async_register(
         hass, DOMAIN, f"ev.energy {entry.title}", webhook_id, receiver.handle, local_only=False
     )

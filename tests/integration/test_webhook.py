@@ -282,6 +282,25 @@ async def test_without_a_secret_no_webhook_and_polling_goes_on(
     assert "/v2/evses" in [r.path for r in sim.requests[mark:]]
 
 
+async def test_a_malformed_stored_secret_leaves_push_off_and_polling_on(
+    hass: HomeAssistant, sim: Simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = entry_for(sim)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()},
+        options={CONF_WEBHOOK_SECRET: "whsec_not base64!"},
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert async_get_receiver(hass, entry) is None
+    assert entry.data[CONF_WEBHOOK_ID] not in _handlers(hass)
+    assert "signing secret is malformed" in caplog.text
+    assert "not base64" not in caplog.text
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_unloading_unregisters_and_removing_deletes_the_cloudhook(
     hass: HomeAssistant, push: Push
 ) -> None:
