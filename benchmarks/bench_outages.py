@@ -24,6 +24,8 @@ from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 from tests.integration.helpers import device_for, entity_id
 
+from .conftest import Report
+
 STEP_SECONDS = 60
 DAY_HOURS = 24
 # After the day, time for the last outage's samples to be read.
@@ -86,8 +88,9 @@ async def test_a_day_with_outages(
     simulator_factory,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
+    report: Report,
 ) -> None:
-    """Print events fired / transitions made, energy counted / delivered, and devices wrongly removed."""
+    """Report events fired / transitions made, energy counted / delivered, and devices wrongly removed."""
     # The outages are on purpose: their log lines would bury the figures.
     logger = logging.getLogger("custom_components.ev_energy")
     monkeypatch.setattr(logger, "level", logger.level)  # restored after the run
@@ -131,17 +134,29 @@ async def test_a_day_with_outages(
         await hass.config_entries.async_unload(entry.entry_id)
 
     down = sum(end - begin for begin, end, _fault in OUTAGES) / 60
-    print(
-        f"\nev_energy over a simulated day from {start:%H:%M}, ev.energy down {down:.1f} h in 5 outages"
+    report.table(
+        f"A simulated day from {start:%H:%M} with ev.energy down {down:.1f} h in 5 outages",
+        ("figure", "ours", "truth", "%"),
+        [
+            (
+                "events fired / transitions made",
+                len(fired),
+                transitions,
+                _percent(len(fired), transitions),
+            ),
+            (
+                "energy counted / delivered, Wh",
+                f"{counted:.0f}",
+                delivered,
+                _percent(counted, delivered),
+            ),
+            ("devices wrongly removed", len(wrongly_removed), 0, ""),
+        ],
+        (
+            "Transitions and delivered energy are the simulator's truth over the same samples.",
+            "Outages: 5xx, HTML error pages and broken JSON for whole periods.",
+        ),
     )
-    print(f"{'figure':<32}{'ours':>10}{'truth':>10}{'%':>8}")
-    print(
-        f"{'events / transitions':<32}{len(fired):>10}{transitions:>10}{_percent(len(fired), transitions):>8}"
-    )
-    print(
-        f"{'energy counted / delivered, Wh':<32}{counted:>10.0f}{delivered:>10}{_percent(counted, delivered):>8}"
-    )
-    print(f"{'devices wrongly removed':<32}{len(wrongly_removed):>10}{0:>10}{'':>8}")
 
 
 def _percent(ours: float, truth: float) -> str:

@@ -12,8 +12,10 @@ from .api import EvEnergyClient
 from .auth import ConfigEntryAuth
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
+from .devices import absence_store, ev_energy_ids
 from .ledger import SampleLedger
-from .repairs import async_remove_all_issues, async_update_vehicle_issues
+from .repairs import async_remove_entry_issues, async_update_issues
+from .scheduler import block_store
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -37,15 +39,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         ) from err
     auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
     client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
-    user_id = str(entry.unique_id)
     # Loaded before the first poll: the samples processed before a restart are not processed again.
     ledger = SampleLedger(hass, entry.entry_id)
     await ledger.async_load()
     entry.async_on_unload(ledger.async_save)
-    coordinator = EvEnergyCoordinator(hass, entry, client, auth, user_id, ledger=ledger)
-    entry.runtime_data = EvEnergyRuntimeData(
-        client=client, coordinator=coordinator, user_id=user_id, ledger=ledger
+    coordinator = EvEnergyCoordinator(
+        hass, entry, client, auth, str(entry.unique_id), ledger=ledger
     )
+    entry.runtime_data = EvEnergyRuntimeData(coordinator=coordinator, ledger=ledger)
+    # Before the first request: a 429's wait from before a reload or restart still holds.
+    await coordinator.async_load()
     await coordinator.async_config_entry_first_refresh()
     _after_poll(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(lambda: _after_poll(hass, entry)))
@@ -56,42 +59,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
 
 async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> bool:
     """Unload a config entry."""
+    # A 429 met just now must be stored before a reload sets the entry up again.
+    await entry.runtime_data.coordinator.scheduler.async_flush()
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues, stored ledger and cloudhook with it."""
-    async_remove_all_issues(hass)
+    """Remove the entry's repair issues, stored state and cloudhook with it."""
+    async_remove_entry_issues(hass, entry.entry_id)
+    await block_store(hass, entry.entry_id).async_remove()
+    await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
     await async_remove_push(hass, entry)
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
     if entry.runtime_data.coordinator.last_update_success:
-        _remove_devices_gone(hass, entry)
-        async_update_vehicle_issues(hass, entry)
+        async_update_issues(hass, entry)
 
 
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: EvEnergyConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a device ev.energy no longer lists."""
-    return not _current_device_ids(entry) & {
-        identifier for domain, identifier in device_entry.identifiers if domain == DOMAIN
-    }
-
-
-def _current_device_ids(entry: EvEnergyConfigEntry) -> set[str]:
-    runtime = entry.runtime_data
-    data = runtime.coordinator.data
-    return {runtime.user_id, *data.evses, *data.vehicles, *data.inverters}
-
-
-def _remove_devices_gone(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the devices of chargers, vehicles and inverters that left the account."""
-    current = _current_device_ids(entry)
-    registry = dr.async_get(hass)
-    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
-        ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
-        if ids and not ids & current:
-            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+    """Let the user delete a device ev.energy does not list now."""
+    coordinator = entry.runtime_data.coordinator
+    data = coordinator.data
+    current = {coordinator.user_id, *data.evses, *data.vehicles, *data.inverters}
+    return not current & ev_energy_ids(device_entry)

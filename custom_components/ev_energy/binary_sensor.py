@@ -14,7 +14,6 @@ from homeassistant.components.binary_sensor import (
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.util import dt as dt_util
 
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import (
@@ -26,6 +25,7 @@ from .entity import (
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
+    sampled_within,
 )
 
 # Coordinator-fed: nothing to limit.
@@ -44,8 +44,7 @@ def _sample_flag(attribute: str) -> Callable[[Any], bool | None]:
 
 
 def _recent(sample: Any) -> bool:
-    sampled_at = getattr(sample, "sampled_at", None)
-    return sampled_at is not None and dt_util.utcnow() - sampled_at < ONLINE_WITHIN
+    return sampled_within(getattr(sample, "sampled_at", None), ONLINE_WITHIN)
 
 
 PLUGGED_IN = EvEnergyBinarySensorDescription(

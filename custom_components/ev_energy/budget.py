@@ -9,6 +9,7 @@ until the server's retry time has passed.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -20,6 +21,10 @@ DEFAULT_LIMIT = 1000
 COMMAND_RESERVE = 20
 # How long we wait after a 429 that carried no usable retry header.
 DEFAULT_RETRY_AFTER = timedelta(seconds=60)
+# A 429 never stops us for longer than this: a larger Retry-After is a server bug, not a plan.
+MAX_RETRY_AFTER = timedelta(hours=1)
+# A low ``remaining`` slows polling down, but never below one poll in this time: the window rolls within the hour.
+SLOWEST_INTERVAL = timedelta(minutes=15)
 
 
 @dataclass
@@ -31,6 +36,8 @@ class RequestBudget:
     remaining: int | None = None
     observed_at: datetime | None = None
     blocked_until: datetime | None = None
+    # Called with the new end of a block, so whoever met the 429 (a poll, a command), the wait is kept.
+    on_block: Callable[[datetime], None] | None = field(default=None, repr=False)
     _sent: deque[datetime] = field(default_factory=deque, repr=False)
 
     def record_request(self, now: datetime) -> None:
@@ -48,13 +55,20 @@ class RequestBudget:
 
     def rate_limited(self, retry_after: float | None, now: datetime) -> None:
         """Forbid requests until the server's retry time (a 429 was received)."""
-        wait = (
-            timedelta(seconds=retry_after)
-            if retry_after and retry_after > 0
-            else DEFAULT_RETRY_AFTER
-        )
-        self.blocked_until = max(self.blocked_until or now, now + wait)
+        wait = DEFAULT_RETRY_AFTER
+        if retry_after is not None and retry_after > 0:
+            # Capped before building the timedelta: one of 1e300 seconds overflows.
+            wait = timedelta(seconds=min(retry_after, MAX_RETRY_AFTER.total_seconds()))
+        self.block_until(now + wait, now)
         self.remaining = 0
+
+    def block_until(self, until: datetime, now: datetime) -> None:
+        """Forbid requests until ``until`` (at most the longest wait from now; a later block is kept)."""
+        until = min(until, now + MAX_RETRY_AFTER)
+        if self.blocked_until is None or until > self.blocked_until:
+            self.blocked_until = until
+            if self.on_block is not None:
+                self.on_block(until)
 
     def seconds_blocked(self, now: datetime) -> float:
         """Return how long no request may be sent (0 when free)."""
@@ -81,6 +95,7 @@ class RequestBudget:
     def min_interval(self, requests_per_cycle: float, now: datetime) -> timedelta:
         """Return the shortest polling interval that keeps a cycle of this size inside the budget."""
         seconds = 3600 * max(requests_per_cycle, 1.0) / self.polling_rate_per_hour(now)
+        seconds = min(seconds, SLOWEST_INTERVAL.total_seconds())
         return timedelta(seconds=max(seconds, self.seconds_blocked(now)))
 
     def can_spend(self, count: int, now: datetime) -> bool:

@@ -156,8 +156,9 @@ class EvEnergyOptionsFlow(OptionsFlow):
         """Return a fresh one-time link to ev.energy's webhook portal, or an error key."""
         if self.config_entry.state is not ConfigEntryState.LOADED:
             return "", "portal_unavailable"  # no client to ask with
+        client = self.config_entry.runtime_data.coordinator.client
         try:
-            return await self.config_entry.runtime_data.client.get_webhook_portal(), ""
+            return await client.get_webhook_portal(), ""
         except EvEnergyError as err:
             _LOGGER.debug("Reading the webhook portal link failed: %s", err)
             return "", "portal_unavailable"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,14 +23,17 @@ from .api import (
     Evse,
     EvseStatusLog,
     Inverter,
+    ItemList,
     UserDetail,
     Vehicle,
     VehicleStatusLog,
 )
 from .budget import RequestBudget, SamplingCadence
 from .const import DOMAIN, LOGGER
+from .devices import DeviceReconciler
 from .energy import charger_max_power_w
 from .ledger import SampleLedger
+from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
     from .auth import ConfigEntryAuth
@@ -42,16 +44,14 @@ EVSE_EXPAND = ("latest_status_log", "model", "model.make")
 VEHICLE_EXPAND = ("latest_status_log", "trim", "trim.model", "trim.model.make")
 INVERTER_EXPAND = ("latest_status_log",)
 
-CHARGING_INTERVAL = timedelta(seconds=60)
-IDLE_INTERVAL = timedelta(minutes=5)
-# Right after a command the user wants to see its effect, so poll a few times soon.
-COMMAND_BURST = (timedelta(seconds=10), timedelta(seconds=30))
 # How often the account (grid carbon intensity) is read: ev.energy's carbon data has 30-minute intervals.
 ACCOUNT_INTERVAL = timedelta(minutes=15)
 # A failed poll keeps the last good data this long before entities go unavailable, so one 502 does not blink
 # every entity; retries come sooner meanwhile.
 GRACE_PERIOD = timedelta(minutes=10)
 RETRY_INTERVAL = timedelta(seconds=60)
+# A collection the token may not read (403) is asked again this often: the user may grant the scope meanwhile.
+FORBIDDEN_RETRY = timedelta(hours=1)
 HISTORY_MAX_PAGES = 3
 
 
@@ -73,10 +73,18 @@ class EvEnergyData:
 class EvEnergyRuntimeData:
     """What a loaded entry holds."""
 
-    client: EvEnergyClient
     coordinator: EvEnergyCoordinator
-    user_id: str
     ledger: SampleLedger
+
+    @property
+    def client(self) -> EvEnergyClient:
+        """Return the API client (the coordinator's)."""
+        return self.coordinator.client
+
+    @property
+    def user_id(self) -> str:
+        """Return the ev.energy user of the entry (the coordinator's)."""
+        return self.coordinator.user_id
 
 
 @dataclass
@@ -118,36 +126,56 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self.auth = auth
         self.user_id = user_id
         self.budget = budget or RequestBudget()
-        self.requests_per_cycle = 3.0
         self.ledger = ledger or SampleLedger(hass, entry.entry_id)
+        self.scheduler = PollScheduler(hass, entry.entry_id, self.budget)
+        self.devices = DeviceReconciler(
+            hass,
+            entry,
+            {
+                "evses": client.get_evse,
+                "vehicles": client.get_vehicle,
+                "inverters": client.get_inverter,
+            },
+            self.budget,
+        )
         self._evse_history: _History[EvseStatusLog] = _History()
         self._vehicle_history: _History[VehicleStatusLog] = _History()
-        self._burst: deque[timedelta] = deque()
         self._account: UserDetail | None = None
         self._account_read_at: datetime | None = None
-        self._forbidden: set[str] = set()
+        # Collection (or "account") -> when to ask again after a 403.
+        self.forbidden: dict[str, datetime] = {}
+
+    async def async_load(self) -> None:
+        """Take over what must survive a restart: a 429's wait, and when devices went missing."""
+        await self.scheduler.async_load()
+        await self.devices.async_load()
 
     async def _async_update_data(self) -> EvEnergyData:
         now = dt_util.utcnow()
-        if blocked := self.budget.seconds_blocked(now):
-            return self._keep_or_fail(
-                now, "rate_limited", {"seconds": str(round(blocked))}, timedelta(seconds=blocked)
-            )
+        if self.scheduler.seconds_blocked(now):
+            return self._rate_limited(now)
         sent_before = self.client.request_count
         try:
             data = await self._poll_with_token_retry(now)
         except EvEnergyRateLimitError as err:
             self.budget.rate_limited(err.retry_after, now)
-            blocked = self.budget.seconds_blocked(now)
-            return self._keep_or_fail(
-                now, "rate_limited", {"seconds": str(round(blocked))}, timedelta(seconds=blocked)
-            )
+            return self._rate_limited(now)
         except EvEnergyError as err:
             return self._keep_or_fail(now, "update_failed", {"error": str(err)}, RETRY_INTERVAL)
         finally:
-            self._account_budget(now, self.client.request_count - sent_before)
-        self.update_interval = self._next_interval(data, now)
+            self.scheduler.account(
+                self.client.request_count - sent_before, self.client.rate_limit, now
+            )
+        self.update_interval = self.scheduler.next_interval(
+            _anything_charging(data), self._fastest_cadence(), now
+        )
         return data
+
+    def _rate_limited(self, now: datetime) -> EvEnergyData:
+        blocked = self.scheduler.seconds_blocked(now)
+        return self._keep_or_fail(
+            now, "rate_limited", {"seconds": str(round(blocked))}, timedelta(seconds=blocked)
+        )
 
     async def _poll_with_token_retry(self, now: datetime) -> EvEnergyData:
         """Poll; a 401 gets one forced token refresh, a second 401 means the user must sign in again."""
@@ -163,9 +191,21 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             ) from err
 
     async def _poll(self, now: datetime) -> EvEnergyData:
-        evses = await self._collection("evses", self.client.list_evses, EVSE_EXPAND)
-        vehicles = await self._collection("vehicles", self.client.list_vehicles, VEHICLE_EXPAND)
-        inverters = await self._collection("inverters", self.client.list_inverters, INVERTER_EXPAND)
+        evses, listed_evses = await self._collection(
+            "evses", self.client.list_evses, EVSE_EXPAND, now
+        )
+        vehicles, listed_vehicles = await self._collection(
+            "vehicles", self.client.list_vehicles, VEHICLE_EXPAND, now
+        )
+        inverters, listed_inverters = await self._collection(
+            "inverters", self.client.list_inverters, INVERTER_EXPAND, now
+        )
+        # Only now that every collection was read completely: a read cut short raised above.
+        await self.devices.async_reconcile(
+            {"evses": listed_evses, "vehicles": listed_vehicles, "inverters": listed_inverters},
+            keep=self.user_id,
+            now=now,
+        )
         account = await self._read_account(now)
         data = EvEnergyData(
             evses=evses,
@@ -185,29 +225,52 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     async def _collection[T: (Evse, Vehicle, Inverter)](
         self,
         name: str,
-        fetch: Callable[..., Awaitable[Sequence[T]]],
+        fetch: Callable[..., Awaitable[ItemList[T]]],
         expand: tuple[str, ...],
-    ) -> dict[str, T]:
-        """Read a collection; one the token may not read (403, a scope not granted) is left out."""
-        if name in self._forbidden:
-            return {}
-        try:
-            items = await fetch(expand=expand)
-        except EvEnergyForbiddenError:
-            LOGGER.warning("ev.energy does not let this account read %s; they are left out", name)
-            self._forbidden.add(name)
-            return {}
-        return {item.id: item for item in items}
+        now: datetime,
+    ) -> tuple[dict[str, T], Collection[str] | None]:
+        """Read a collection: its parsed devices, and every id it listed (None: cannot tell).
+
+        One the token may not read (403, a scope not granted) is left out and asked again later; its devices
+        stay, unavailable. A device listed but not parsable counts as listed; an unparsable item without an id
+        could be any device, so then no device counts as missing.
+        """
+        items = await self._unless_forbidden(name, lambda: fetch(expand=expand), now)
+        if items is None:
+            return {}, None
+        parsed = {item.id: item for item in items}
+        dropped = {item.id for item in items.dropped}
+        if None in dropped:
+            return parsed, None
+        return parsed, parsed.keys() | {device_id for device_id in dropped if device_id is not None}
 
     async def _read_account(self, now: datetime) -> UserDetail | None:
         due = self._account_read_at is None or now - self._account_read_at >= ACCOUNT_INTERVAL
-        if due and "account" not in self._forbidden:
-            try:
-                self._account = await self.client.get_user(self.user_id)
-            except EvEnergyForbiddenError:
-                self._forbidden.add("account")
+        if due:
+            self._account = await self._unless_forbidden(
+                "account", lambda: self.client.get_user(self.user_id), now
+            )
             self._account_read_at = now
         return self._account
+
+    async def _unless_forbidden[R](
+        self, name: str, read: Callable[[], Awaitable[R]], now: datetime
+    ) -> R | None:
+        """Read, unless the token may not (a 403: asked again after FORBIDDEN_RETRY)."""
+        if (retry_at := self.forbidden.get(name)) is not None and now < retry_at:
+            return None
+        try:
+            result = await read()
+        except EvEnergyForbiddenError:
+            if name not in self.forbidden:
+                LOGGER.warning(
+                    "ev.energy does not let this account read %s; asking again hourly", name
+                )
+            self.forbidden[name] = now + FORBIDDEN_RETRY
+            return None
+        if self.forbidden.pop(name, None) is not None:
+            LOGGER.info("ev.energy lets this account read %s again", name)
+        return result
 
     async def _new_samples[S: (EvseStatusLog, VehicleStatusLog)](
         self,
@@ -281,23 +344,6 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         newer[latest.sampled_at] = latest  # type: ignore[index]
         return [newer[at] for at in sorted(newer)]
 
-    def _account_budget(self, now: datetime, sent: int) -> None:
-        for _ in range(sent):
-            self.budget.record_request(now)
-        if sent:
-            # A running average: history reads make some cycles larger than others.
-            self.requests_per_cycle = 0.8 * self.requests_per_cycle + 0.2 * sent
-        if (state := self.client.rate_limit) is not None:
-            self.budget.observe(state.limit, state.remaining, state.observed_at)
-
-    def _next_interval(self, data: EvEnergyData, now: datetime) -> timedelta:
-        budget_floor = self.budget.min_interval(self.requests_per_cycle, now)
-        if self._burst and self.budget.can_spend(round(self.requests_per_cycle), now):
-            return max(self._burst.popleft(), timedelta(seconds=self.budget.seconds_blocked(now)))
-        self._burst.clear()
-        wanted = CHARGING_INTERVAL if _anything_charging(data) else IDLE_INTERVAL
-        return max(wanted, budget_floor, self._fastest_cadence())
-
     def _fastest_cadence(self) -> timedelta:
         """Polling faster than the quickest-reporting device brings nothing new."""
         intervals = [
@@ -324,8 +370,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
 
     def after_command(self) -> None:
         """Poll a few times soon, to show the effect of a command."""
-        self._burst = deque(COMMAND_BURST)
-        self.update_interval = self._burst.popleft()
+        self.update_interval = self.scheduler.start_burst()
         self._schedule_refresh()
 
     def replace_vehicle(self, vehicle: Vehicle) -> None:
@@ -367,11 +412,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             "update_interval_seconds": self.update_interval.total_seconds()
             if self.update_interval
             else None,
-            "requests_per_cycle": round(self.requests_per_cycle, 2),
-            "sent_last_hour": self.budget.sent_last_hour(now),
-            "rate_limit": {"limit": self.budget.limit, "remaining": self.budget.remaining},
-            "blocked_seconds": self.budget.seconds_blocked(now),
-            "forbidden": sorted(self._forbidden),
+            **self.scheduler.diagnostics(now),
+            "forbidden": sorted(self.forbidden),
+            "missing_devices": self.devices.missing,
         }
 
 

@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
@@ -35,6 +38,16 @@ VEHICLE = DeviceKind("vehicle", lambda data: data.vehicles, timedelta(hours=12))
 INVERTER = DeviceKind("inverter", lambda data: data.inverters, timedelta(minutes=30))
 # ev.energy suggests treating a charger as offline after 15 minutes without a sample.
 ONLINE_WITHIN = timedelta(minutes=15)
+# Clocks differ a little; a sample dated further ahead is wrong, and describes nothing yet.
+FUTURE_TOLERANCE = timedelta(minutes=2)
+
+
+def sampled_within(sampled_at: datetime | None, window: timedelta) -> bool:
+    """Return whether a sample time lies in the last ``window`` (and not in the future)."""
+    if sampled_at is None:
+        return False
+    now = dt_util.utcnow()
+    return now - window < sampled_at <= now + FUTURE_TOLERANCE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +125,7 @@ class EvEnergyEntity(CoordinatorEntity[EvEnergyCoordinator]):
 
     _attr_has_entity_name = True
     entity_description: EvEnergyEntityDescription
+    _cancel_freshness_check: CALLBACK_TYPE | None = None
 
     def __init__(
         self,
@@ -141,9 +155,51 @@ class EvEnergyEntity(CoordinatorEntity[EvEnergyCoordinator]):
 
     def sample_is_fresh(self) -> bool:
         """Return whether the latest sample is recent enough to describe the device."""
-        sample = self.sample
-        sampled_at: datetime | None = getattr(sample, "sampled_at", None)
-        return sampled_at is not None and dt_util.utcnow() - sampled_at < self.kind.stale_after
+        return sampled_within(self._sampled_at(), self.kind.stale_after)
+
+    def _sampled_at(self) -> datetime | None:
+        sampled_at: datetime | None = getattr(self.sample, "sampled_at", None)
+        return sampled_at
+
+    async def async_added_to_hass(self) -> None:
+        """Also re-check freshness when the sample ages, even while no poll runs (a 429, an outage)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self._cancel_freshness_timer)
+        self._schedule_freshness_check()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._schedule_freshness_check()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _schedule_freshness_check(self) -> None:
+        """Write the state again at the next moment the sample's freshness changes."""
+        self._cancel_freshness_timer()
+        if (sampled_at := self._sampled_at()) is None:
+            return
+        now = dt_util.utcnow()
+        moments = (
+            sampled_at - FUTURE_TOLERANCE,
+            sampled_at + ONLINE_WITHIN,
+            sampled_at + self.kind.stale_after,
+        )
+        if upcoming := [moment for moment in moments if moment > now]:
+            self._cancel_freshness_check = async_track_point_in_utc_time(
+                self.hass, self._freshness_changed, min(upcoming)
+            )
+
+    @callback
+    def _freshness_changed(self, _now: datetime) -> None:
+        self._cancel_freshness_check = None
+        self._schedule_freshness_check()
+        self.async_write_ha_state()
+
+    @callback
+    def _cancel_freshness_timer(self) -> None:
+        if self._cancel_freshness_check is not None:
+            self._cancel_freshness_check()
+            self._cancel_freshness_check = None
 
     @property
     def available(self) -> bool:
@@ -163,17 +219,23 @@ def add_entities_as_devices_appear(
 ) -> Callable[[], None]:
     """Add a device's entities on setup and whenever a poll finds a new device, without a reload.
 
-    Returns the listener's remover, for ``entry.async_on_unload``.
+    A device missing from a poll keeps its entities (unavailable); only one removed from the device registry
+    gets new entities when it comes back. Returns the listener's remover, for ``entry.async_on_unload``.
     """
     known: dict[str, set[str]] = {kind.key: set() for kind in factories}
+    registry = dr.async_get(coordinator.hass)
 
     def add_new() -> None:
         data = coordinator.data
         entities: list[Any] = []
         for kind, factory in factories.items():
             devices = kind.devices(data)
-            # A device that left the account and comes back gets its entities again.
-            known[kind.key] &= devices.keys()
+            known[kind.key] = {
+                device_id
+                for device_id in known[kind.key]
+                if device_id in devices
+                or registry.async_get_device(identifiers={(DOMAIN, device_id)})
+            }
             for device_id in devices.keys() - known[kind.key]:
                 known[kind.key].add(device_id)
                 entities.extend(factory(coordinator, devices[device_id]))

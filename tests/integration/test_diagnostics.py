@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from simulator.testing import Simulator
 
+from .conftest import Clock
 from .helpers import device_for
 
 
@@ -62,3 +63,21 @@ async def test_device_diagnostics_show_the_device_but_no_secret(
     # The home scenario starts with the car just home, plugged in at the charger.
     assert sim.state.evse_logs[sim.evse_ids[0]][-1].is_plugged_in is True
     assert diagnostics["device"]["latest_status_log"]["is_plugged_in"] is True
+
+
+async def test_entry_diagnostics_show_refused_reads_and_missing_devices(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    sim.faults.server_errors(100_000, status=403, path_prefix="/v2/inverters")
+    vehicle_id = sim.vehicle_ids[0]
+    sim.state.vehicles.pop(vehicle_id)
+    sim.faults.server_errors(1, status=500, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    await clock.run_for(600, step=60)
+    polling = (await get_diagnostics_for_config_entry(hass, hass_client, integration))["polling"]
+    assert polling["forbidden"] == ["inverters"]
+    assert polling["missing_devices"] == 1
+    assert polling["blocked_seconds"] == 0

@@ -5,18 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 import logging
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.coordinator import GRACE_PERIOD
-from simulator.testing import Simulator
+from custom_components.ev_energy.entity import EVSE
+from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 
 from .conftest import Clock, set_up_entry
-from .helpers import state
+from .helpers import entity_id, state
 
 
 def _api_requests(sim: Simulator, since: int = 0) -> list:
@@ -204,3 +211,128 @@ async def test_polling_is_faster_while_charging_than_when_idle(
         assert max(intervals[True]) == 60
         assert min(intervals[False]) == 300
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+def _successes_after(sim: Simulator, start: int) -> list:
+    return [entry for entry in _api_requests(sim, start) if entry.status == 200]
+
+
+@pytest.mark.parametrize("retry_after", [10**9, 10**300])
+async def test_an_absurd_retry_after_pauses_polling_for_at_most_an_hour(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    retry_after: int,
+) -> None:
+    sim.faults.rate_limit_now(retry_after=retry_after)
+    start = len(sim.requests)
+    await clock.run_for(3600 + 600, step=60)
+
+    limited = _api_requests(sim, start)
+    assert limited[0].status == 429
+    resumed = _successes_after(sim, start)
+    assert resumed, "polling resumed"
+    assert timedelta(hours=1) <= resumed[0].time - limited[0].time <= timedelta(hours=1, minutes=2)
+    assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
+
+
+async def test_an_emptied_request_bucket_slows_polling_only_until_the_window_rolls(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    # Another app of the same account spends the hourly budget: our next answer says `remaining: 0`.
+    bucket = (DEFAULT_CLIENT_ID, sim.primary_user_id)
+    while sim.rate_limiter.remaining(*bucket) > 1:
+        sim.rate_limiter.hit(*bucket)
+    emptied_at = sim.clock.now()
+    start = len(sim.requests)
+    await clock.run_for(2 * 3600, step=60)
+
+    requests = _api_requests(sim, start)
+    assert requests[0].status == 200, "the answer that said `remaining: 0`"
+    later = [entry for entry in requests[1:] if entry.status == 200]
+    assert later, "polling resumed"
+    assert later[0].time - emptied_at <= timedelta(hours=1, minutes=2)
+    assert len([entry for entry in requests if entry.status == 429]) <= 2
+
+
+@pytest.mark.parametrize("met_by", ["poll", "command"])
+async def test_a_429_holds_across_a_reload_and_nothing_is_sent_inside_it(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    met_by: str,
+) -> None:
+    sim.faults.rate_limit_now(retry_after=900)
+    start = len(sim.requests)
+    if met_by == "command":
+        target = entity_id(hass, "number", f"{sim.vehicle_ids[0]}_target_charge_level")
+        with pytest.raises(HomeAssistantError):
+            await hass.services.async_call(
+                NUMBER_DOMAIN,
+                SERVICE_SET_VALUE,
+                {ATTR_ENTITY_ID: target, ATTR_VALUE: 90},
+                blocking=True,
+            )
+    await clock.run_for(300, step=60)
+    limited_at = _api_requests(sim, start)[0].time
+
+    await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+    assert integration.state is ConfigEntryState.SETUP_RETRY
+    assert integration.reason is not None
+    assert "slow down" in integration.reason
+    await clock.run_for(900 - 300 - 30, step=30)
+    assert [entry.status for entry in _api_requests(sim, start)] == [429]
+
+    await clock.run_for(900, step=30)
+    assert integration.state is ConfigEntryState.LOADED
+    resumed = _successes_after(sim, start)
+    assert resumed[0].time - limited_at >= timedelta(seconds=900)
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_429_from_before_a_restart_is_respected_at_setup(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    until = sim.clock.now() + timedelta(minutes=20)
+    hass_storage[f"ev_energy.{config_entry.entry_id}.rate_limit"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"ev_energy.{config_entry.entry_id}.rate_limit",
+        "data": {"blocked_until": until.isoformat()},
+    }
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await clock.run_for(19 * 60, step=30)
+    assert config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert not _api_requests(sim)
+
+    await clock.run_for(15 * 60, step=30)
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert _api_requests(sim)[0].time >= until
+    await hass.config_entries.async_unload(config_entry.entry_id)
+
+
+async def test_stale_entities_go_unavailable_while_polling_is_paused(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    evse_id = sim.evse_ids[0]
+    sim.faults.rate_limit_now(retry_after=3600)
+    start = len(sim.requests)
+    await clock.run_for(60, step=60)
+    assert state(hass, "binary_sensor", f"{evse_id}_online").state == "on"
+    last_sample = integration.runtime_data.coordinator.data.evses[evse_id].latest_status_log
+
+    await clock.run_for(20 * 60, step=60)
+    assert state(hass, "binary_sensor", f"{evse_id}_online").state == "off"
+    assert state(hass, "sensor", f"{evse_id}_charge_power").state != "unavailable"
+    await clock.run_for(15 * 60, step=60)
+    assert dt_util.utcnow() - last_sample.sampled_at > EVSE.stale_after
+    assert state(hass, "sensor", f"{evse_id}_charge_power").state == "unavailable"
+    assert [entry.status for entry in _api_requests(sim, start)] == [429], "polling stayed paused"

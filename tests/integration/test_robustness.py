@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 import time
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,7 +16,7 @@ from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from simulator.testing import Simulator
 
 from .conftest import Clock, set_up_entry
-from .helpers import state
+from .helpers import device_for, state
 
 
 def _reauth_flows(hass: HomeAssistant) -> list[dict]:
@@ -68,12 +70,22 @@ async def test_without_the_inverter_and_account_scopes_the_rest_still_works(
     await clock.run_for(900, step=60)
 
     assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
-    assert hass.states.get(f"sensor.{sim.inverter_ids[0]}") is None
+    assert device_for(hass, sim.inverter_ids[0]) is None
+    assert not [
+        entity
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        if entity.unique_id.startswith(sim.inverter_ids[0])
+    ]
     assert (
         state(hass, "sensor", f"{sim.primary_user_id}_grid_carbon_intensity").state == "unavailable"
     )
     inverter_reads = [r for r in sim.requests if r.path.startswith("/v2/inverters")]
-    assert [r.status for r in inverter_reads] == [403], "a refused collection is not asked again"
+    assert [r.status for r in inverter_reads] == [403], "a refused collection is asked only hourly"
+    issues = ir.async_get(hass)
+    for name, scope in (("inverters", "inverter:read"), ("account", "user:read")):
+        issue = issues.async_get_issue(DOMAIN, f"{entry.entry_id}_missing_scope_{name}")
+        assert issue is not None
+        assert issue.translation_placeholders == {"scope": scope}
     await hass.config_entries.async_unload(entry.entry_id)
 
 
@@ -124,3 +136,15 @@ async def test_an_unreachable_token_endpoint_retries_later(
     await hass.config_entries.async_setup(config_entry.entry_id)
     assert config_entry.state is ConfigEntryState.SETUP_RETRY
     assert not _reauth_flows(hass)
+
+
+async def test_a_sample_dated_in_the_future_is_not_fresh(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    evse_id = sim.evse_ids[0]
+    future = sim.clock.now() + timedelta(hours=6)
+    sim.faults.unknown_enum("evses.*.latest_status_log.sampled_at", future.isoformat())
+    await clock.run_for(600, step=60)
+    assert state(hass, "binary_sensor", f"{evse_id}_online").state == "off"
+    assert state(hass, "sensor", f"{evse_id}_charge_power").state == "unavailable"
+    assert state(hass, "binary_sensor", f"{sim.vehicle_ids[0]}_plugged_in").state != "unavailable"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from custom_components.ev_energy.budget import COMMAND_RESERVE, RequestBudget, SamplingCadence
+import pytest
+
+from custom_components.ev_energy.budget import (
+    COMMAND_RESERVE,
+    MAX_RETRY_AFTER,
+    SLOWEST_INTERVAL,
+    RequestBudget,
+    SamplingCadence,
+)
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
 
@@ -72,3 +80,55 @@ def test_cadence_is_the_median_gap_between_samples() -> None:
         cadence.add(NOW + timedelta(minutes=minutes))
     # Duplicates and out-of-order samples are ignored: 0, 5, 10, 15, 21.
     assert cadence.interval == timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("retry_after", [1e9, 1e300, float(2**80)])
+def test_a_huge_retry_after_waits_at_most_an_hour(retry_after: float) -> None:
+    budget = RequestBudget()
+    budget.rate_limited(retry_after, NOW)
+    assert budget.seconds_blocked(NOW) == MAX_RETRY_AFTER.total_seconds()
+    assert budget.seconds_blocked(NOW + MAX_RETRY_AFTER) == 0
+
+
+def test_a_stored_block_is_capped_too() -> None:
+    budget = RequestBudget()
+    budget.block_until(NOW + timedelta(days=400), NOW)
+    assert budget.seconds_blocked(NOW) == MAX_RETRY_AFTER.total_seconds()
+    budget.block_until(NOW + timedelta(minutes=5), NOW)
+    assert budget.seconds_blocked(NOW) == MAX_RETRY_AFTER.total_seconds(), (
+        "a shorter one is ignored"
+    )
+
+
+@pytest.mark.parametrize("remaining", [0, 1, COMMAND_RESERVE])
+def test_an_empty_bucket_slows_polling_to_one_poll_in_15_minutes_not_less(remaining: int) -> None:
+    budget = RequestBudget()
+    budget.observe(1000, remaining, NOW)
+    assert budget.min_interval(3, NOW) == SLOWEST_INTERVAL
+    # Once the window rolled, the old answer no longer slows anything.
+    assert budget.min_interval(3, NOW + timedelta(hours=1)) == timedelta(seconds=21.6)
+
+
+def test_slowing_down_is_in_proportion_to_what_remains() -> None:
+    budget = RequestBudget()
+    budget.observe(1000, COMMAND_RESERVE + 60, NOW)
+    assert budget.min_interval(3, NOW) == timedelta(minutes=3)
+    budget.observe(1000, COMMAND_RESERVE + 30, NOW)
+    assert budget.min_interval(3, NOW) == timedelta(minutes=6)
+
+
+def test_headers_left_out_keep_what_was_known() -> None:
+    budget = RequestBudget()
+    budget.observe(600, 400, NOW)
+    budget.observe(None, None, NOW + timedelta(minutes=1))
+    assert (budget.limit, budget.remaining) == (600, 400)
+    budget.observe(0, -5, NOW + timedelta(minutes=2))
+    assert (budget.limit, budget.remaining) == (600, 0), "nonsense is not taken as a limit"
+
+
+def test_every_new_block_is_reported_for_storage_and_only_new_ones() -> None:
+    reported: list[datetime] = []
+    budget = RequestBudget(on_block=reported.append)
+    budget.rate_limited(300, NOW)
+    budget.rate_limited(10, NOW + timedelta(seconds=5))
+    assert reported == [NOW + timedelta(seconds=300)]

@@ -1,0 +1,98 @@
+"""When the next poll runs: the request budget, a 429's wait kept across restarts, and quick polls after commands."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from datetime import datetime, timedelta
+from typing import TypedDict
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import RateLimitState
+from .budget import RequestBudget
+from .const import DOMAIN
+
+CHARGING_INTERVAL = timedelta(seconds=60)
+IDLE_INTERVAL = timedelta(minutes=5)
+# Right after a command the user wants to see its effect, so poll a few times soon.
+COMMAND_BURST = (timedelta(seconds=10), timedelta(seconds=30))
+STORAGE_VERSION = 1
+
+
+class _StoredBlock(TypedDict):
+    blocked_until: str | None
+
+
+def block_store(hass: HomeAssistant, entry_id: str) -> Store[_StoredBlock]:
+    """Return the store of an entry's rate-limit block (also used to remove it with the entry)."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.rate_limit")
+
+
+class PollScheduler:
+    """Chooses the polling interval inside the request budget, and remembers a 429 across reloads."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str, budget: RequestBudget) -> None:
+        """Schedule the polls of one entry."""
+        self.hass = hass
+        self.budget = budget
+        self.requests_per_cycle = 3.0
+        self._burst: deque[timedelta] = deque()
+        self._store = block_store(hass, entry_id)
+        self._saving: asyncio.Task[None] | None = None
+        budget.on_block = self._store_block
+
+    async def async_load(self) -> None:
+        """Take over a 429's wait from before a reload or restart."""
+        stored = await self._store.async_load()
+        until = dt_util.parse_datetime(stored["blocked_until"] or "") if stored else None
+        if until is not None:
+            self.budget.block_until(until, dt_util.utcnow())
+
+    async def async_flush(self) -> None:
+        """Wait until the latest block is stored (before an unload, so a reload sees it)."""
+        if self._saving is not None:
+            await self._saving
+
+    def seconds_blocked(self, now: datetime) -> float:
+        """Return how long no request may be sent."""
+        return self.budget.seconds_blocked(now)
+
+    def _store_block(self, until: datetime) -> None:
+        """Keep a 429's wait for after a reload or restart (whoever met the 429: a poll or a command)."""
+        data: _StoredBlock = {"blocked_until": until.isoformat()}
+        self._saving = self.hass.async_create_task(self._store.async_save(data))
+
+    def account(self, sent: int, rate_limit: RateLimitState | None, now: datetime) -> None:
+        """Count a cycle's requests and take in the latest rate-limit headers."""
+        for _ in range(sent):
+            self.budget.record_request(now)
+        if sent:
+            # A running average: history reads make some cycles larger than others.
+            self.requests_per_cycle = 0.8 * self.requests_per_cycle + 0.2 * sent
+        if rate_limit is not None:
+            self.budget.observe(rate_limit.limit, rate_limit.remaining, rate_limit.observed_at)
+
+    def start_burst(self) -> timedelta:
+        """Plan the quick polls after a command; return the first one's delay."""
+        self._burst = deque(COMMAND_BURST)
+        return self._burst.popleft()
+
+    def next_interval(self, charging: bool, fastest_cadence: timedelta, now: datetime) -> timedelta:
+        """Return the wait until the next poll after a successful one."""
+        if self._burst and self.budget.can_spend(round(self.requests_per_cycle), now):
+            return max(self._burst.popleft(), timedelta(seconds=self.seconds_blocked(now)))
+        self._burst.clear()
+        wanted = CHARGING_INTERVAL if charging else IDLE_INTERVAL
+        return max(wanted, self.budget.min_interval(self.requests_per_cycle, now), fastest_cadence)
+
+    def diagnostics(self, now: datetime) -> dict[str, object]:
+        """Return the budget's state (no secrets)."""
+        return {
+            "requests_per_cycle": round(self.requests_per_cycle, 2),
+            "sent_last_hour": self.budget.sent_last_hour(now),
+            "rate_limit": {"limit": self.budget.limit, "remaining": self.budget.remaining},
+            "blocked_seconds": self.seconds_blocked(now),
+        }
