@@ -16,6 +16,7 @@ from .devices import absence_store, ev_energy_ids
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
 from .scheduler import block_store
+from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -52,6 +53,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     _after_poll(hass, entry)
     entry.async_on_unload(coordinator.async_add_listener(lambda: _after_poll(hass, entry)))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_setup_push(hass, entry)
     return True
 
 
@@ -63,11 +65,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues and stored state with it, and revoke its tokens."""
+    """Remove the entry's repair issues, stored state and cloudhook with it, and revoke its tokens."""
     async_remove_entry_issues(hass, entry.entry_id)
     await block_store(hass, entry.entry_id).async_remove()
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
+    await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)
 
 
