@@ -25,7 +25,8 @@ def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
         assert manifest[key], key
     assert manifest["domain"] == "ev_energy"
     assert manifest["config_flow"] is True
-    assert manifest["dependencies"] == ["application_credentials"]
+    assert manifest["dependencies"] == ["application_credentials", "webhook"]
+    assert manifest["after_dependencies"] == ["cloud"]  # cloudhooks for push, when Cloud is set up
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []

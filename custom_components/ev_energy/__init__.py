@@ -24,6 +24,7 @@ from .repairs import async_remove_entry_issues, async_update_issues
 from .scheduler import block_store
 from .services import async_setup_services
 from .sessions import STORAGE_VERSION, SessionsReader, store_key, watch_session_starts
+from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -77,6 +78,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     await sessions.async_refresh()
     entry.async_on_unload(watch_session_starts(sessions, ledger))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    async_setup_push(hass, entry)
     return True
 
 
@@ -88,12 +90,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Remove the entry's repair issues and stored state with it, and revoke its tokens."""
+    """Remove the entry's repair issues, stored state and cloudhook with it, and revoke its tokens."""
     async_remove_entry_issues(hass, entry.entry_id)
     await block_store(hass, entry.entry_id).async_remove()
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
+    await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)
 
 

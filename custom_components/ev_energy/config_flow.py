@@ -1,4 +1,4 @@
-"""Config flow for ev.energy: OAuth 2 through Home Assistant's application credentials."""
+"""Config flow for ev.energy: OAuth 2 through Home Assistant's application credentials; options for push."""
 
 from __future__ import annotations
 
@@ -6,12 +6,27 @@ from collections.abc import Mapping
 import logging
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigFlowResult
+from homeassistant.components import webhook
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import callback
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.network import NoURLAvailableError
+import voluptuous as vol
+from yarl import URL
 
-from .api import EvEnergyClient, EvEnergyError, StaticTokenAuth, User
+from .api import EvEnergyClient, EvEnergyError, StaticTokenAuth, User, decode_webhook_secret
 from .const import DOMAIN, SCOPES, api_base_url
+from .coordinator import EvEnergyConfigEntry
+from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -26,6 +41,12 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
     def logger(self) -> logging.Logger:
         """Return the flow's logger."""
         return _LOGGER
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> EvEnergyOptionsFlow:
+        """Return the options flow: push through ev.energy's webhooks."""
+        return EvEnergyOptionsFlow()
 
     @property
     def extra_authorize_data(self) -> dict[str, Any]:
@@ -77,3 +98,74 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         if not users:
             raise EvEnergyError("ev.energy returned no user for this token")
         return users[0]
+
+
+class EvEnergyOptionsFlow(OptionsFlow):
+    """Push: show where ev.energy should deliver webhooks, and take the endpoint's signing secret."""
+
+    config_entry: EvEnergyConfigEntry
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Show the webhook URL, a fresh portal link and the secret field; an empty secret turns push off."""
+        errors: dict[str, str] = {}
+        # Keep options other features may add; only the secret is this step's.
+        options = {k: v for k, v in self.config_entry.options.items() if k != CONF_WEBHOOK_SECRET}
+        if user_input is not None:
+            secret = str(user_input.get(CONF_WEBHOOK_SECRET, "")).strip()
+            if not secret:
+                return self.async_create_entry(data=options)
+            try:
+                decode_webhook_secret(secret)
+            except ValueError:
+                errors["base"] = "invalid_secret"
+            else:
+                return self.async_create_entry(data={**options, CONF_WEBHOOK_SECRET: secret})
+        webhook_url, url_error = await self._webhook_url()
+        portal_url, portal_error = await self._portal_url()
+        if notice := url_error or portal_error or _https_warning(webhook_url):
+            errors.setdefault("base", notice)
+        current = user_input or self.config_entry.options
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(
+                {
+                    vol.Optional(
+                        CONF_WEBHOOK_SECRET,
+                        description={"suggested_value": current.get(CONF_WEBHOOK_SECRET)},
+                    ): str
+                }
+            ),
+            errors=errors,
+            description_placeholders={"webhook_url": webhook_url, "portal_url": portal_url},
+        )
+
+    async def _webhook_url(self) -> tuple[str, str]:
+        """Return the entry's webhook URL (its id made once and kept), or an error key."""
+        entry = self.config_entry
+        if not (webhook_id := entry.data.get(CONF_WEBHOOK_ID)):
+            webhook_id = webhook.async_generate_id()
+            self.hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_WEBHOOK_ID: webhook_id}
+            )
+        try:
+            return await async_webhook_url(self.hass, webhook_id), ""
+        except NoURLAvailableError:
+            return "", "no_url_available"
+
+    async def _portal_url(self) -> tuple[str, str]:
+        """Return a fresh one-time link to ev.energy's webhook portal, or an error key."""
+        if self.config_entry.state is not ConfigEntryState.LOADED:
+            return "", "portal_unavailable"  # no client to ask with
+        client = self.config_entry.runtime_data.coordinator.client
+        try:
+            return await client.get_webhook_portal(), ""
+        except EvEnergyError as err:
+            _LOGGER.debug("Reading the webhook portal link failed: %s", err)
+            return "", "portal_unavailable"
+
+
+def _https_warning(webhook_url: str) -> str:
+    """Svix delivers only to https:// URLs reachable from the internet."""
+    if webhook_url and URL(webhook_url).scheme != "https":
+        return "webhook_not_https"
+    return ""

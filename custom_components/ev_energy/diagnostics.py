@@ -40,6 +40,9 @@ TO_REDACT = {
     "evse",
     "inverter",
     "description",
+    # Push: the signing secret, and the webhook id that is the address of the entry's webhook.
+    "webhook_secret",
+    "webhook_id",
 }
 
 

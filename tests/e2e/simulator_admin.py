@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -36,13 +36,15 @@ class SimulatorAdmin:
         result = await self._json("POST", "/_admin/clock/advance", {"seconds": seconds})
         return str(result["now"])
 
-    async def advance_to_wall_clock(self) -> None:
-        """Bring a manual clock (which starts at the scenario's fixed start) up to the real now.
+    async def advance_to_wall_clock(self, lag: timedelta = timedelta(0)) -> None:
+        """Bring a manual clock (which starts at the scenario's fixed start) up to ``lag`` before the real now.
 
-        The integration judges samples by Home Assistant's real clock, so the world must be current.
+        The integration judges samples by Home Assistant's real clock, so the world must be current: a sample
+        dated in the future is not fresh. A lag leaves room to let simulated time pass later without getting
+        ahead of the real clock.
         """
         now = datetime.fromisoformat((await self.state())["now"])
-        behind = (datetime.now(UTC) - now).total_seconds()
+        behind = (datetime.now(UTC) - lag - now).total_seconds()
         if behind > 0:
             await self.advance(behind)
 

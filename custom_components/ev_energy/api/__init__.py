@@ -31,6 +31,7 @@ from .models import *  # noqa: F403 - the models package defines __all__
 from .models import __all__ as _models_all
 from .pagination import IncompleteListReason
 from .rate_limit import RateLimitState
+from .webhooks import SvixVerifier, WebhookVerificationError, decode_webhook_secret
 
 __all__ = [  # noqa: PLE0604 - extended with the models' names below
     "DEFAULT_BASE_URL",
@@ -56,7 +57,10 @@ __all__ = [  # noqa: PLE0604 - extended with the models' names below
     "ItemList",
     "RateLimitState",
     "StaticTokenAuth",
+    "SvixVerifier",
+    "WebhookVerificationError",
     "__version__",
+    "decode_webhook_secret",
     "format_datetime",
     *_models_all,
 ]
