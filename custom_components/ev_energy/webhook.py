@@ -83,6 +83,8 @@ class PushReceiver:
                 "A session changed, but the request budget leaves the poll to its schedule"
             )
             return
+        # A sub-session was created or ended: the sessions reader reads right after this poll.
+        self._entry.runtime_data.sessions.async_read_soon()
         self._entry.async_create_task(
             hass, coordinator.async_request_refresh(), "ev_energy push refresh"
         )

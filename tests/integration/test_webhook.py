@@ -188,6 +188,23 @@ async def test_a_boost_polls_at_once(hass: HomeAssistant, sim: Simulator, push: 
     assert all(d.statuses == [200] for d in sim.webhooks.deliveries)
 
 
+
+async def test_a_boost_started_elsewhere_reaches_the_session_entities_at_once(
+    hass: HomeAssistant, sim: Simulator, push: Push
+) -> None:
+    """A boost from the ev.energy app is no plug-in or charge start: only the message says a session changed."""
+    session = next(s for s in sim.state.sessions.values() if s.end is None)
+    sim.engine.boost_start(session.id)
+    await sim.webhooks.deliver_pending()
+    await hass.async_block_till_done()
+    reader = push.entry.runtime_data.sessions
+    running = reader.data.open_sub_session(evse_id=session.evse_id)
+    assert running is not None
+    assert running.id == session.sub_session_ids[-1]
+    assert state(hass, "sensor", f"{session.evse_id}_session_mode").state == "boost"
+    assert state(hass, "switch", f"{session.evse_id}_charge_now").state == "on"
+
+
 @pytest.mark.parametrize(
     "forgery",
     [
