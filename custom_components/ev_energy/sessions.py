@@ -544,7 +544,9 @@ def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callab
     def after_poll() -> None:
         subscribe_new_devices()
         if reader.is_due(dt_util.utcnow()):
-            reader.hass.async_create_task(reader.async_refresh(), eager_start=False)
+            reader.config_entry.async_create_task(
+                reader.hass, reader.async_refresh(), "ev_energy sessions read"
+            )
 
     @callback
     def remove() -> None:

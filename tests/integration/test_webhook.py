@@ -188,7 +188,6 @@ async def test_a_boost_polls_at_once(hass: HomeAssistant, sim: Simulator, push: 
     assert all(d.statuses == [200] for d in sim.webhooks.deliveries)
 
 
-
 async def test_a_boost_started_elsewhere_reaches_the_session_entities_at_once(
     hass: HomeAssistant, sim: Simulator, push: Push
 ) -> None:
