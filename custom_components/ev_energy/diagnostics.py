@@ -65,6 +65,7 @@ async def async_get_config_entry_diagnostics(
             "entry": entry.as_dict(),
             "polling": coordinator.diagnostics(),
             "last_update_success": coordinator.last_update_success,
+            "sessions": entry.runtime_data.sessions.diagnostics(),
             "data": devices,
         },
         TO_REDACT,

@@ -486,6 +486,22 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
                 levels[vehicle_id] = charge.state_of_charge_percentage
         self._held.manual_levels = levels
 
+    def diagnostics(self) -> dict[str, object]:
+        """Return the reader's state for diagnostics: counts and times, no ids."""
+        held = self._held.sub_sessions.values()
+        now = dt_util.utcnow()
+        return {
+            "interval_seconds": self.interval.total_seconds(),
+            "next_read": None if self._next_read is None else self._next_read.isoformat(),
+            "last_success": None if self._last_success is None else self._last_success.isoformat(),
+            "last_update_success": self.last_update_success,
+            "sub_sessions_held": len(self._held.sub_sessions),
+            "sub_sessions_open": sum(1 for sub in held if sub.end is None),
+            "planned_slots": sum(len(slots) for slots in self._held.schedules.values()),
+            "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
+            "reserved_per_hour": self.polling.budget.reserved_per_hour,
+        }
+
     def set_manual_level(self, vehicle_id: str, level: int | None) -> None:
         """Show a manual battery level ev.energy accepted, without waiting for a read."""
         self._held.manual_levels[vehicle_id] = level

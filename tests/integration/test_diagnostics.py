@@ -81,3 +81,22 @@ async def test_entry_diagnostics_show_refused_reads_and_missing_devices(
     assert polling["forbidden"] == ["inverters"]
     assert polling["missing_devices"] == 1
     assert polling["blocked_seconds"] == 0
+
+
+async def test_entry_diagnostics_show_the_sessions_reader_without_ids(
+    hass: HomeAssistant,
+    sim: Simulator,
+    integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, integration)
+    sessions = diagnostics["sessions"]
+    truth = [s for s in sim.state.sub_sessions.values() if s.user_id == sim.primary_user_id]
+    assert sessions["sub_sessions_held"] == len(truth)
+    assert sessions["sub_sessions_open"] == sum(1 for s in truth if s.end is None)
+    assert sessions["sent_last_hour"] == sum(
+        1 for r in sim.requests if r.path.startswith("/v2/charging_")
+    )
+    assert sessions["interval_seconds"] == 300
+    text = json.dumps(diagnostics)
+    assert not any(sub.id in text for sub in truth)
