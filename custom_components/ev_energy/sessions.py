@@ -1,10 +1,11 @@
 """The sessions reader: charging sessions and their schedules, read on their own cadence inside the request budget.
 
 Each cycle costs two requests for the whole account, whatever the number of chargers and cars: the open
-sub-sessions (``is_finished=false``, their schedules expanded) and the sub-sessions finished since the newest one
-held (``is_finished=true&start__gt=...``), so a finished sub-session is never read again once held. The charging
-sessions list (the only place that says which sub-sessions form one plug-in) is read only when a new open
-sub-session appears. What was read is kept in a `Store`, so a restart reads only what is new.
+sub-sessions (``is_finished=false``, their schedules expanded) and the finished ones that started after the newest
+one held (``is_finished=true&start__gt=...``). A sub-session that was open at the last read and no longer is gets
+one read of its final figures; a finished sub-session is never read again once held. The charging sessions list
+(the only place that says which sub-sessions form one plug-in) is read only when a new sub-session appears. What
+was read is kept in a `Store`, so a restart reads only what is new.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .api import (
     ChargingSubSession,
     EvEnergyError,
     EvEnergyForbiddenError,
+    EvEnergyNotFoundError,
     EvEnergyRateLimitError,
     IntegrationStatus,
     Schedule,
@@ -426,29 +428,25 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
     async def _read(self, now: datetime) -> None:
         held = self._held.sub_sessions
         was_open = {sub_id for sub_id, sub in held.items() if sub.end is None}
-        since = self._since(now)
         running = await self.client.list_charging_sub_sessions(
             is_finished=False, expand=("schedules",)
         )
         finished = await self.client.list_charging_sub_sessions(
-            is_finished=True, start_gt=since, max_pages=FINISHED_MAX_PAGES
+            is_finished=True, start_gt=self._since(now), max_pages=FINISHED_MAX_PAGES
         )
-        fresh = [sub for sub in running if sub.id not in held] + [
-            sub for sub in finished if sub.id not in held and sub.id not in was_open
-        ]
+        answered = {sub.id for sub in [*running, *finished]}
+        # What was running at the last read and is no more has ended: read its final figures, one by one.
+        ended = [await self._final(sub_id) for sub_id in sorted(was_open - answered)]
+        subs = [sub for sub in [*finished, *ended, *running] if sub is not None]
+        fresh = [sub for sub in subs if sub.id not in held]
         session_ids = await self._session_ids(fresh) if fresh else {}
-        seen: set[str] = set()
-        for sub in [*finished, *running]:
+        for sub in subs:
             previous = held.get(sub.id)
             if previous is not None and previous.end is not None:
                 continue  # finished and held: nothing about it changes any more
             session_id = previous.session_id if previous else session_ids.get(sub.id)
             if (record := SubSessionRecord.from_api(sub, session_id)) is not None:
                 held[sub.id] = record
-                seen.add(sub.id)
-        # An open sub-session that is neither running nor finished any more was deleted by ev.energy.
-        for sub_id in was_open - seen:
-            held.pop(sub_id, None)
         self._held.schedules = {
             sub.id: planned_slots(sub.schedules.schedules or [])
             for sub in running
@@ -456,14 +454,24 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         }
         await self._read_manual_levels()
 
+    async def _final(self, sub_id: str) -> ChargingSubSession | None:
+        """Return a sub-session that stopped running; one ev.energy deleted (404) is dropped."""
+        try:
+            return await self.client.get_charging_sub_session(sub_id)
+        except EvEnergyNotFoundError:
+            self._held.sub_sessions.pop(sub_id, None)
+            return None
+
     def _since(self, now: datetime) -> datetime:
-        """Return the start after which the finished sub-sessions not held yet lie."""
-        held = self._held.sub_sessions.values()
-        finished_starts = [sub.start for sub in held if sub.end is not None]
-        # The open ones' start is matched by `start__gt`, so go one second before the oldest.
-        open_starts = [sub.start - timedelta(seconds=1) for sub in held if sub.end is None]
-        candidates = [*([max(finished_starts)] if finished_starts else []), *open_starts]
-        return min(candidates, default=now - FIRST_READ_HISTORY)
+        """Return the start after which sub-sessions the reader never saw lie.
+
+        Anything that started since the last read started after every sub-session held; one second less lets
+        two starting in the same second both through (the one already held is skipped).
+        """
+        starts = [sub.start for sub in self._held.sub_sessions.values()]
+        if not starts:
+            return now - FIRST_READ_HISTORY
+        return max(starts) - timedelta(seconds=1)
 
     async def _session_ids(self, subs: list[ChargingSubSession]) -> dict[str, str]:
         """Return which session each new sub-session belongs to, from the newest page of sessions."""

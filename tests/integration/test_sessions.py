@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -13,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.api import SubSessionMode
+from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.sessions import SessionsReader, store_key
 from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator
@@ -112,8 +115,8 @@ async def test_what_the_reader_holds_survives_a_restart(
     assert _reader(integration).data.sub_sessions == before
     # The first read after the restart asks only for what is newer than what was held.
     since = _sub_session_reads(sim)[1]["start__gt"][0]
-    newest_finished = max(sub.start for sub in before.values() if sub.end)
-    assert since == newest_finished.isoformat().replace("+00:00", "Z")
+    newest = max(sub.start for sub in before.values()) - timedelta(seconds=1)
+    assert since == newest.isoformat().replace("+00:00", "Z")
 
 
 async def test_a_failing_read_keeps_the_sessions_for_half_an_hour_then_shows_unavailable(
@@ -220,3 +223,47 @@ async def test_the_store_is_read_back_old_sessions_pruned_and_unreadable_records
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert store_key(entry.entry_id) not in hass_storage
+
+
+@pytest.fixture
+async def two_cars(
+    simulator_factory: Any, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Simulator]:
+    """Two chargers and two cars, both plugged in, with Home Assistant pointed at them."""
+    async with simulator_factory("fleet", fleet_size=2) as sim:
+        freezer.move_to(sim.clock.now())
+        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        yield sim
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_sub_session_that_ended_is_read_once_for_its_final_figures(
+    hass: HomeAssistant, two_cars: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    sim = two_cars
+    entry = await set_up_entry(hass, sim)
+    clock = Clock(hass, sim, freezer)
+    reader = _reader(entry)
+    first = min(
+        (sub for sub in reader.data.sub_sessions.values() if sub.end is None),
+        key=lambda sub: sub.start,
+    )
+    await clock.run_for(1800, step=60)
+    sim.engine.unplug(sim.state.vehicles[first.vehicle_id or ""])
+    sim.requests.reset()
+    await clock.run_for(900, step=60)
+
+    # It started before the other car's: the finished list after the newest start does not hold it.
+    final = sim.state.sub_sessions[first.id]
+    record = reader.data.sub_sessions[first.id]
+    assert (record.end, record.energy_wh, record.cost_minor) == (
+        final.end,
+        final.energy_delivered_watt_hours,
+        round(final.cost_pence),
+    )
+    reads = [r for r in sim.requests if r.path == f"/v2/charging_sub_sessions/{first.id}"]
+    assert len(reads) == 1
+    sim.requests.reset()
+    await clock.run_for(1800, step=60)
+    assert not [r for r in sim.requests if first.id in r.path]
+    await hass.config_entries.async_unload(entry.entry_id)
