@@ -1,12 +1,14 @@
 """Sessions reader figures: what reading charging sessions adds to polling, for the home and a 20-car fleet.
 
-Run with ``scripts/benchmark``. Counted in simulated time against the simulator (an evening: cars arrive, plug in,
-smart charge), reported through the ``report`` fixture; nothing is asserted, these machines are shared and noisy.
+Run with ``scripts/benchmark``. Counted in simulated time against the simulator over a working day (06:00 to
+18:00: cars unplug and leave, come back, plug in and smart charge), reported through the ``report`` fixture;
+nothing is asserted, these machines are shared and noisy.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -19,7 +21,9 @@ from tests.integration.conftest import Clock, set_up_entry
 from .bench_polling import _busiest_hour
 from .conftest import Report
 
-HOURS = 6
+HOURS = 12
+# The day starts at 06:00 after the simulator's default start (17:30 the evening before).
+DAY_START = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
 STEP_SECONDS = 60
 HEADERS = (
     "run",
@@ -32,12 +36,14 @@ HEADERS = (
     "429s",
     "sub-sessions",
     "held",
+    "final reads",
 )
 NOTES = (
     "requests/h: all requests per hour (polling and sessions reader); sessions/h: the reader's alone",
     "(/v2/charging_sub_sessions, /v2/charging_sessions, state_of_charge); max/hour: busiest rolling hour of all;",
     "share used: max/hour over the configured share (50 % of the 1000/h limit);",
-    "sub-sessions: the simulator's sub-sessions of the account; held: those the reader holds at the end.",
+    "sub-sessions: the simulator's sub-sessions of the account; held: those the reader holds at the end;",
+    "final reads: sub-sessions read once by id after they stopped running.",
 )
 
 
@@ -54,6 +60,7 @@ class Figures:
     rate_limited: int
     sub_sessions: int
     held: int
+    final_reads: int
 
     def row(self) -> tuple[object, ...]:
         """The figures in the order of HEADERS."""
@@ -68,6 +75,7 @@ class Figures:
             self.rate_limited,
             self.sub_sessions,
             self.held,
+            self.final_reads,
         )
 
 
@@ -97,6 +105,9 @@ async def _measure(
             1 for s in sim.state.sub_sessions.values() if s.user_id == sim.primary_user_id
         ),
         held=len(held),
+        final_reads=sum(
+            1 for r in ours if r.route == "/v2/charging_sub_sessions/{charging_sub_session_id}"
+        ),
     )
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.config_entries.async_remove(entry.entry_id)
@@ -116,11 +127,12 @@ async def test_sessions_reader_figures(
     results = []
     for scenario, options, label in runs:
         async with simulator_factory(scenario, **options) as sim:
+            sim.clock.advance((DAY_START - sim.clock.now()).total_seconds())
             freezer.move_to(sim.clock.now())
             monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
             results.append(await _measure(hass, sim, freezer, label))
     report.table(
-        f"ev_energy sessions reader over {HOURS} simulated evening hours (limit 1000/h, share 50 %)",
+        f"ev_energy sessions reader over a simulated working day of {HOURS} hours (limit 1000/h, share 50 %)",
         HEADERS,
         [figures.row() for figures in results],
         NOTES,
