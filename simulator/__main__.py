@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+from pathlib import Path
 import signal
 
 from .clock import ManualClock, ScaledClock
@@ -31,6 +32,25 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--fleet-size", type=int, default=5)
     parser.add_argument("--home-battery", action="store_true")
     parser.add_argument("--token-lifetime", type=int, default=36000, help="access token seconds")
+    parser.add_argument(
+        "--routine-speed",
+        type=int,
+        default=1,
+        help="compress the day's routine (trips, tariff, sun, charging energy) N times while "
+        "the clock keeps its --speed; N divides 60 (the demo: --speed 1 --routine-speed 60)",
+    )
+    parser.add_argument(
+        "--sample-interval", type=float, default=300.0, help="seconds between device reports"
+    )
+    parser.add_argument(
+        "--history-hours", type=float, default=18.0, help="warm-up history before now"
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="resume from this JSON file if it exists; save to it every 30 s and on exit",
+    )
     return parser.parse_args()
 
 
@@ -45,7 +65,16 @@ async def _serve(args: argparse.Namespace) -> None:
         fleet_size=args.fleet_size,
         home_battery=args.home_battery,
         access_token_lifetime=args.token_lifetime,
+        routine_speed=args.routine_speed,
+        sample_interval_seconds=args.sample_interval,
+        history_hours=args.history_hours,
+        state_file=args.state_file,
     )
+    # Before the banner: whoever reads it may stop us at once (and the state must be saved).
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     origin = await sim.start(args.host, args.port)
     print(  # noqa: T201 - the CLI banner
         json.dumps(
@@ -61,10 +90,6 @@ async def _serve(args: argparse.Namespace) -> None:
         ),
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:

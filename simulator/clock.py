@@ -119,3 +119,34 @@ class ScaledClock(_ListenerMixin):
             raise ValueError("time only moves forward")
         self._offset += step
         self._notify(self.now())
+
+
+class Routine:
+    """The day's routine, compressed: ``speed`` routine seconds pass per simulated second.
+
+    The demo keeps the clock on real time (timestamps never lie in the future) while the
+    commute, the smart-charging slots and the sun follow a day that lasts ``24 h / speed``.
+    Routine time and clock time agree at ``epoch``. ``speed`` must divide 60 and ``epoch``
+    is a whole minute, so that every routine minute maps to a whole clock second.
+    """
+
+    def __init__(self, epoch: datetime, speed: int = 1) -> None:
+        """Compress the routine ``speed`` times around ``epoch``."""
+        if speed < 1 or 60 % speed:
+            raise ValueError(
+                "the routine speed must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
+            )
+        self.epoch = epoch.replace(second=0, microsecond=0)
+        self.speed = speed
+
+    def to_routine(self, when: datetime) -> datetime:
+        """Return the routine time (time of day for trips, tariffs, the sun) at clock time ``when``."""
+        if self.speed == 1:
+            return when
+        return self.epoch + (when - self.epoch) * self.speed
+
+    def to_clock(self, routine: datetime) -> datetime:
+        """Return the clock time at which the routine reaches ``routine``."""
+        if self.speed == 1:
+            return routine
+        return self.epoch + (routine - self.epoch) / self.speed

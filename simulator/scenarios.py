@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .clock import Routine
 from .engine import Engine
 from .ids import IdFactory
 from .world import (
@@ -48,6 +49,8 @@ class ScenarioOptions:
     history_hours: float = 18.0
     sample_interval_seconds: float = 300.0
     home_battery: bool = False
+    # Routine seconds per clock second (1: the day takes a day); see ``clock.Routine``.
+    routine_speed: int = 1
 
 
 class WorldBuilder:
@@ -256,6 +259,7 @@ def build_scenario(
         seed=seed,
         start=warm_up_start,
         sample_interval=timedelta(seconds=options.sample_interval_seconds),
+        routine=Routine(start, options.routine_speed),
     )
     for vehicle in world.vehicles.values():
         engine.plan_trip(vehicle, warm_up_start)
