@@ -98,7 +98,9 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Run the simulator until interrupted."""
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     asyncio.run(_serve(_parse_args()))
 
 

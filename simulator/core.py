@@ -233,13 +233,9 @@ class Simulator:
         del self.state.vehicles[vehicle_id]
 
     # ------------------------------------------------------- hands-on controls
-    def vehicle(self, vehicle_id: str | None = None) -> Vehicle:
-        """Return a car (default: the first); KeyError when there is no such car."""
-        if vehicle_id is None:
-            if not self.state.vehicles:
-                raise KeyError("there is no car")
-            return next(iter(self.state.vehicles.values()))
-        return self.state.vehicles[vehicle_id]
+    def vehicle(self) -> Vehicle:
+        """Return the first car (the home scenario's only one)."""
+        return next(iter(self.state.vehicles.values()))
 
     def plug_in(self, vehicle: Vehicle) -> None:
         """Bring the car home (if it is out) and plug it into its charger now."""

@@ -19,6 +19,7 @@ from .world import (
     HemSystem,
     HomeBattery,
     Inverter,
+    InverterMake,
     InverterModel,
     Notification,
     SolarArray,
@@ -80,7 +81,11 @@ class WorldBuilder:
         gt_line = VehicleTrim(ids.new("trim"), "GT-Line 77.4 kWh", ev6.id, 77400)
         leaf_40 = VehicleTrim(ids.new("trim"), "Acenta 40 kWh", leaf.id, 40000)
         w.vehicle_trims = {t.id: t for t in (gt_line, leaf_40)}
-        inverter_model = InverterModel(ids.new("imod"), "SolarEdge SE3680H")
+        inverter_model = InverterModel(ids.new("imod"), "SE3680H")
+        # Derived from the model's ID rather than minted: minting would shift every later ID.
+        solaredge = InverterMake("imak" + inverter_model.id[4:], "SolarEdge")
+        inverter_model.make_id = solaredge.id
+        w.inverter_makes = {solaredge.id: solaredge}
         w.inverter_models = {inverter_model.id: inverter_model}
         supplier = Supplier(ids.new("supl"), "Octopus Energy")
         w.suppliers = {supplier.id: supplier}

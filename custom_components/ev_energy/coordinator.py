@@ -37,7 +37,7 @@ type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
 
 EVSE_EXPAND = ("latest_status_log", "model", "model.make")
 VEHICLE_EXPAND = ("latest_status_log", "trim", "trim.model", "trim.model.make")
-INVERTER_EXPAND = ("latest_status_log",)
+INVERTER_EXPAND = ("latest_status_log", "model", "model.make")
 
 CHARGING_INTERVAL = timedelta(seconds=60)
 IDLE_INTERVAL = timedelta(minutes=5)

@@ -94,7 +94,15 @@ def device_info(kind: DeviceKind, device: Device) -> DeviceInfo:
             or " ".join(part for part in (make, model) if part)
             or "Vehicle",
         )
-    return DeviceInfo(identifiers={(DOMAIN, device.id)}, name="Solar inverter")
+    make = name_of(getattr(device.model, "make", None), "name")
+    model = name_of(device.model, "name")
+    return DeviceInfo(
+        identifiers={(DOMAIN, device.id)},
+        manufacturer=make,
+        model=model,
+        # The name stays generic: entity IDs derive from it, and a house rarely has two inverters.
+        name="Solar inverter",
+    )
 
 
 def account_device_info(user_id: str) -> DeviceInfo:

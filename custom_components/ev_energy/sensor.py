@@ -119,11 +119,14 @@ def _rating(key: str, attribute: str) -> EvEnergySensorDescription:
     )
 
 
+# Timestamps that change at every report or poll would fill the logbook, which hides only sensors with a unit
+# or a state class (neither fits a timestamp): so they are disabled by default.
 LAST_SAMPLE = EvEnergySensorDescription(
     key="last_sample",
     translation_key="last_sample",
     device_class=SensorDeviceClass.TIMESTAMP,
     entity_category=EntityCategory.DIAGNOSTIC,
+    entity_registry_enabled_default=False,
     needs_fresh_sample=False,
     unavailable_when_none=False,
     value_fn=_log("sampled_at"),
@@ -419,6 +422,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
         translation_key="requests_remaining",
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda coordinator: coordinator.budget.remaining,
     ),
     AccountSensorDescription(
@@ -426,6 +430,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
         translation_key="last_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda coordinator: coordinator.data.updated_at if coordinator.data else None,
     ),
 )

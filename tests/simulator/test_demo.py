@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 import itertools
 import json
@@ -13,7 +14,7 @@ import sys
 
 import pytest
 
-from simulator.clock import ManualClock, Routine
+from simulator.clock import ManualClock, Routine, ScaledClock
 from simulator.persistence import StateFileError, load, save
 from simulator.testing import Simulator
 from tests.conftest import SimulatorFactory
@@ -287,3 +288,27 @@ def test_cli_resumes_from_its_state_file(local_sockets: None, tmp_path: Path) ->
             process.send_signal(signal.SIGTERM)
             assert process.wait(timeout=10) == 0
         assert state_file.exists()
+
+
+async def test_an_inverter_expands_to_its_model_and_make(api: Api) -> None:
+    linked = (await api.get("/v2/inverters")).json()[0]
+    assert linked["model"].startswith(api.sim.origin + "/v2/inverter_models/")
+    inverter = (await api.get("/v2/inverters", params={"expand": "model.make"})).json()[0]
+    assert inverter["model"]["name"] == "SE3680H"
+    assert inverter["model"]["make"]["name"] == "SolarEdge"
+    model_only = (await api.get("/v2/inverters", params={"expand": "model"})).json()[0]
+    assert model_only["model"]["make"].startswith(api.sim.origin + "/v2/inverter_makes/")
+
+
+async def test_a_running_simulator_saves_its_world_periodically(
+    simulator_factory: SimulatorFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("simulator.core.SAVE_EVERY_SECONDS", 0.05)
+    state_file = tmp_path / "state.json"
+    clock = ScaledClock(speed=1)
+    async with simulator_factory("home", clock=clock, tick_seconds=0.01, state_file=state_file):
+        for _ in range(100):
+            if state_file.exists():
+                break
+            await asyncio.sleep(0.02)
+        assert json.loads(state_file.read_text())["scenario"] == "home"
