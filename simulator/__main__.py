@@ -37,7 +37,7 @@ def _parse_args() -> argparse.Namespace:
         type=int,
         default=1,
         help="compress the day's routine (trips, tariff, sun, charging energy) N times while "
-        "the clock keeps its --speed; N divides 60 (the demo: --speed 1 --routine-speed 60)",
+        "the clock keeps its --speed; N divides 1800 (the demo: --speed 1 --routine-speed 60)",
     )
     parser.add_argument(
         "--sample-interval", type=float, default=300.0, help="seconds between device reports"

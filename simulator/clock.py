@@ -126,15 +126,16 @@ class Routine:
 
     The demo keeps the clock on real time (timestamps never lie in the future) while the
     commute, the smart-charging slots and the sun follow a day that lasts ``24 h / speed``.
-    Routine time and clock time agree at ``epoch``. ``speed`` must divide 60 and ``epoch``
-    is a whole minute, so that every routine minute maps to a whole clock second.
+    Routine time and clock time agree at ``epoch`` (a whole minute). ``speed`` divides 1800
+    and a routine minute is a whole number of microseconds, so conversions are exact and a
+    routine half-hour is a whole number of clock seconds.
     """
 
     def __init__(self, epoch: datetime, speed: int = 1) -> None:
         """Compress the routine ``speed`` times around ``epoch``."""
-        if speed < 1 or 60 % speed:
+        if speed < 1 or 1800 % speed or 60_000_000 % speed:
             raise ValueError(
-                "the routine speed must divide 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60)"
+                "the routine speed must divide 1800 and 60,000,000 (e.g. 1, 10, 60, 120, 300, 600)"
             )
         self.epoch = epoch.replace(second=0, microsecond=0)
         self.speed = speed

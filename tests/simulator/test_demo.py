@@ -35,8 +35,10 @@ def test_routine_maps_minutes_to_whole_seconds() -> None:
     assert an_hour_later == routine.epoch + timedelta(hours=1)
     assert routine.to_clock(an_hour_later) == routine.epoch + timedelta(minutes=1)
     assert Routine(epoch).to_routine(epoch) == epoch == Routine(epoch).to_clock(epoch)
-    for speed in (0, 7, 120):
-        with pytest.raises(ValueError, match="divide 60"):
+    fast = Routine(epoch, 600)
+    assert fast.to_clock(fast.epoch + timedelta(minutes=31)) == fast.epoch + timedelta(seconds=3.1)
+    for speed in (0, 7, 900):
+        with pytest.raises(ValueError, match="must divide"):
             Routine(epoch, speed)
 
 
