@@ -15,6 +15,17 @@ from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from .scenarios import SCENARIOS
 
 
+def _minute_of_day(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    try:
+        value = int(hours) * 60 + int(minutes or 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HH:MM, got {text!r}") from None
+    if not 0 <= value < 24 * 60:
+        raise argparse.ArgumentTypeError(f"expected HH:MM, got {text!r}")
+    return value
+
+
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -38,6 +49,13 @@ def _parse_args() -> argparse.Namespace:
         default=1,
         help="compress the day's routine (trips, tariff, sun, charging energy) N times while "
         "the clock keeps its --speed; N divides 1800 (the demo: --speed 1 --routine-speed 60)",
+    )
+    parser.add_argument(
+        "--routine-start",
+        type=_minute_of_day,
+        default=None,
+        metavar="HH:MM",
+        help="the routine's time of day at the start (default: the clock's)",
     )
     parser.add_argument(
         "--sample-interval", type=float, default=300.0, help="seconds between device reports"
@@ -66,6 +84,7 @@ async def _serve(args: argparse.Namespace) -> None:
         home_battery=args.home_battery,
         access_token_lifetime=args.token_lifetime,
         routine_speed=args.routine_speed,
+        routine_start_minute=args.routine_start,
         sample_interval_seconds=args.sample_interval,
         history_hours=args.history_hours,
         state_file=args.state_file,

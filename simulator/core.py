@@ -67,6 +67,7 @@ class Simulator:
         home_battery: bool = False,
         tick_seconds: float = TICK_SECONDS,
         routine_speed: int = 1,
+        routine_start_minute: int | None = None,
         state_file: Path | None = None,
     ) -> None:
         """Build the world of ``scenario``; call ``start()`` to serve it.
@@ -83,6 +84,7 @@ class Simulator:
             sample_interval_seconds=sample_interval_seconds,
             home_battery=home_battery,
             routine_speed=routine_speed,
+            routine_start_minute=routine_start_minute,
         )
         world, engine, builder, primary_user_id = build_scenario(
             scenario, seed=seed, start=self.clock.now(), options=options
@@ -348,6 +350,7 @@ class Simulator:
             "inverter_ids": self.inverter_ids,
             "open_sessions": [s.id for s in self.state.sessions.values() if s.end is None],
             "routine_speed": self.engine.routine.speed,
+            "routine_now": self.engine.routine.to_routine(self.clock.now()).isoformat(),
             "resumed": self.resumed,
             "vehicles": [
                 {

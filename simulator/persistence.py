@@ -9,7 +9,7 @@ What does not: rate-limit budgets, faults, webhooks and authorization codes.
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 import json
 import os
 from pathlib import Path
@@ -89,6 +89,7 @@ def snapshot(sim: Simulator) -> dict[str, Any]:
             "next_sample": engine.next_sample.isoformat(),
             "routine_epoch": engine.routine.epoch.isoformat(),
             "routine_speed": engine.routine.speed,
+            "routine_offset_minutes": engine.routine.offset // timedelta(minutes=1),
         },
         "ids": sim.builder.ids.state(),
         "world": world,
@@ -119,7 +120,11 @@ def restore(sim: Simulator, data: dict[str, Any]) -> None:
     sim.engine.now = datetime.fromisoformat(engine["now"])
     sim.engine.next_sample = datetime.fromisoformat(engine["next_sample"])
     sim.engine.set_routine(
-        Routine(datetime.fromisoformat(engine["routine_epoch"]), engine["routine_speed"])
+        Routine(
+            datetime.fromisoformat(engine["routine_epoch"]),
+            engine["routine_speed"],
+            timedelta(minutes=engine["routine_offset_minutes"]),
+        )
     )
     oauth = data["oauth"]
     sim.oauth.clients.update(decode(dict[str, OAuthClient], oauth["clients"]))

@@ -52,6 +52,8 @@ class ScenarioOptions:
     home_battery: bool = False
     # Routine seconds per clock second (1: the day takes a day); see ``clock.Routine``.
     routine_speed: int = 1
+    # The routine's time of day at the start, in minutes after midnight (None: the clock's).
+    routine_start_minute: int | None = None
 
 
 class WorldBuilder:
@@ -264,7 +266,7 @@ def build_scenario(
         seed=seed,
         start=warm_up_start,
         sample_interval=timedelta(seconds=options.sample_interval_seconds),
-        routine=Routine(start, options.routine_speed),
+        routine=Routine.starting_at(start, options.routine_speed, options.routine_start_minute),
     )
     for vehicle in world.vehicles.values():
         engine.plan_trip(vehicle, warm_up_start)

@@ -281,7 +281,7 @@ for (const button of document.querySelectorAll("button[data-url]")) {{
       method: "POST", headers: {{"Content-Type": "application/json"}}, body: JSON.stringify(body)
     }});
     document.getElementById("result").textContent =
-      answer.status + " " + button.textContent + "\n" + await answer.text();
+      answer.status + " " + button.textContent + "\\n" + await answer.text();
   }});
 }}
 </script>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 from datetime import UTC, datetime, timedelta
 import itertools
@@ -14,6 +15,7 @@ import sys
 
 import pytest
 
+from simulator.__main__ import _minute_of_day
 from simulator.clock import ManualClock, Routine, ScaledClock
 from simulator.persistence import StateFileError, load, save
 from simulator.testing import Simulator
@@ -246,6 +248,7 @@ async def test_control_page_lists_the_controls(api: Api) -> None:
         assert f'data-url="{vehicle_url}"' in text
         assert f">{label}</button>" in text
     assert f'data-url="/_admin/evses/{api.sim.evse_ids[0]}"' in text
+    assert 'button.textContent + "\\n"' in text  # an escaped newline: a raw one breaks the script
     for fault in ("server_errors", "malformed_json", "rate_limit_now", "revoke_tokens", "clear"):
         assert f'data-url="/_admin/faults/{fault}"' in text
 
@@ -314,3 +317,43 @@ async def test_a_running_simulator_saves_its_world_periodically(
                 break
             await asyncio.sleep(0.02)
         assert json.loads(state_file.read_text())["scenario"] == "home"
+
+
+def test_the_routine_can_start_at_any_time_of_day() -> None:
+    epoch = datetime(2026, 11, 20, 9, 15, tzinfo=UTC)
+    evening = Routine.starting_at(epoch, SPEED, 18 * 60)
+    assert evening.to_routine(epoch) == datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    assert evening.to_clock(datetime(2026, 11, 20, 19, 0, tzinfo=UTC)) == epoch + timedelta(
+        minutes=1
+    )
+    morning = Routine.starting_at(epoch, SPEED, 6 * 60)
+    assert morning.to_routine(epoch) == datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
+    assert Routine.starting_at(epoch, SPEED, None).to_routine(epoch) == epoch
+    with pytest.raises(ValueError, match="whole minutes"):
+        Routine(epoch, SPEED, timedelta(seconds=30))
+
+
+@pytest.mark.parametrize(("text", "minute"), [("18:00", 1080), ("7", 420), ("23:59", 1439)])
+def test_routine_start_is_read_as_hh_mm(text: str, minute: int) -> None:
+    assert _minute_of_day(text) == minute
+
+
+@pytest.mark.parametrize("text", ["24:00", "evening", "7:xx"])
+def test_a_bad_routine_start_is_refused(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        _minute_of_day(text)
+
+
+async def test_an_evening_demo_starts_with_the_car_home_and_plugged_in(
+    simulator_factory: SimulatorFactory, tmp_path: Path
+) -> None:
+    state_file = tmp_path / "state.json"
+    options = {**DEMO, "routine_start_minute": 18 * 60, "state_file": state_file}
+    async with simulator_factory("home", **options) as sim:
+        summary = sim.describe()
+        assert datetime.fromisoformat(summary["routine_now"]).hour == 18
+        assert summary["vehicles"][0]["at_home"]
+        assert summary["vehicles"][0]["plugged_in"]
+    later = ManualClock(datetime.fromisoformat(summary["now"]) + timedelta(minutes=1))
+    async with simulator_factory("home", clock=later, **options) as again:
+        assert datetime.fromisoformat(again.describe()["routine_now"]).hour == 19
