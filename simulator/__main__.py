@@ -6,12 +6,24 @@ import argparse
 import asyncio
 import json
 import logging
+from pathlib import Path
 import signal
 
 from .clock import ManualClock, ScaledClock
 from .core import Simulator
 from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from .scenarios import SCENARIOS
+
+
+def _minute_of_day(text: str) -> int:
+    hours, _, minutes = text.partition(":")
+    try:
+        value = int(hours) * 60 + int(minutes or 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HH:MM, got {text!r}") from None
+    if not 0 <= value < 24 * 60:
+        raise argparse.ArgumentTypeError(f"expected HH:MM, got {text!r}")
+    return value
 
 
 def _parse_args() -> argparse.Namespace:
@@ -31,6 +43,32 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--fleet-size", type=int, default=5)
     parser.add_argument("--home-battery", action="store_true")
     parser.add_argument("--token-lifetime", type=int, default=36000, help="access token seconds")
+    parser.add_argument(
+        "--routine-speed",
+        type=int,
+        default=1,
+        help="compress the day's routine (trips, tariff, sun, charging energy) N times while "
+        "the clock keeps its --speed; N divides 1800 (the demo: --speed 1 --routine-speed 60)",
+    )
+    parser.add_argument(
+        "--routine-start",
+        type=_minute_of_day,
+        default=None,
+        metavar="HH:MM",
+        help="the routine's time of day at the start (default: the clock's)",
+    )
+    parser.add_argument(
+        "--sample-interval", type=float, default=300.0, help="seconds between device reports"
+    )
+    parser.add_argument(
+        "--history-hours", type=float, default=18.0, help="warm-up history before now"
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=None,
+        help="resume from this JSON file if it exists; save to it every 30 s and on exit",
+    )
     return parser.parse_args()
 
 
@@ -45,7 +83,17 @@ async def _serve(args: argparse.Namespace) -> None:
         fleet_size=args.fleet_size,
         home_battery=args.home_battery,
         access_token_lifetime=args.token_lifetime,
+        routine_speed=args.routine_speed,
+        routine_start_minute=args.routine_start,
+        sample_interval_seconds=args.sample_interval,
+        history_hours=args.history_hours,
+        state_file=args.state_file,
     )
+    # Before the banner: whoever reads it may stop us at once (and the state must be saved).
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     origin = await sim.start(args.host, args.port)
     print(  # noqa: T201 - the CLI banner
         json.dumps(
@@ -61,10 +109,6 @@ async def _serve(args: argparse.Namespace) -> None:
         ),
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:
@@ -73,7 +117,9 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main() -> None:
     """Run the simulator until interrupted."""
-    logging.basicConfig(level=logging.INFO)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     asyncio.run(_serve(_parse_args()))
 
 

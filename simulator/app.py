@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator")
 _LOGGER = logging.getLogger(__name__)
+# One line per request (method, path without query, status, duration): the demo's simulator.log.
+_REQUEST_LOGGER = logging.getLogger("simulator.requests")
 API_VERSION = "2"
 _UNFAULTED_PREFIXES = ("/_admin", "/_portal")
 _HTML_ERROR = (
@@ -71,8 +73,12 @@ async def request_log_middleware(request: web.Request, handler: Handler) -> web.
             status = err.status
             raise
         finally:
+            duration = time.perf_counter() - started
             if not request.path.startswith("/_admin"):
-                _record(request, status, time.perf_counter() - started)
+                _record(request, status, duration)
+            _REQUEST_LOGGER.info(
+                "%s %s %s %.0f ms", request.method, request.path, status, duration * 1000
+            )
     return response
 
 

@@ -119,3 +119,48 @@ class ScaledClock(_ListenerMixin):
             raise ValueError("time only moves forward")
         self._offset += step
         self._notify(self.now())
+
+
+class Routine:
+    """The day's routine, compressed: ``speed`` routine seconds pass per simulated second.
+
+    The demo keeps the clock on real time (timestamps never lie in the future) while the
+    commute, the smart-charging slots and the sun follow a day that lasts ``24 h / speed``.
+    At ``epoch`` (a whole minute) the routine is at ``epoch + offset`` (``offset`` whole
+    minutes: the demo starts its routine in the evening, whatever the hour). ``speed`` divides 1800
+    and a routine minute is a whole number of microseconds, so conversions are exact and a
+    routine half-hour is a whole number of clock seconds.
+    """
+
+    def __init__(self, epoch: datetime, speed: int = 1, offset: timedelta = timedelta(0)) -> None:
+        """Compress the routine ``speed`` times around ``epoch``."""
+        if speed < 1 or 1800 % speed or 60_000_000 % speed:
+            raise ValueError(
+                "the routine speed must divide 1800 and 60,000,000 (e.g. 1, 10, 60, 120, 300, 600)"
+            )
+        if offset % timedelta(minutes=1):
+            raise ValueError("the routine offset must be whole minutes")
+        self.epoch = epoch.replace(second=0, microsecond=0)
+        self.speed = speed
+        self.offset = offset
+
+    @classmethod
+    def starting_at(cls, epoch: datetime, speed: int, minute_of_day: int | None) -> Routine:
+        """Return a routine whose time of day at ``epoch`` is ``minute_of_day`` (None: the clock's)."""
+        if minute_of_day is None:
+            return cls(epoch, speed)
+        start = epoch.replace(second=0, microsecond=0)
+        clock_minute = start.hour * 60 + start.minute
+        return cls(epoch, speed, timedelta(minutes=(minute_of_day - clock_minute) % (24 * 60)))
+
+    def to_routine(self, when: datetime) -> datetime:
+        """Return the routine time (time of day for trips, tariffs, the sun) at clock time ``when``."""
+        if self.speed == 1 and not self.offset:
+            return when
+        return self.epoch + self.offset + (when - self.epoch) * self.speed
+
+    def to_clock(self, routine: datetime) -> datetime:
+        """Return the clock time at which the routine reaches ``routine``."""
+        if self.speed == 1 and not self.offset:
+            return routine
+        return self.epoch + (routine - self.epoch - self.offset) / self.speed

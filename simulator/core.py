@@ -6,12 +6,16 @@ import asyncio
 from collections.abc import Iterable
 import contextlib
 from datetime import datetime
+import logging
+from pathlib import Path
 import secrets
 from typing import Any
 
 from aiohttp import web
 
+from . import persistence
 from .clock import Clock, ManualClock
+from .engine import ConflictError
 from .faults import Faults
 from .oauth import (
     ALL_SCOPES,
@@ -27,9 +31,11 @@ from .render import Renderer
 from .requestlog import Counters, RequestLog
 from .scenarios import ScenarioOptions, build_scenario
 from .webhooks import WebhookSender
-from .world import ChargingSubSession, User, World
+from .world import ChargingSubSession, User, Vehicle, World
 
 TICK_SECONDS = 1.0
+SAVE_EVERY_SECONDS = 30.0
+_LOGGER = logging.getLogger(__name__)
 _WILDCARD_HOSTS = {"", "0.0.0.0", "::"}  # noqa: S104 - recognised, not bound
 
 
@@ -60,8 +66,15 @@ class Simulator:
         sample_interval_seconds: float = 300.0,
         home_battery: bool = False,
         tick_seconds: float = TICK_SECONDS,
+        routine_speed: int = 1,
+        routine_start_minute: int | None = None,
+        state_file: Path | None = None,
     ) -> None:
-        """Build the world of ``scenario``; call ``start()`` to serve it."""
+        """Build the world of ``scenario``; call ``start()`` to serve it.
+
+        With ``state_file`` the world resumes from that file when it exists, and is saved
+        there every ``SAVE_EVERY_SECONDS`` while serving and on ``stop()``.
+        """
         self.scenario = scenario
         self.seed = seed
         self.clock: Clock = clock or ManualClock()
@@ -70,6 +83,8 @@ class Simulator:
             history_hours=history_hours,
             sample_interval_seconds=sample_interval_seconds,
             home_battery=home_battery,
+            routine_speed=routine_speed,
+            routine_start_minute=routine_start_minute,
         )
         world, engine, builder, primary_user_id = build_scenario(
             scenario, seed=seed, start=self.clock.now(), options=options
@@ -94,6 +109,8 @@ class Simulator:
         # Set on stop(): injected delays end at once instead of holding the shutdown.
         self.stopping = asyncio.Event()
         self.engine.listeners.append(self._on_sub_session_event)
+        self.state_file = state_file
+        self.resumed = state_file is not None and persistence.load(self, state_file)
         self.clock.subscribe(self._on_time)
 
     # ----------------------------------------------------------- accessors
@@ -217,6 +234,55 @@ class Simulator:
                 evse.vehicle_id = None
         del self.state.vehicles[vehicle_id]
 
+    # ------------------------------------------------------- hands-on controls
+    def vehicle(self) -> Vehicle:
+        """Return the first car (the home scenario's only one)."""
+        return next(iter(self.state.vehicles.values()))
+
+    def plug_in(self, vehicle: Vehicle) -> None:
+        """Bring the car home (if it is out) and plug it into its charger now."""
+        self.catch_up()
+        if vehicle.home_evse_id not in self.state.evses:
+            raise ConflictError("The car has no charger to plug into.")
+        if vehicle.plugged_in:
+            return
+        if not vehicle.at_home:
+            vehicle.at_home = True
+            vehicle.charge_level_watt_hours = min(
+                vehicle.charge_level_watt_hours, vehicle.trip_end_level_watt_hours
+            )
+            self.engine.plan_trip(vehicle, self.clock.now())
+        self.engine.plug_in(vehicle)
+
+    def unplug(self, vehicle: Vehicle) -> None:
+        """Unplug the car now (it stays at home until its next trip)."""
+        self.catch_up()
+        if vehicle.plugged_in:
+            self.engine.unplug(vehicle)
+
+    def set_charging(self, vehicle: Vehicle, charging: bool) -> None:
+        """Start charging now (boost) or stop (back to smart charging's cheap slots)."""
+        self.catch_up()
+        session = self.engine.session_of_vehicle(vehicle.id)
+        if session is None:
+            raise ConflictError("The vehicle is not plugged in.")
+        sub = self.state.current_sub_session(session)
+        mode = sub.mode if sub is not None else None
+        if charging and mode == "SMART":
+            self.engine.boost_start(session.id)
+        elif not charging and mode == "BOOST":
+            self.engine.boost_end(session.id)
+        elif not charging and mode == "UNMANAGED_HOME":
+            raise ConflictError("Smart charging is off: the car charges whenever it is plugged in.")
+
+    def set_battery_level(self, vehicle: Vehicle, percent: float) -> None:
+        """Set the car's state of charge (0..100) and replan its charge."""
+        if not 0 <= percent <= 100:
+            raise ValueError("percent must be between 0 and 100")
+        self.catch_up()
+        vehicle.charge_level_watt_hours = vehicle.battery_size_watt_hours * percent / 100
+        self.engine.vehicle_settings_changed(vehicle)
+
     # -------------------------------------------------------------- server
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port`` (0 = a free port); return the origin."""
@@ -236,10 +302,24 @@ class Simulator:
         return self.origin
 
     async def _tick_forever(self) -> None:
+        since_save = 0.0
         while True:
             await asyncio.sleep(self._tick_seconds)
             self.catch_up()
             await self.webhooks.deliver_pending()
+            since_save += self._tick_seconds
+            if since_save >= SAVE_EVERY_SECONDS:
+                since_save = 0.0
+                self.save()
+
+    def save(self) -> None:
+        """Write the world to the state file (if there is one); a failure is logged."""
+        if self.state_file is None:
+            return
+        try:
+            persistence.save(self, self.state_file)
+        except OSError as err:
+            _LOGGER.warning("Could not save the simulator state to %s: %s", self.state_file, err)
 
     async def stop(self) -> None:
         """Stop serving and cancel background work."""
@@ -252,6 +332,8 @@ class Simulator:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.catch_up()
+            self.save()
         self.clock.unsubscribe(self._on_time)
 
     def describe(self) -> dict[str, Any]:
@@ -267,4 +349,27 @@ class Simulator:
             "vehicle_ids": self.vehicle_ids,
             "inverter_ids": self.inverter_ids,
             "open_sessions": [s.id for s in self.state.sessions.values() if s.end is None],
+            "routine_speed": self.engine.routine.speed,
+            "routine_now": self.engine.routine.to_routine(self.clock.now()).isoformat(),
+            "resumed": self.resumed,
+            "vehicles": [
+                {
+                    "id": v.id,
+                    "description": v.description,
+                    "at_home": v.at_home,
+                    "plugged_in": v.plugged_in,
+                    "state_of_charge_percentage": round(v.state_of_charge_percentage, 1),
+                    "odometer_meters": round(v.odometer_meters),
+                    "target_percentage": v.maximum_charge_limit_percentage,
+                }
+                for v in self.state.vehicles.values()
+            ],
+            "evses": [
+                {
+                    "id": e.id,
+                    "online": e.reachable,
+                    "meter_watt_hours": self.state.evse_meter_watt_hours(e.id),
+                }
+                for e in self.state.evses.values()
+            ],
         }

@@ -17,6 +17,7 @@ import math
 import random
 
 from . import environment as env
+from .clock import Routine
 from .ids import IdFactory
 from .world import (
     JOULES_PER_WH,
@@ -75,17 +76,29 @@ class Engine:
         seed: int,
         start: datetime,
         sample_interval: timedelta = timedelta(minutes=5),
+        routine: Routine | None = None,
     ) -> None:
-        """Attach to ``world`` at time ``start``; nothing is sampled until time moves."""
+        """Attach to ``world`` at time ``start``; nothing is sampled until time moves.
+
+        ``routine`` compresses the day (trips, tariff slots, the sun) and speeds up energy
+        flows by the same factor, so a charge completes in minutes of clock time.
+        """
         self.world = world
         self.ids = ids
         self.seed = seed
         self.now = start
         self.sample_interval = sample_interval
         self.listeners: list[SubSessionListener] = []
-        self._next_sample = self._align_up(start)
+        self.routine = routine or Routine(start)
+        self._max_step = MAX_STEP / self.routine.speed
+        self.next_sample = self._align_up(start)
 
     # ----------------------------------------------------------------- time
+    def set_routine(self, routine: Routine) -> None:
+        """Follow ``routine`` from now on (a resumed world keeps its own)."""
+        self.routine = routine
+        self._max_step = MAX_STEP / routine.speed
+
     def _align_up(self, when: datetime) -> datetime:
         period = self.sample_interval.total_seconds()
         stamp = math.ceil(when.timestamp() / period) * period
@@ -96,19 +109,27 @@ class Engine:
         while self.now < target:
             step_end = min(
                 target,
-                self.now + MAX_STEP,
-                self._next_sample,
-                env.slot_start(self.now) + env.HALF_HOUR,
+                self.now + self._max_step,
+                self.next_sample,
+                self._next_slot_boundary(),
                 *self._pending_trip_events(),
             )
             if step_end <= self.now:  # pragma: no cover - defensive, events are in the future
-                step_end = min(target, self.now + MAX_STEP)
+                step_end = min(target, self.now + self._max_step)
             self._step(self.now, step_end)
             self.now = step_end
             self._run_trip_events()
-            if self.now >= self._next_sample:
-                self._sample(self._next_sample)
-                self._next_sample += self.sample_interval
+            if self.now >= self.next_sample:
+                self._sample(self.next_sample)
+                self.next_sample += self.sample_interval
+
+    def _next_slot_boundary(self) -> datetime:
+        routine_now = self.routine.to_routine(self.now)
+        return self.routine.to_clock(env.slot_start(routine_now) + env.HALF_HOUR)
+
+    def _slot_of(self, when: datetime) -> datetime:
+        """Return the clock time at which the routine half-hour containing ``when`` began."""
+        return self.routine.to_clock(env.slot_start(self.routine.to_routine(when)))
 
     def _pending_trip_events(self) -> list[datetime]:
         events = []
@@ -120,7 +141,8 @@ class Engine:
 
     # ---------------------------------------------------------------- trips
     def plan_trip(self, vehicle: Vehicle, after: datetime) -> None:
-        """Plan the next commute after ``after`` (seeded per vehicle and day)."""
+        """Plan the next commute after ``after`` (seeded per vehicle and routine day)."""
+        after = self.routine.to_routine(after)
         day = _day_start(after)
         while True:
             rng = random.Random(f"{self.seed}:{vehicle.id}:{day.date().isoformat()}")
@@ -129,8 +151,8 @@ class Engine:
             if depart > after:
                 break
             day += timedelta(days=1)
-        vehicle.trip_start = depart
-        vehicle.trip_end = arrive
+        vehicle.trip_start = self.routine.to_clock(depart)
+        vehicle.trip_end = self.routine.to_clock(arrive)
         vehicle.trip_start_level_watt_hours = vehicle.charge_level_watt_hours
         used = vehicle.battery_size_watt_hours * rng.uniform(0.2, 0.4)
         vehicle.trip_end_level_watt_hours = vehicle.charge_level_watt_hours - used
@@ -252,11 +274,12 @@ class Engine:
                     dispatched_at=self.now,
                 )
             ]
-        ready_by = _day_start(self.now) + timedelta(minutes=READY_BY_MINUTE)
-        if ready_by <= self.now:
+        routine_now = self.routine.to_routine(self.now)
+        ready_by = _day_start(routine_now) + timedelta(minutes=READY_BY_MINUTE)
+        if ready_by <= routine_now:
             ready_by += timedelta(days=1)
         slots = []
-        slot = env.slot_start(self.now)
+        slot = env.slot_start(routine_now)
         while slot < ready_by:
             slots.append(slot)
             slot += env.HALF_HOUR
@@ -269,8 +292,8 @@ class Engine:
         chosen = set(ranked[:count])
         return [
             ScheduleSlot(
-                started_at=s,
-                interval_seconds=env.SLOT_SECONDS,
+                started_at=self.routine.to_clock(s),
+                interval_seconds=env.SLOT_SECONDS // self.routine.speed,
                 current_milliamps=CHARGE_CURRENT_MILLIAMPS if s in chosen else 0,
                 schedule_type="SMART",
                 created_at=self.now,
@@ -336,20 +359,25 @@ class Engine:
             return _Flow(0, vehicle, sub)
         return _Flow(evse.max_power_watts, vehicle, sub)
 
-    @staticmethod
-    def _slot_on(sub: ChargingSubSession, when: datetime) -> bool:
-        slot = env.slot_start(when)
+    def _slot_on(self, sub: ChargingSubSession, when: datetime) -> bool:
+        slot = self._slot_of(when)
         return any(s.started_at == slot and s.current_milliamps > 0 for s in sub.schedule)
 
-    def _solar_surplus_watts(self, user_id: str, when: datetime) -> int:
-        generation = sum(
-            env.solar_power_watts(
-                self.seed, when, array.capacity_watts, self.world.users[user_id].latitude
-            )
+    def _generation_watts(self, user_id: str, when: datetime) -> int:
+        routine_when = self.routine.to_routine(when)
+        latitude = self.world.users[user_id].latitude
+        return sum(
+            env.solar_power_watts(self.seed, routine_when, array.capacity_watts, latitude)
             for array in self.world.solar_arrays.values()
             if array.user_id == user_id
         )
-        return max(0, generation - env.house_load_watts(self.seed, when))
+
+    def _house_load_watts(self, when: datetime) -> int:
+        return env.house_load_watts(self.seed, self.routine.to_routine(when))
+
+    def _solar_surplus_watts(self, user_id: str, when: datetime) -> int:
+        generation = self._generation_watts(user_id, when)
+        return max(0, generation - self._house_load_watts(when))
 
     def _step(self, start: datetime, end: datetime) -> None:
         seconds = (end - start).total_seconds()
@@ -379,19 +407,26 @@ class Engine:
         if vehicle is None or sub is None:  # pragma: no cover - the caller checks
             return
         room_wh = math.floor(vehicle.limit_watt_hours - vehicle.charge_level_watt_hours)
-        joules = evse.carry_joules + round(watts * seconds)
+        joules = evse.carry_joules + round(watts * seconds * self.routine.speed)
         watt_hours = min(joules // JOULES_PER_WH, max(0, room_wh))
         evse.carry_joules = joules - watt_hours * JOULES_PER_WH if watt_hours < room_wh else 0
         sub.charging_seconds += round(seconds)
         if watt_hours <= 0:
             return
-        surplus_wh = self._solar_surplus_watts(sub.user_id, start) * seconds / JOULES_PER_WH
+        surplus_wh = (
+            self._solar_surplus_watts(sub.user_id, start)
+            * seconds
+            * self.routine.speed
+            / JOULES_PER_WH
+        )
         solar_wh = min(watt_hours, math.floor(surplus_wh))
         vehicle.charge_level_watt_hours += watt_hours
         evse.delivered_watt_hours += watt_hours
+        # Usage is bucketed by clock half-hour (what the API reports), priced at routine time.
         slot = env.slot_start(start)
+        price = env.tariff_price_pence(self.routine.to_routine(start))
         usage = sub.intervals.setdefault(
-            slot, IntervalUsage(started_at=slot, price_pence_per_kwh=env.tariff_price_pence(slot))
+            slot, IntervalUsage(started_at=slot, price_pence_per_kwh=price)
         )
         usage.watt_hours += watt_hours
         usage.solar_watt_hours += solar_wh
@@ -399,12 +434,12 @@ class Engine:
         sub.solar_energy_delivered_watt_hours += solar_wh
         grid_kwh = (watt_hours - solar_wh) / 1000
         sub.cost_pence += grid_kwh * usage.price_pence_per_kwh
-        sub.co2_grams += grid_kwh * env.carbon_intensity(self.seed, start)
+        sub.co2_grams += grid_kwh * env.carbon_intensity(self.seed, self.routine.to_routine(start))
 
     def _run_home_batteries(self, start: datetime, seconds: float) -> None:
         for battery in self.world.home_batteries.values():
             watts = self._battery_watts(battery.user_id, start)
-            level = battery.charge_level_watt_hours + watts * seconds / 3600
+            level = battery.charge_level_watt_hours + watts * seconds * self.routine.speed / 3600
             battery.charge_level_watt_hours = min(
                 battery.capacity_watt_hours, max(battery.capacity_watt_hours * 0.1, level)
             )
@@ -420,26 +455,20 @@ class Engine:
         if surplus > 0 and battery.charge_level_watt_hours < battery.capacity_watt_hours:
             return min(surplus, battery.max_power_watts)
         if surplus == 0 and battery.charge_level_watt_hours > battery.capacity_watt_hours * 0.1:
-            return -min(env.house_load_watts(self.seed, when), battery.max_power_watts)
+            return -min(self._house_load_watts(when), battery.max_power_watts)
         return 0
 
     # ------------------------------------------------------------ live power
     def live_power(self, user_id: str, when: datetime) -> dict[str, int]:
         """Return the home's power flows (W) at ``when``."""
-        generation = sum(
-            env.solar_power_watts(
-                self.seed, when, array.capacity_watts, self.world.users[user_id].latitude
-            )
-            for array in self.world.solar_arrays.values()
-            if array.user_id == user_id
-        )
+        generation = self._generation_watts(user_id, when)
         ev = sum(
             self._flow(evse, when).watts
             for evse in self.world.evses.values()
             if evse.user_id == user_id
         )
         battery = self._battery_watts(user_id, when)
-        consumption = env.house_load_watts(self.seed, when) + ev
+        consumption = self._house_load_watts(when) + ev
         net = consumption + battery - generation
         return {
             "generation": generation,
@@ -560,7 +589,7 @@ class Engine:
         minutes_to_full = None
         if watts:
             remaining = vehicle.limit_watt_hours - vehicle.charge_level_watt_hours
-            minutes_to_full = math.ceil(remaining / watts * 60)
+            minutes_to_full = math.ceil(remaining / (watts * self.routine.speed) * 60)
         return VehicleStatusLog(
             vehicle_id=vehicle.id,
             sampled_at=when,

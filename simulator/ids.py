@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # 2025-11-20T00:00:00Z: IDs look like they were minted around a year before the scenario.
@@ -31,3 +32,14 @@ class IdFactory:
             raise ValueError(f"bad ID prefix {prefix!r}")
         self._ms += 1 + self._rng.randrange(1000)
         return prefix + _encode(self._ms, 10) + _encode(self._rng.getrandbits(80), 16)
+
+    def state(self) -> dict[str, Any]:
+        """Return the factory's position (to resume minting after a restart)."""
+        version, internal, gauss = self._rng.getstate()
+        return {"ms": self._ms, "rng": [version, list(internal), gauss]}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Continue from a position returned by ``state``."""
+        version, internal, gauss = state["rng"]
+        self._rng.setstate((version, tuple(internal), gauss))
+        self._ms = state["ms"]

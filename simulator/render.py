@@ -24,6 +24,7 @@ from .world import (
     HomeBattery,
     HomeBatteryStatusLog,
     Inverter,
+    InverterModel,
     InverterStatusLog,
     Notification,
     SolarArray,
@@ -351,12 +352,38 @@ class Renderer:
                 if "latest_status_log" in expand
                 else self.url("inverters", inverter.id)
             )
+        model: Any = self.url("inverter_models", inverter.model_id)
+        if "model" in expand:
+            model = self.inverter_model(
+                self.world.inverter_models[inverter.model_id], child(expand, "model")
+            )
         return {
             "id": inverter.id,
             "url": self.url("inverters", inverter.id),
-            "model": self.url("inverter_models", inverter.model_id),
+            "model": model,
             "created_at": iso(inverter.created_at),
             "latest_status_log": latest,
+            "onboarding_url": None,
+        }
+
+    def inverter_model(self, model: InverterModel, expand: Expand = NO_EXPAND) -> Json:
+        """Render an InverterModel (and its make when expanded)."""
+        make: Any = self.url("inverter_makes", model.make_id) if model.make_id else None
+        if "make" in expand and model.make_id in self.world.inverter_makes:
+            brand = self.world.inverter_makes[model.make_id]
+            make = {
+                "id": brand.id,
+                "url": self.url("inverter_makes", brand.id),
+                "name": brand.name,
+                "icon": None,
+                "onboarding_url": None,
+                "inverter_models": self.url("inverter_models") + f"?make_id={brand.id}",
+            }
+        return {
+            "id": model.id,
+            "url": self.url("inverter_models", model.id),
+            "name": model.name,
+            "make": make,
             "onboarding_url": None,
         }
 

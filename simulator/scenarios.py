@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .clock import Routine
 from .engine import Engine
 from .ids import IdFactory
 from .world import (
@@ -18,6 +19,7 @@ from .world import (
     HemSystem,
     HomeBattery,
     Inverter,
+    InverterMake,
     InverterModel,
     Notification,
     SolarArray,
@@ -48,6 +50,10 @@ class ScenarioOptions:
     history_hours: float = 18.0
     sample_interval_seconds: float = 300.0
     home_battery: bool = False
+    # Routine seconds per clock second (1: the day takes a day); see ``clock.Routine``.
+    routine_speed: int = 1
+    # The routine's time of day at the start, in minutes after midnight (None: the clock's).
+    routine_start_minute: int | None = None
 
 
 class WorldBuilder:
@@ -77,7 +83,11 @@ class WorldBuilder:
         gt_line = VehicleTrim(ids.new("trim"), "GT-Line 77.4 kWh", ev6.id, 77400)
         leaf_40 = VehicleTrim(ids.new("trim"), "Acenta 40 kWh", leaf.id, 40000)
         w.vehicle_trims = {t.id: t for t in (gt_line, leaf_40)}
-        inverter_model = InverterModel(ids.new("imod"), "SolarEdge SE3680H")
+        inverter_model = InverterModel(ids.new("imod"), "SE3680H")
+        # Derived from the model's ID rather than minted: minting would shift every later ID.
+        solaredge = InverterMake("imak" + inverter_model.id[4:], "SolarEdge")
+        inverter_model.make_id = solaredge.id
+        w.inverter_makes = {solaredge.id: solaredge}
         w.inverter_models = {inverter_model.id: inverter_model}
         supplier = Supplier(ids.new("supl"), "Octopus Energy")
         w.suppliers = {supplier.id: supplier}
@@ -256,6 +266,7 @@ def build_scenario(
         seed=seed,
         start=warm_up_start,
         sample_interval=timedelta(seconds=options.sample_interval_seconds),
+        routine=Routine.starting_at(start, options.routine_speed, options.routine_start_minute),
     )
     for vehicle in world.vehicles.values():
         engine.plan_trip(vehicle, warm_up_start)

@@ -174,11 +174,20 @@ class Vehicle:
 
 
 @dataclass
-class InverterModel:
-    """A solar inverter model (served only as a URL)."""
+class InverterMake:
+    """A solar inverter manufacturer."""
 
     id: str
     name: str
+
+
+@dataclass
+class InverterModel:
+    """A solar inverter model."""
+
+    id: str
+    name: str
+    make_id: str | None = None
 
 
 @dataclass
@@ -446,6 +455,7 @@ class World:
     vehicle_trims: dict[str, VehicleTrim] = field(default_factory=dict)
     evses: dict[str, Evse] = field(default_factory=dict)
     vehicles: dict[str, Vehicle] = field(default_factory=dict)
+    inverter_makes: dict[str, InverterMake] = field(default_factory=dict)
     inverter_models: dict[str, InverterModel] = field(default_factory=dict)
     inverters: dict[str, Inverter] = field(default_factory=dict)
     solar_arrays: dict[str, SolarArray] = field(default_factory=dict)

@@ -43,7 +43,7 @@ type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
 
 EVSE_EXPAND = ("latest_status_log", "model", "model.make")
 VEHICLE_EXPAND = ("latest_status_log", "trim", "trim.model", "trim.model.make")
-INVERTER_EXPAND = ("latest_status_log",)
+INVERTER_EXPAND = ("latest_status_log", "model", "model.make")
 
 # How often the account (grid carbon intensity) is read: ev.energy's carbon data has 30-minute intervals.
 ACCOUNT_INTERVAL = timedelta(minutes=15)

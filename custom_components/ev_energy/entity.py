@@ -20,6 +20,7 @@ from .api import (
     EvseModel,
     EvseStatusLog,
     Inverter,
+    InverterModel,
     InverterStatusLog,
     Vehicle,
     VehicleModel,
@@ -158,6 +159,18 @@ def _vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
     )
 
 
+def _inverter_device_info(inverter: Inverter) -> DeviceInfo:
+    model = inverter.model if isinstance(inverter.model, InverterModel) else None
+    make = model.make if model is not None and not isinstance(model.make, str) else None
+    return DeviceInfo(
+        identifiers={(DOMAIN, inverter.id)},
+        manufacturer=None if make is None else make.name,
+        model=None if model is None else model.name,
+        # The name stays generic: entity IDs derive from it, and a house rarely has two inverters.
+        name="Solar inverter",
+    )
+
+
 def device_info[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT], device: DeviceT
 ) -> DeviceInfo:
@@ -167,7 +180,7 @@ def device_info[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
         return _evse_device_info(device)
     if isinstance(device, Vehicle):
         return _vehicle_device_info(device)
-    return DeviceInfo(identifiers={(DOMAIN, device.id)}, name="Solar inverter")
+    return _inverter_device_info(device)
 
 
 def account_device_info(user_id: str) -> DeviceInfo:

@@ -108,7 +108,9 @@ class ReauthenticateFlow(ConfirmRepairFlow):
         """Fix an issue of this entry."""
         self.entry_id = entry_id
 
-    async def async_step_confirm(
+    # Home Assistant 2026 types repair flow results as RepairsFlowResult, which 2025.4 does not have: the
+    # ignores hold on the newer version and are unused on the older.
+    async def async_step_confirm(  # type: ignore[override, unused-ignore]
         self, user_input: dict[str, str] | None = None
     ) -> data_entry_flow.FlowResult:
         """Start the entry's reauthentication once the user confirms."""
@@ -116,7 +118,7 @@ class ReauthenticateFlow(ConfirmRepairFlow):
             entry := self.hass.config_entries.async_get_entry(self.entry_id)
         ):
             entry.async_start_reauth(self.hass)
-        return await super().async_step_confirm(user_input)
+        return await super().async_step_confirm(user_input)  # type: ignore[return-value, unused-ignore]
 
 
 class ReconnectVehicleFlow(RepairsFlow):

@@ -153,6 +153,8 @@ def _rating(key: str, milliamps: Callable[[EvseStatusLog], int | None]) -> EvseS
     )
 
 
+# Timestamps that change at every report would fill the logbook, which hides only sensors with a unit or a
+# state class (neither fits a timestamp): so they are disabled by default.
 def _last_sample[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT],
 ) -> EvEnergySensorDescription[DeviceT, SampleT]:
@@ -162,6 +164,7 @@ def _last_sample[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
         translation_key="last_sample",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         needs_fresh_sample=False,
         unavailable_when_none=False,
         value_fn=from_sample(lambda sample: sample.sampled_at),
@@ -449,6 +452,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
         translation_key="requests_remaining",
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda coordinator: coordinator.budget.remaining,
     ),
     AccountSensorDescription(
@@ -456,6 +460,7 @@ ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
         translation_key="last_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda coordinator: coordinator.data.updated_at if coordinator.data else None,
     ),
 )

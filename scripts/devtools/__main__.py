@@ -1,6 +1,7 @@
 """Bring a running development Home Assistant to a usable ev.energy setup (used by scripts/develop).
 
     python -m scripts.devtools bootstrap --url http://127.0.0.1:8123 [--no-link]
+    python -m scripts.devtools prepare-config --config config/
 
 Each step is skipped when already done, so running it again against the same configuration is quick:
 onboarding (or signing in), application credentials, linking the ev.energy account, waiting for live values.
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from pathlib import Path
 import sys
 import time
 
 import aiohttp
 
+from .config import prepare_config
 from .hass import DEV_NAME, DEV_PASSWORD, DEV_USERNAME, NOT_LIVE, Hass, HassError
 
 DOMAIN = "ev_energy"
@@ -124,7 +127,15 @@ def main() -> int:
     boot.add_argument(
         "--started-at", type=float, default=None, help="epoch seconds to report durations from"
     )
+    prepare = sub.add_parser(
+        "prepare-config",
+        help="copy the committed files, link the integration, skip offline onboarding",
+    )
+    prepare.add_argument("--config", type=Path, required=True)
     args = parser.parse_args()
+    if args.command == "prepare-config":
+        prepare_config(args.config)
+        return 0
     try:
         return asyncio.run(bootstrap(args))
     except (HassError, aiohttp.ClientError) as err:

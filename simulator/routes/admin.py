@@ -1,8 +1,9 @@
-"""``/_admin``: JSON controls for faults, time, tokens, webhooks and counters (loopback only)."""
+"""``/_admin``: a control page and JSON controls (world, faults, time, tokens), loopback only."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+import html
 import ipaddress
 import json
 from typing import Any
@@ -10,7 +11,10 @@ from typing import Any
 from aiohttp import web
 
 from simulator.app import simulator_of
+from simulator.core import Simulator
+from simulator.engine import ConflictError, UnreachableError
 from simulator.timeutil import iso
+from simulator.world import Vehicle
 
 routes = web.RouteTableDef()
 FAULTS = {
@@ -175,3 +179,172 @@ async def rate_limit(request: web.Request) -> web.Response:
     if body.get("reset"):
         limiter.reset()
     return web.json_response({"limit": limiter.limit})
+
+
+# ------------------------------------------------------- hands-on controls
+def _vehicle(request: web.Request) -> tuple[Simulator, Vehicle]:
+    sim = simulator_of(request)
+    vehicle = sim.state.vehicles.get(request.match_info["vehicle_id"])
+    if vehicle is None:
+        raise web.HTTPNotFound(text="No such vehicle.")
+    return sim, vehicle
+
+
+def _flag(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise web.HTTPBadRequest(text=f"{name} must be true or false")
+    return value
+
+
+@routes.post("/_admin/vehicles/{vehicle_id}")
+async def control_vehicle(request: web.Request) -> web.Response:
+    """Act on a car: ``{"plugged_in": bool, "charging": bool, "battery_percent": 0..100}``.
+
+    The keys are applied in that order, so one call can plug in and start charging.
+    """
+    _loopback_only(request)
+    sim, vehicle = _vehicle(request)
+    body = await _body(request)
+    plugged_in, charging = _flag(body, "plugged_in"), _flag(body, "charging")
+    percent = body.get("battery_percent")
+    if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int | float)):
+        raise web.HTTPBadRequest(text="battery_percent must be a number")
+    try:
+        if plugged_in is True:
+            sim.plug_in(vehicle)
+        elif plugged_in is False:
+            sim.unplug(vehicle)
+        if charging is not None:
+            sim.set_charging(vehicle, charging)
+        if percent is not None:
+            sim.set_battery_level(vehicle, float(percent))
+    except ConflictError as err:
+        raise web.HTTPConflict(text=str(err)) from None
+    except UnreachableError as err:
+        raise web.HTTPServiceUnavailable(text=str(err)) from None
+    except ValueError as err:
+        raise web.HTTPBadRequest(text=str(err)) from None
+    return web.json_response(sim.describe())
+
+
+@routes.post("/_admin/evses/{evse_id}")
+async def control_evse(request: web.Request) -> web.Response:
+    """Take a charger offline or bring it back: ``{"online": bool}``."""
+    _loopback_only(request)
+    sim = simulator_of(request)
+    evse_id = request.match_info["evse_id"]
+    if evse_id not in sim.state.evses:
+        raise web.HTTPNotFound(text="No such charger.")
+    online = _flag(await _body(request), "online")
+    if online is None:
+        raise web.HTTPBadRequest(text="online is required")
+    sim.faults.device_unreachable(evse_id, unreachable=not online)
+    return web.json_response(sim.describe())
+
+
+# Buttons of the control page: (label, URL, JSON body).
+_FAULT_BUTTONS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("Server errors (next 3 requests)", "/_admin/faults/server_errors", {"count": 3}),
+    ("HTML error page (502)", "/_admin/faults/html_error", {}),
+    ("Malformed JSON", "/_admin/faults/malformed_json", {}),
+    ("Rate limit (429, 60 s)", "/_admin/faults/rate_limit_now", {"retry_after": 60}),
+    ("Slow answer (15 s)", "/_admin/faults/delay", {"seconds": 15}),
+    ("Timeout", "/_admin/faults/timeout", {}),
+    (
+        "Unknown enum value (car state)",
+        "/_admin/faults/unknown_enum",
+        {"path": "vehicles.*.latest_status_log.state"},
+    ),
+    ("Revoke all tokens (sign in again)", "/_admin/faults/revoke_tokens", {}),
+    ("Clear all faults", "/_admin/faults/clear", {}),
+)
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ev.energy simulator</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; max-width: 60em; }}
+section {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.5em 1em; margin: 1em 0; }}
+button {{ margin: 0.2em; padding: 0.4em 0.8em; }}
+#result {{ white-space: pre-wrap; background: #f4f4f4; padding: 0.5em; }}
+</style></head><body>
+<h1>ev.energy simulator</h1>
+<p>Scenario <b>{scenario}</b>, routine {speed}&times; faster than the clock. Simulated now: {now}.
+Home Assistant sees a change at its next poll (every 60 s while charging, else 5 minutes).</p>
+{sections}
+<h2>Faults</h2><section>{faults}</section>
+<h2>Last answer</h2><div id="result">-</div>
+<script>
+for (const button of document.querySelectorAll("button[data-url]")) {{
+  button.addEventListener("click", async () => {{
+    let body = JSON.parse(button.dataset.body);
+    if (button.dataset.input) {{
+      body[button.dataset.key] = Number(document.getElementById(button.dataset.input).value);
+    }}
+    const answer = await fetch(button.dataset.url, {{
+      method: "POST", headers: {{"Content-Type": "application/json"}}, body: JSON.stringify(body)
+    }});
+    document.getElementById("result").textContent =
+      answer.status + " " + button.textContent + "\\n" + await answer.text();
+  }});
+}}
+</script>
+</body></html>
+"""
+
+
+def _button(label: str, url: str, body: dict[str, Any], **data: str) -> str:
+    extra = "".join(f' data-{k}="{html.escape(v)}"' for k, v in data.items())
+    return (
+        f'<button type="button" data-url="{html.escape(url)}" '
+        f'data-body="{html.escape(json.dumps(body))}"{extra}>{html.escape(label)}</button>'
+    )
+
+
+def _vehicle_section(vehicle: Vehicle) -> str:
+    url = f"/_admin/vehicles/{vehicle.id}"
+    field = f"battery-{vehicle.id}"
+    state = "plugged in" if vehicle.plugged_in else "at home" if vehicle.at_home else "driving"
+    return (
+        f"<h2>Car: {html.escape(vehicle.description)}</h2><section>"
+        f"<p>{state}, battery {vehicle.state_of_charge_percentage:.0f} %, "
+        f"target {vehicle.maximum_charge_limit_percentage} %</p>"
+        + _button("Plug in", url, {"plugged_in": True})
+        + _button("Unplug", url, {"plugged_in": False})
+        + _button("Start charging", url, {"charging": True})
+        + _button("Stop charging", url, {"charging": False})
+        + f' <label>Battery level (%) <input id="{html.escape(field)}" type="number" min="0" '
+        f'max="100" value="{vehicle.state_of_charge_percentage:.0f}"></label>'
+        + _button("Set battery level", url, {}, input=field, key="battery_percent")
+        + "</section>"
+    )
+
+
+def _evse_section(sim: Simulator, evse_id: str) -> str:
+    url = f"/_admin/evses/{evse_id}"
+    evse = sim.state.evses[evse_id]
+    meter = sim.state.evse_meter_watt_hours(evse_id) / 1000
+    return (
+        f"<h2>Charger {html.escape(evse.cpid)}</h2><section>"
+        f"<p>{'online' if evse.reachable else 'offline'}, meter {meter:.1f} kWh</p>"
+        + _button("Charger online", url, {"online": True})
+        + _button("Charger offline", url, {"online": False})
+        + "</section>"
+    )
+
+
+@routes.get("/_admin/")
+async def control_page(request: web.Request) -> web.Response:
+    """Serve the control page: buttons for the JSON controls above."""
+    _loopback_only(request)
+    sim = simulator_of(request)
+    sim.catch_up()
+    sections = [_vehicle_section(v) for v in sim.state.vehicles.values()]
+    sections += [_evse_section(sim, evse_id) for evse_id in sim.state.evses]
+    page = _PAGE.format(
+        scenario=html.escape(sim.scenario),
+        speed=sim.engine.routine.speed,
+        now=iso(sim.clock.now()),
+        sections="\n".join(sections),
+        faults="".join(_button(label, url, body) for label, url, body in _FAULT_BUTTONS),
+    )
+    return web.Response(text=page, content_type="text/html")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_socket
 
@@ -24,6 +25,13 @@ def real_sockets_for_processes() -> None:
 @pytest.fixture(autouse=True)
 def real_sockets(socket_enabled: None) -> None:
     """Let the tests talk to the processes over 127.0.0.1."""
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP client session for one test."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client_session:
+        yield client_session
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -21,8 +21,9 @@ import time
 import urllib.error
 import urllib.request
 
+from scripts.devtools.config import prepare_config
+
 ROOT = Path(__file__).resolve().parents[2]
-DEV_CONFIGURATION = ROOT / "config" / "configuration.yaml"
 ARTIFACTS = Path(os.environ.get("EV_ENERGY_ARTIFACTS", ROOT / "artifacts")) / "e2e"
 HOST = "127.0.0.1"  # pytest-socket (through the HA test plugin) allows only this host
 
@@ -171,13 +172,18 @@ def simulator(
 def home_assistant(config_dir: Path, api_url: str) -> Service:
     """Describe a Home Assistant process on a free port with the dev configuration (start with .start())."""
     port = free_port()
-    (config_dir / "custom_components").mkdir(parents=True, exist_ok=True)
-    link = config_dir / "custom_components" / "ev_energy"
-    if not link.exists():
-        link.symlink_to(ROOT / "custom_components" / "ev_energy", target_is_directory=True)
-    shutil.copyfile(DEV_CONFIGURATION, config_dir / "configuration.yaml")
+    prepare_config(config_dir, replace=True)
     env = base_env() | {"EV_ENERGY_API_URL": api_url, "EV_ENERGY_HA_PORT": str(port)}
-    args = [sys.executable, "-m", "homeassistant", "-c", str(config_dir), "--skip-pip"]
+    args = [
+        sys.executable,
+        "-m",
+        "homeassistant",
+        "-c",
+        str(config_dir),
+        "--skip-pip",
+        "--log-rotate-days",
+        "7",
+    ]
     return Service("hass", args, config_dir / "hass.stdout.log", f"http://{HOST}:{port}", env)
 
 

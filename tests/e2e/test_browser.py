@@ -1,16 +1,17 @@
-"""A real browser adds ev.energy through Home Assistant's UI and consents on the simulator's page.
+"""A real browser adds ev.energy through Home Assistant's UI and consents on the simulator's page, then plugs the car in on the simulator's control page.
 
 Debian's Chromium, driven by npm's playwright-core (tests/e2e/browser/add_integration.mjs): log in
 through the login form, Settings -> Devices & services -> Add integration -> ev.energy, Allow on the
 simulator's consent page (the simulator runs without --demo-approve), the success dialog, then the
-vehicle's device page, screenshotted into artifacts/e2e/browser (and docs/screenshots/vehicle-device.png
-when that is missing or EV_ENERGY_UPDATE_SCREENSHOTS=1).
+vehicle's device page, screenshotted; then "Plug in" on the simulator's /_admin/ page and the device page
+again once it shows plugged in. Screenshots go into artifacts/e2e/browser (and docs/screenshots/ when missing
+or EV_ENERGY_UPDATE_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 import json
 import os
 import shutil
@@ -27,9 +28,11 @@ from .simulator_admin import SimulatorAdmin
 pytestmark = pytest.mark.e2e
 
 DOMAIN = "ev_energy"
-README_SCREENSHOT = processes.ROOT / "docs" / "screenshots" / "vehicle-device.png"
+SCREENSHOTS = processes.ROOT / "docs" / "screenshots"
+README_SCREENSHOTS = ("vehicle-device.png", "vehicle-plugged-in.png")
 OUT_DIR = processes.ARTIFACTS / "browser"
-BROWSER_TIMEOUT = 180
+# The plug-in reaches Home Assistant at its next poll: up to 5 minutes while nothing charges.
+BROWSER_TIMEOUT = 600
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,10 @@ def browser() -> tuple[str, str]:
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[processes.Service, ...]]:
     """The simulator with its consent page (real time) and a fresh Home Assistant."""
     base = tmp_path_factory.mktemp("browser")
-    simulator = processes.simulator(base, demo_approve=False, speed=1)
+    # Real time, reports every minute (as the demo): the plug-in shows at Home Assistant's next poll.
+    simulator = processes.simulator(
+        base, demo_approve=False, speed=1, extra=("--sample-interval", "60")
+    )
     hass = processes.home_assistant(base / "config", simulator.url)
     try:
         simulator.start("/_admin/state", within=30)
@@ -57,13 +63,6 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[process
         hass.stop()
         simulator.stop()
         processes.keep_logs(simulator, hass, into=OUT_DIR)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP client session for one test."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client_session:
-        yield client_session
 
 
 async def test_add_integration_in_the_browser(
@@ -83,6 +82,11 @@ async def test_add_integration_in_the_browser(
     sim = SimulatorAdmin(simulator.url, session)
     vehicle_id = (await sim.state())["vehicle_ids"][0]
     vehicle_name = (await sim.device("vehicles", vehicle_id))["description"]
+    # Whatever the time of day, the car starts unplugged so that "Plug in" is what changes it.
+    async with session.post(
+        f"{simulator.url}/_admin/vehicles/{vehicle_id}", json={"plugged_in": False}
+    ) as reply:
+        assert reply.status == 200
 
     if OUT_DIR.exists():
         for old in OUT_DIR.glob("*.png"):
@@ -95,6 +99,7 @@ async def test_add_integration_in_the_browser(
         "DEVICE_NAME": vehicle_name,
         "OUT_DIR": str(OUT_DIR),
         "CHROMIUM": chromium,
+        "ADMIN_URL": simulator.url,
     }
     script = await asyncio.create_subprocess_exec(
         node,
@@ -123,6 +128,8 @@ async def test_add_integration_in_the_browser(
         "consent_given",
         "entry_created",
         "device_page",
+        "admin_plugged_in",
+        "plugged_in_shown",
     ]
     consent = next(step for step in steps if step["step"] == "consent_page")
     assert consent["url"].startswith(f"{simulator.url}/o/authorize/")
@@ -133,9 +140,13 @@ async def test_add_integration_in_the_browser(
     devices = await hass.device_registry(entries[0]["entry_id"])
     assert any([DOMAIN, vehicle_id] in device["identifiers"] for device in devices)
 
-    screenshot = OUT_DIR / "vehicle-device.png"
-    assert screenshot.stat().st_size > 10_000
-    # The README's picture: written when missing or asked for, so test runs don't dirty the tree.
-    if not README_SCREENSHOT.exists() or os.environ.get("EV_ENERGY_UPDATE_SCREENSHOTS") == "1":
-        README_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(screenshot, README_SCREENSHOT)
+    vehicle = await sim.device("vehicles", vehicle_id)
+    assert vehicle["latest_status_log"]["is_plugged_in"] is True
+    # The README's pictures: written when missing or asked for, so test runs don't dirty the tree.
+    for name in README_SCREENSHOTS:
+        screenshot = OUT_DIR / name
+        assert screenshot.stat().st_size > 10_000
+        target = SCREENSHOTS / name
+        if not target.exists() or os.environ.get("EV_ENERGY_UPDATE_SCREENSHOTS") == "1":
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(screenshot, target)

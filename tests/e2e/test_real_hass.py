@@ -10,7 +10,7 @@ moves it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -82,13 +82,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         hass.stop()
         simulator.stop()
         processes.keep_logs(simulator, hass, into=processes.ARTIFACTS / "real_hass")
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    """An HTTP client session for one test."""
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as client_session:
-        yield client_session
 
 
 @pytest.fixture

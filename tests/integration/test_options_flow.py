@@ -48,7 +48,12 @@ async def _submit(hass: HomeAssistant, result: dict[str, Any], secret: str) -> d
 
 def _our_webhooks(hass: HomeAssistant) -> list[str]:
     handlers = hass.data.get(webhook.DOMAIN, {})
-    return [hook_id for hook_id, hook in handlers.items() if hook["domain"] == "ev_energy"]
+    # HA 2025.4 keeps dicts, newer versions objects.
+    return [
+        hook_id
+        for hook_id, hook in handlers.items()
+        if (hook["domain"] if isinstance(hook, dict) else hook.domain) == "ev_energy"
+    ]
 
 
 async def test_the_form_shows_the_webhook_url_and_a_fresh_portal_link(

@@ -223,6 +223,7 @@ def _vehicle_ops(sim: Simulator) -> Iterator[Op]:
 def _home_energy_ops(sim: Simulator) -> Iterator[Op]:
     state = sim.state
     yield Op("GET", "/v2/inverters", _expand("latest_status_log"))
+    yield Op("GET", "/v2/inverters", _expand("model.make", "latest_status_log"))
     yield Op("GET", "/v2/solar_arrays", _expand("user", "inverter"))
     yield Op("GET", "/v2/home_batteries", _expand("latest_status_log"))
     yield Op("GET", "/v2/hem_systems")

@@ -53,6 +53,16 @@ def test_an_inverter_is_a_solar_inverter() -> None:
     assert device_info(INVERTER, Inverter.from_dict({"id": "invt01"}))["name"] == "Solar inverter"
 
 
+def test_an_inverter_shows_its_maker_and_model_when_expanded() -> None:
+    model = {"id": "imod01", "name": "SE3680H", "make": {"id": "imak01", "name": "SolarEdge"}}
+    expanded = device_info(INVERTER, Inverter.from_dict({"id": "invt01", "model": model}))
+    assert (expanded["manufacturer"], expanded["model"]) == ("SolarEdge", "SE3680H")
+    linked = device_info(
+        INVERTER, Inverter.from_dict({"id": "invt01", "model": "https://x/v2/inverter_models/1"})
+    )
+    assert (linked["manufacturer"], linked["model"]) == (None, None)
+
+
 async def test_the_credentials_dialog_names_the_redirect_uri_to_register() -> None:
     placeholders = await async_get_description_placeholders(None)  # type: ignore[arg-type]
     assert placeholders["redirect_url"] == "https://my.home-assistant.io/redirect/oauth"

@@ -71,7 +71,7 @@ from .models import (
     VehicleTrim,
 )
 from .models.base import describe_parse_error
-from .pagination import STOP_EXPLANATIONS, IncompleteListReason, PageWalker, mentions_next
+from .pagination import STOP_EXPLANATIONS, IncompleteListReason, PageWalker, next_link
 from .rate_limit import RateLimitState, rate_limit_from_headers, retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)
@@ -781,16 +781,7 @@ def _path_segment(segment: str) -> str:
 
 def _next_link(response: aiohttp.ClientResponse) -> tuple[URL | None, bool]:
     """Return the next link and whether the Link header named one that could not be read."""
-    try:
-        link = response.links.get("next")
-    except ValueError:  # a Link URL yarl cannot parse
-        return None, True
-    if link is None:
-        # aiohttp skips entries it cannot parse (no <...>); a rel="next" among them is
-        # a next page we would otherwise take for the end of the list.
-        return None, any(mentions_next(value) for value in response.headers.getall("Link", ()))
-    url = link.get("url")
-    return (url, False) if isinstance(url, URL) else (None, True)
+    return next_link(response.headers.getall("Link", []), response.url)
 
 
 def _incomplete(

@@ -17,8 +17,44 @@ from typing import Final
 from yarl import URL
 
 END_OF_LIST: Final = URL("about:blank")
-# A ``rel`` parameter naming ``next``, to notice a next link aiohttp could not read.
+# A ``rel`` parameter naming ``next``, to notice a next link that could not be read.
 _REL_NEXT = re.compile(r"""\brel\s*=\s*["']?(?:[^"',;]*\s)?next\b""", re.IGNORECASE)
+# One RFC 8288 link-value: ``<target>`` and its parameters, up to the comma that ends it (commas inside quoted
+# parameter values do not end it).
+_LINK_VALUE = re.compile(r"""\s*<(?P<target>[^<>]*)>(?P<params>(?:[^,"]|"[^"]*")*)(?:,|$)""")
+_LINK_PARAM = re.compile(
+    r""";\s*(?P<name>[^\s=;,]+)\s*(?:=\s*(?:"(?P<quoted>[^"]*)"|(?P<token>[^\s;,]*)))?"""
+)
+
+
+def next_link(link_headers: list[str], base: URL) -> tuple[URL | None, bool]:
+    """Return the ``rel="next"`` target of a response's ``Link`` headers, and whether one could not be read.
+
+    Parsed here, strictly, rather than by the HTTP library: how leniently libraries read a broken header
+    differs between versions, and a next link read wrongly would end a list early without anyone noticing.
+    A header that cannot be read at all counts as unreadable only when it mentions ``rel="next"``.
+    """
+    text = ", ".join(link_headers)
+    position, found = 0, None
+    while position < len(text.rstrip()):
+        value = _LINK_VALUE.match(text, position)
+        if value is None:
+            return None, mentions_next(text)
+        position = value.end()
+        rels = [
+            rel.lower()
+            for param in _LINK_PARAM.finditer(value["params"])
+            if param["name"].lower() == "rel"
+            for rel in (param["quoted"] or param["token"] or "").split()
+        ]
+        if "next" in rels and found is None:
+            found = value["target"]
+    if found is None:
+        return None, False
+    try:
+        return base.join(URL(found)), False
+    except ValueError:
+        return None, True
 
 
 class IncompleteListReason(StrEnum):

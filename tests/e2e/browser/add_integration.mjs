@@ -6,6 +6,8 @@
 //   DEVICE_NAME                        the vehicle's device name, whose page is screenshotted
 //   OUT_DIR                            where screenshots (and a failure screenshot) go
 //   CHROMIUM                           the browser binary (default /usr/bin/chromium)
+//   ADMIN_URL                          optional: the simulator; then "Plug in" is clicked on its /_admin/ page
+//                                      and the device page is screenshotted again once it shows plugged in
 // Prints one JSON line per step ({"step": ..., "ms": ...}); exits non-zero on failure.
 import { chromium } from "playwright-core";
 import fs from "node:fs";
@@ -25,6 +27,9 @@ const DEVICE_NAME = env("DEVICE_NAME");
 const OUT_DIR = env("OUT_DIR");
 const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
 const STEP_TIMEOUT = Number(env("STEP_TIMEOUT_MS", "30000"));
+const ADMIN_URL = (process.env.ADMIN_URL ?? "").replace(/\/$/, "");
+// Home Assistant polls every 5 minutes while nothing charges; the car reports every minute.
+const PLUG_TIMEOUT = Number(env("PLUG_TIMEOUT_MS", "420000"));
 
 const started = Date.now();
 const report = (step, extra = {}) =>
@@ -130,6 +135,34 @@ try {
   await page.waitForTimeout(1500);
   await page.screenshot({ path: path.join(OUT_DIR, "vehicle-device.png") });
   report("device_page", { device });
+
+  // 6. Plug the car in on the simulator's control page, and wait for the device page to show it.
+  if (ADMIN_URL) {
+    const admin = await context.newPage();
+    await admin.goto(`${ADMIN_URL}/_admin/`);
+    await admin.getByRole("button", { name: "Plug in", exact: true }).first().click();
+    await admin.locator("#result").getByText(/^200 Plug in/).waitFor();
+    await admin.screenshot({ path: path.join(OUT_DIR, "admin-page.png"), fullPage: true });
+    report("admin_plugged_in");
+    await page.bringToFront();
+    await page.waitForFunction(
+      (deviceId) => {
+        const hass = document.querySelector("home-assistant")?.hass;
+        const entry = Object.values(hass?.entities ?? {}).find(
+          (e) =>
+            e.device_id === deviceId &&
+            e.entity_id.startsWith("binary_sensor.") &&
+            e.entity_id.endsWith("_plugged_in"),
+        );
+        return entry !== undefined && hass.states[entry.entity_id]?.state === "on";
+      },
+      device.id,
+      { timeout: PLUG_TIMEOUT, polling: 1000 },
+    );
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(OUT_DIR, "vehicle-plugged-in.png") });
+    report("plugged_in_shown");
+  }
 } catch (error) {
   exitCode = 1;
   console.error(`browser test failed: ${error.stack ?? error}`);
