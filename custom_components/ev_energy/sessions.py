@@ -341,6 +341,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         self.interval = IDLE_INTERVAL
         self._next_read: datetime | None = None
         self._read_requested = False
+        self._after_write = False
         self._sent: deque[datetime] = deque()
         self.polling = coordinator
         coordinator.budget.reserved_per_hour = reader_reserve(coordinator.budget)
@@ -363,6 +364,14 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
     async def async_save(self) -> None:
         """Write what is held now (the entry unloads; a delayed save would be lost)."""
         await self._store.async_save(self._to_store())
+
+    async def async_read_after_write(self) -> None:
+        """Read now to show a write's effect (Charge now, smart charging), even when the reserve is spent."""
+        self._after_write = True
+        try:
+            await self.async_refresh()
+        finally:
+            self._after_write = False
 
     @callback
     def async_read_soon(self) -> None:
@@ -421,6 +430,9 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         budget.reserved_per_hour = reader_reserve(budget)
         if not budget.can_spend(REQUESTS_PER_CYCLE, now):
             return False
+        if self._after_write:
+            # The user just changed something and wants to see it: the share, not the reserve, is the limit.
+            return True
         while self._sent and now - self._sent[0] >= HOUR:
             self._sent.popleft()
         return len(self._sent) + REQUESTS_PER_CYCLE <= budget.reserved_per_hour

@@ -94,7 +94,7 @@ class SmartChargingSwitch(EvEnergyEntity[Vehicle, VehicleStatusLog], SwitchEntit
         )
         coordinator.replace_vehicle(vehicle)
         # The session's mode changes with the setting.
-        await self.coordinator.config_entry.runtime_data.sessions.async_refresh()
+        await self.coordinator.config_entry.runtime_data.sessions.async_read_after_write()
 
 
 class ChargeNowSwitch(ReaderEntity, SwitchEntity):
@@ -147,4 +147,4 @@ class ChargeNowSwitch(ReaderEntity, SwitchEntity):
         await send_command(
             polling, lambda: write(session_id), "nothing_to_boost" if start else "not_boosting"
         )
-        await self.coordinator.async_refresh()
+        await self.coordinator.async_read_after_write()

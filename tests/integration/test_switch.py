@@ -6,6 +6,7 @@ from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -134,3 +135,21 @@ async def test_charge_now_without_a_held_session_refuses_before_reaching_ev_ener
         await switch.async_turn_on()
     assert raised.value.translation_key == "nothing_to_boost"
     assert not [r for r in sim.requests if r.method == "POST"]
+
+
+async def test_charge_now_shows_its_effect_even_when_the_readers_reserve_is_spent(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    reader = integration.runtime_data.sessions
+    budget = integration.runtime_data.coordinator.budget
+    now = dt_util.utcnow()
+    # The reader spent its hour's reserve on reads already.
+    for _ in range(int(budget.reserved_per_hour)):
+        reader._sent.append(now)
+    await reader.async_refresh()
+    assert not [r for r in sim.requests if r.time > now and r.path.startswith("/v2/charging_")]
+
+    target = entity_id(hass, "switch", f"{sim.evse_ids[0]}_charge_now")
+    await _switch(hass, SERVICE_TURN_ON, target)
+    assert _mode(sim) == "BOOST"
+    assert hass.states.get(target).state == "on"
