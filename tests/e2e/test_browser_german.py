@@ -24,7 +24,7 @@ from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME, Hass
 from . import processes
 from .browser_setup import BROWSER_DIR
 from .simulator_admin import SimulatorAdmin
-from .test_browser import BROWSER_TIMEOUT, browser, services, session  # noqa: F401 - fixtures
+from .test_browser import BROWSER_TIMEOUT, browser, services  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +60,7 @@ async def _run_browser(node: str, env: dict[str, str]) -> list[dict[str, Any]]:
 async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
     browser: tuple[str, str],  # noqa: F811 - the fixture imported above
     services: tuple[processes.Service, processes.Service],  # noqa: F811 - the fixture imported above
-    session: aiohttp.ClientSession,  # noqa: F811 - the fixture imported above
+    session: aiohttp.ClientSession,
 ) -> None:
     node, chromium = browser
     simulator, hass_service = services

@@ -264,7 +264,8 @@ async def test_a_charge_time_too_large_for_a_date_makes_only_the_full_at_time_un
         "limit",
     ],
 )
-@pytest.mark.usefixtures("integration")
+# The disabled-by-default last report is enabled before the integration is set up.
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "integration")
 async def test_a_value_that_cannot_be_true_makes_only_that_entity_unavailable(
     hass: HomeAssistant,
     sim: Simulator,
