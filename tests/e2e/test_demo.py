@@ -36,8 +36,9 @@ ROUTINE_DAY = timedelta(days=1) / ROUTINE_SPEED
 IDLE_POLL = timedelta(minutes=5)
 # Clocks of two processes on one machine, and the time a poll takes to land in the state machine.
 SLACK = timedelta(seconds=15)
-# "Full at" is a forecast: within the routine's day, never hours ahead as the old demo showed.
-FORECASTS = ("_full_at",)
+# Forecasts ("full at", the next smart-charging slot) lie ahead by nature: within the routine's day, never hours
+# ahead as the old demo showed.
+FORECASTS = ("_full_at", "_next_charging_slot_start", "_next_charging_slot_end")
 
 
 @dataclass
