@@ -148,6 +148,27 @@ async def wait_for_state(
         await asyncio.sleep(2)
 
 
+# Home Assistant 2026.x loads every entity domain's triggers once automations are configured, among them
+# `infrared` (its requirement, infrared-protocols 10.1, is not on the package registry these machines reach) and
+# `tts` -> `ffmpeg` (no ffmpeg binary on the test machines). Neither is ours nor used by the dev config; 2025.4
+# loads neither. Any other traceback fails the test.
+UPSTREAM_ENVIRONMENT_ERRORS = (
+    "Setup failed for 'infrared': Unable to import component: No module named 'infrared_protocols'",
+    "[haffmpeg.core] FFmpeg fails [Errno 2] No such file or directory: 'ffmpeg'",
+)
+
+
+def tracebacks_of_ours(log: str) -> list[str]:
+    """Return the log lines that start a traceback, with the line before, except the known upstream ones."""
+    lines = log.splitlines()
+    return [
+        f"{lines[index - 1]} / {line}"
+        for index, line in enumerate(lines)
+        if line.startswith("Traceback")
+        and not (index and any(known in lines[index - 1] for known in UPSTREAM_ENVIRONMENT_ERRORS))
+    ]
+
+
 async def test_the_account_links_and_the_dev_config_loads(
     demo: Demo, session: aiohttp.ClientSession
 ) -> None:
@@ -161,7 +182,7 @@ async def test_the_account_links_and_the_dev_config_loads(
     states = await hass.states()
     assert states["automation.ev_energy_car_plugged_in"]["state"] == "on"
     log = (demo.config_dir / "home-assistant.log").read_text()
-    assert "Traceback" not in log
+    assert not tracebacks_of_ours(log), tracebacks_of_ours(log)
     # The report times are disabled by default (they would fill the logbook): enable them to watch them.
     enabled = set()
     for entry in await hass.entity_registry(DOMAIN):
