@@ -1,15 +1,27 @@
-"""What the browser test needs on the machine: Debian's Chromium and npm's playwright-core (no browser download)."""
+"""What the browser tests share: Chromium and playwright-core, a signed-in Home Assistant, scripts, screenshots.
+
+Debian's Chromium and npm's playwright-core (no browser download) are installed when missing.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 import shutil
 import subprocess
+from typing import Any
+
+import aiohttp
+
+from scripts.devtools.hass import Hass
+
+from . import processes
 
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
+SCREENSHOTS = processes.ROOT / "docs" / "screenshots"
 
 
 class BrowserUnavailableError(Exception):
@@ -76,3 +88,58 @@ def ensure_playwright() -> str:
             env=os.environ | {"PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"},
         )
     return node
+
+
+async def run_browser_script(
+    node: str, script: str, settings: dict[str, str], *, out_dir: Path, within: float
+) -> list[dict[str, Any]]:
+    """Run browser/<script> with its settings in the environment; return the JSON lines it printed, one per step.
+
+    A script that fails (or runs longer than `within` seconds) fails the test with its output; its failure
+    screenshots are in out_dir.
+    """
+    process = await asyncio.create_subprocess_exec(
+        node,
+        str(BROWSER_DIR / script),
+        cwd=BROWSER_DIR,
+        env=processes.base_env() | settings,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(within):
+            out, err = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+    assert process.returncode == 0, (
+        f"{script} failed (screenshots in {out_dir}):\n{stdout}\n{stderr}"
+    )
+    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+
+
+async def signed_in_with_credentials(url: str, session: aiohttp.ClientSession) -> Hass:
+    """Onboard (or sign in to) the Home Assistant at url and register the simulator's OAuth client.
+
+    Onboarding and the credentials are not what the browser tests are about: the API does them.
+    """
+    hass = Hass(url, session)
+    await hass.sign_in()
+    await hass.ensure_application_credentials(
+        "ev_energy", "ha-test-client", "ha-test-secret", "simulator"
+    )
+    return hass
+
+
+def publish_screenshot(screenshot: Path) -> None:
+    """Copy a README screenshot into docs/screenshots/ when missing or asked for (EV_ENERGY_UPDATE_SCREENSHOTS=1).
+
+    Only then, so that test runs don't dirty the tree. A picture under 10 kB is a blank page.
+    """
+    assert screenshot.stat().st_size > 10_000, f"{screenshot} looks blank"
+    target = SCREENSHOTS / screenshot.name
+    if not target.exists() or os.environ.get("EV_ENERGY_UPDATE_SCREENSHOTS") == "1":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, target)

@@ -10,19 +10,15 @@ Home Assistant come from test_browser.py's ``services`` fixture (their logs go t
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import shutil
-from typing import Any
 
 import aiohttp
 import pytest
 
-from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME, Hass
+from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME
 
 from . import processes
-from .browser_setup import BROWSER_DIR
+from .browser_setup import publish_screenshot, run_browser_script, signed_in_with_credentials
 from .simulator_admin import SimulatorAdmin
 from .test_browser import BROWSER_TIMEOUT, browser, services  # noqa: F401 - fixtures
 
@@ -36,27 +32,6 @@ SCREENSHOTS = ("config-flow-de.png", "vehicle-device-de.png")
 OUT_DIR = processes.ARTIFACTS / "browser-de"
 
 
-async def _run_browser(node: str, env: dict[str, str]) -> list[dict[str, Any]]:
-    script = await asyncio.create_subprocess_exec(
-        node,
-        str(BROWSER_DIR / "german_ui.mjs"),
-        cwd=BROWSER_DIR,
-        env=processes.base_env() | env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(BROWSER_TIMEOUT):
-            out, err = await script.communicate()
-    finally:
-        if script.returncode is None:
-            script.kill()
-            await script.wait()
-    stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
-    assert script.returncode == 0, f"browser failed (screenshots in {OUT_DIR}):\n{stdout}\n{stderr}"
-    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-
-
 async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
     browser: tuple[str, str],  # noqa: F811 - the fixture imported above
     services: tuple[processes.Service, processes.Service],  # noqa: F811 - the fixture imported above
@@ -64,12 +39,8 @@ async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
 ) -> None:
     node, chromium = browser
     simulator, hass_service = services
-    hass = Hass(hass_service.url, session)
-    await hass.sign_in()
+    hass = await signed_in_with_credentials(hass_service.url, session)
     await hass.ws_command("config/core/update", language="de")
-    await hass.ensure_application_credentials(
-        DOMAIN, "ha-test-client", "ha-test-secret", "simulator"
-    )
     sim = SimulatorAdmin(simulator.url, session)
     vehicle_id = (await sim.state())["vehicle_ids"][0]
     vehicle_name = (await sim.device("vehicles", vehicle_id))["description"]
@@ -82,8 +53,9 @@ async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
     for old in OUT_DIR.glob("*.png"):
         old.unlink()
 
-    steps = await _run_browser(
+    steps = await run_browser_script(
         node,
+        "german_ui.mjs",
         {
             "HA_URL": hass.base_url,
             "HA_USERNAME": DEV_USERNAME,
@@ -95,6 +67,8 @@ async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
             "OUT_DIR": str(OUT_DIR),
             "CHROMIUM": chromium,
         },
+        out_dir=OUT_DIR,
+        within=BROWSER_TIMEOUT,
     )
 
     by_step = {step["step"]: step for step in steps if step["step"] != "http_settings_confirmed"}
@@ -114,7 +88,4 @@ async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
     }
     assert {f"{vehicle_name} {name}" for name in entity_names} <= friendly
     for name in SCREENSHOTS:
-        assert (OUT_DIR / name).stat().st_size > 10_000
-        target = processes.ROOT / "docs" / "screenshots" / name
-        if not target.exists() or os.environ.get("EV_ENERGY_UPDATE_SCREENSHOTS") == "1":
-            shutil.copyfile(OUT_DIR / name, target)
+        publish_screenshot(OUT_DIR / name)

@@ -1,6 +1,6 @@
 // What the browser scripts share: settings from the environment, one JSON line per step, Debian's Chromium
 // through playwright-core, the device lookup in the frontend's registry, and failure screenshots.
-// (german_ui.mjs uses it; add_integration.mjs predates it and still carries its own copy.)
+// (german_ui.mjs and push_options.mjs use it; add_integration.mjs predates it and still carries its own copy.)
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import os from "node:os";
@@ -48,6 +48,31 @@ export async function launch({ chromiumPath, locale = "en-US", stepTimeout = 300
     fs.rmSync(userDataDir, { recursive: true, force: true });
   };
   return { context, page, close };
+}
+
+// Newer Home Assistant asks once, in a dialog over whatever page is open, to confirm the http: settings from
+// YAML (our port and address). Playwright runs this handler whenever that dialog blocks an action.
+export async function confirmHttpSettingsWhenAsked(page) {
+  const dialog = page.locator("ha-dialog, ha-md-dialog").filter({ hasText: /http/i });
+  await page.addLocatorHandler(dialog, async () => {
+    await dialog.getByRole("button", { name: /^(bestätigen|confirm)$/i }).click();
+    report("http_settings_confirmed");
+  });
+}
+
+// Logs in through Home Assistant's login form (submitting with Enter, whatever the language) and waits until
+// the frontend is connected.
+export async function logIn(page, haUrl, username, password) {
+  await page.goto(`${haUrl}/`);
+  await page.waitForURL(/\/auth\/authorize/);
+  await page.locator('input[name="username"]').fill(username);
+  await page.locator('input[name="password"]').fill(password);
+  await page.locator('input[name="password"]').press("Enter");
+  await page.waitForURL((url) => !url.pathname.startsWith("/auth/"));
+  // The frontend trades the code for tokens (and stores them) before it connects: wait for that, or the next
+  // navigation lands on the login form again.
+  await page.waitForFunction(() => document.querySelector("home-assistant")?.hass?.connected === true);
+  await page.waitForURL((url) => !url.search.includes("auth_callback"));
 }
 
 // The device of the frontend's live registry (hass.devices) whose name contains `name`, waiting up to 30 s.

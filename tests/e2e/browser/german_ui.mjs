@@ -12,7 +12,7 @@
 // Prints one JSON line per step ({"step": ..., "ms": ...}); exits non-zero on failure.
 import fs from "node:fs";
 import path from "node:path";
-import { env, launch, report, runSteps, waitForDevice } from "./common.mjs";
+import { confirmHttpSettingsWhenAsked, env, launch, logIn, report, runSteps, waitForDevice } from "./common.mjs";
 
 const HA_URL = env("HA_URL").replace(/\/$/, "");
 const USERNAME = env("HA_USERNAME", "dev");
@@ -33,24 +33,11 @@ const browser = await launch({
 const { context, page } = browser;
 const frontendLanguage = () => page.evaluate(() => document.querySelector("home-assistant")?.hass?.language);
 
-// Newer Home Assistant asks once, in a dialog over whatever page is open, to confirm the http: settings from
-// YAML (our port and address); here in German. Playwright runs this handler whenever that dialog blocks an action.
-const httpDialog = page.locator("ha-dialog, ha-md-dialog").filter({ hasText: /http/i });
-await page.addLocatorHandler(httpDialog, async () => {
-  await httpDialog.getByRole("button", { name: /^(bestätigen|confirm)$/i }).click();
-  report("http_settings_confirmed");
-});
+await confirmHttpSettingsWhenAsked(page); // in German here
 
 const exitCode = await runSteps(browser, OUT_DIR, async () => {
-  // 1. Log in through the login form (German labels: submit with Enter rather than by the button's name).
-  await page.goto(`${HA_URL}/`);
-  await page.waitForURL(/\/auth\/authorize/);
-  await page.locator('input[name="username"]').fill(USERNAME);
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await page.locator('input[name="password"]').press("Enter");
-  await page.waitForURL((url) => !url.pathname.startsWith("/auth/"));
-  await page.waitForFunction(() => document.querySelector("home-assistant")?.hass?.connected === true);
-  await page.waitForURL((url) => !url.search.includes("auth_callback"));
+  // 1. Log in through the login form.
+  await logIn(page, HA_URL, USERNAME, PASSWORD);
   report("logged_in", { language: await frontendLanguage() });
 
   // 2. Start the ev.energy flow the way a my.home-assistant.io "add integration" link does: Home Assistant
