@@ -33,18 +33,16 @@ class ReportLag:
     def readable_within(self, seconds: float) -> None:
         """A report was readable this long after it was sampled."""
         if seconds < self.low:
-            self.low = (
-                0.0  # readable sooner than the lower bound said: the lag shrank, learn it anew
-            )
+            # Readable sooner than the lower bound said: the lag shrank, learn it anew.
+            self.low = 0.0
         self.high = seconds if self.high is None else min(self.high, seconds)
 
     def unreadable_after(self, seconds: float) -> None:
         """An expected report was not readable this long after it was due."""
         self.low = max(self.low, seconds)
         if self.high is not None and self.high <= seconds:
-            self.high = (
-                None  # the lag grew past the upper bound: the next report seen bounds it again
-            )
+            # The lag grew past the upper bound: the next report seen bounds it again.
+            self.high = None
 
     def wait(self, interval: float) -> float:
         """Return how long after a report's time to poll: a probe halfway while unsure, else just after it."""
@@ -86,7 +84,7 @@ class DeviceTiming:
         interval, jitter = cadence.interval, cadence.jitter
         if self.newest is None or interval is None or jitter is None or self.silent:
             return None
-        if jitter > JITTER_BOUND or interval <= timedelta(0):
+        if jitter > JITTER_BOUND:
             return None
         wait = timedelta(seconds=self.lag.wait(interval.total_seconds())) + jitter
         readable = self.newest + interval + wait
@@ -121,7 +119,7 @@ class ReportTimer:
         return min(times, default=None)
 
     def diagnostics(self) -> dict[str, object]:
-        """Return how many devices are timed and their lag bounds (no device ids)."""
+        """Return each device's lag bounds (without device ids)."""
         return {
             "lag_bounds_seconds": [
                 [timing.lag.low, timing.lag.high] for timing in self.devices.values()

@@ -113,7 +113,8 @@ class PollScheduler:
         wanted = CHARGING_INTERVAL if charging else IDLE_INTERVAL
         shortest = self.budget.min_interval(self.requests_per_cycle, now)
         fixed = max(wanted, shortest, fastest_cadence)
-        if not self.report_timed or next_report is None:
+        if not self.report_timed or next_report is None or shortest >= fixed:
+            # With the budget setting the pace, polls cannot follow every report: timing them would skip some.
             return fixed
         return self._timed_interval(fixed, shortest, now, next_report)
 

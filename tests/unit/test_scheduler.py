@@ -95,11 +95,18 @@ async def test_the_budget_keeps_precedence(hass: HomeAssistant) -> None:
         1000, 60, NOW
     )  # 40 requests left for polling: one 3-request poll every 270 s at most
     scheduler = _scheduler(hass, budget)
-    reports = _reports_at(3)
     shortest = budget.min_interval(scheduler.requests_per_cycle, NOW)
-    wait = scheduler.next_interval(True, timedelta(seconds=60), NOW, reports)
-    assert wait >= shortest
-    assert reports.asked[-1] >= NOW + shortest
+    assert shortest == timedelta(seconds=270)
+    reports = _reports_at(3)
+    assert scheduler.next_interval(True, CADENCE, NOW, reports) == timedelta(seconds=303)
+    assert reports.asked == [NOW + shortest], (
+        "no report sooner than the budget allows is looked for"
+    )
+
+    # Reports every minute but polls every 270 s at most: timing them would skip reports, so the budget's pace stays.
+    reports = _reports_at(3)
+    assert scheduler.next_interval(True, timedelta(seconds=60), NOW, reports) == shortest
+    assert reports.asked == []
 
     budget.rate_limited(900, NOW)
     wait = scheduler.next_interval(True, CADENCE, NOW, reports)
