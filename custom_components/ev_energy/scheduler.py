@@ -24,6 +24,8 @@ STORAGE_VERSION = 1
 # Polls timed to the reports may come this much earlier than fixed intervals, in total (the time it takes to move
 # onto the reports): however long they run, they send at most one poll more than fixed intervals would.
 EARLY_ALLOWANCE = IDLE_INTERVAL
+# A poll this much before its planned time was not planned by the timing (a webhook's, a manual refresh).
+UNPLANNED_TOLERANCE = timedelta(seconds=1)
 
 # From the earliest moment the next poll may go: when the first report that matters becomes readable (None: unknown).
 type ReportClock = Callable[[datetime], datetime | None]
@@ -54,9 +56,9 @@ class PollScheduler:
         self.budget = budget
         self.report_timed = report_timed
         # How much earlier than fixed intervals the timed polls came so far (never more than EARLY_ALLOWANCE),
-        # and when the latest timed poll was planned, with the fixed interval of then.
+        # and the latest timed poll's plan: when it was made, the fixed interval of then, and the wait chosen.
         self._lead = timedelta(0)
-        self._planned: tuple[datetime, timedelta] | None = None
+        self._planned: tuple[datetime, timedelta, timedelta] | None = None
         self.requests_per_cycle = 3.0
         self._burst: deque[timedelta] = deque()
         self._store = block_store(hass, entry_id)
@@ -132,13 +134,20 @@ class PollScheduler:
         wait = fixed
         if readable is not None and readable - now <= max(fixed, SLOWEST_INTERVAL):
             wait = max(readable - now, fixed - (EARLY_ALLOWANCE - self._lead))
-        self._planned = (now, fixed)
+        self._planned = (now, fixed, wait)
         return wait
 
     def _settle_lead(self, now: datetime) -> None:
-        """Count how much earlier than fixed intervals the previous poll came, when it really came."""
-        if self._planned is not None:
-            since, fixed = self._planned
+        """Count how much earlier than fixed intervals the previous poll came, when it really came.
+
+        A poll before its planned time was not a timed one (a webhook's, a manual refresh): polls of that kind
+        came with fixed intervals too, so it is not counted.
+        """
+        if self._planned is None:
+            return
+        since, fixed, wait = self._planned
+        self._planned = None
+        if now - since >= wait - UNPLANNED_TOLERANCE:
             self._lead = max(timedelta(0), self._lead + fixed - (now - since))
 
     def diagnostics(self, now: datetime) -> dict[str, object]:

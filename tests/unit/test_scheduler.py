@@ -89,6 +89,19 @@ async def test_timed_polls_send_no_more_than_fixed_intervals(hass: HomeAssistant
     assert min(waits) == CADENCE - timedelta(seconds=10), "the polls did follow the reports"
 
 
+async def test_polls_between_the_timed_ones_do_not_move_them(hass: HomeAssistant) -> None:
+    scheduler = _scheduler(hass)
+    reports = _reports_at(3)
+    now = NOW + timedelta(seconds=3)
+    assert scheduler.next_interval(False, CADENCE, now, reports) == CADENCE
+    for _ in range(3):
+        # A webhook's poll a minute later, then the timed poll just after the next report, as planned.
+        push = now + timedelta(seconds=60)
+        assert scheduler.next_interval(False, CADENCE, push, reports) == timedelta(seconds=240)
+        now += CADENCE
+        assert scheduler.next_interval(False, CADENCE, now, reports) == CADENCE
+
+
 async def test_the_budget_keeps_precedence(hass: HomeAssistant) -> None:
     budget = RequestBudget()
     budget.observe(
