@@ -142,3 +142,16 @@ class SamplingCadence:
             return None
         gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(self._times)]
         return timedelta(seconds=median(gaps))
+
+    @property
+    def jitter(self) -> timedelta | None:
+        """Return how far the gaps stray from whole multiples of the interval (a missed report is no jitter).
+
+        None before ``window - 3`` gaps were seen: too few to call a device regular.
+        """
+        interval = self.interval
+        if interval is None or len(self._times) < self.window - 2:
+            return None
+        step = interval.total_seconds()
+        gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(self._times)]
+        return timedelta(seconds=max(abs(gap - max(round(gap / step), 1) * step) for gap in gaps))

@@ -33,6 +33,7 @@ from .const import DOMAIN, LOGGER
 from .devices import DeviceReconciler
 from .energy import charger_max_power_w
 from .ledger import SampleLedger
+from .phase import ReportTimer
 from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         )
         self._evse_history: _History[EvseStatusLog] = _History()
         self._vehicle_history: _History[VehicleStatusLog] = _History()
+        self.report_timer = ReportTimer()
         self._account: UserDetail | None = None
         self._account_read_at: datetime | None = None
         # Collection (or "account") -> when to ask again after a 403.
@@ -169,7 +171,12 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 self.client.request_count - sent_before, self.client.rate_limit, now
             )
         self.update_interval = self.scheduler.next_interval(
-            _anything_charging(data), self._fastest_cadence(), now
+            _anything_charging(data),
+            self._fastest_cadence(),
+            now,
+            lambda earliest: self.report_timer.next_readable(
+                self._cadences_that_matter(data), earliest
+            ),
         )
         return data
 
@@ -220,6 +227,8 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         await self._new_samples(
             vehicles, self._vehicle_history, self.client.list_vehicle_status_logs, now
         )
+        self._observe_reports(evses, self._evse_history, now)
+        self._observe_reports(vehicles, self._vehicle_history, now)
         data.new_evse_samples = self._evse_history.deliver()
         data.new_vehicle_samples = self._vehicle_history.deliver()
         return data
@@ -346,6 +355,29 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         newer[latest.sampled_at] = latest  # type: ignore[index]
         return [newer[at] for at in sorted(newer)]
 
+    def _observe_reports[S: (EvseStatusLog, VehicleStatusLog)](
+        self, devices: Mapping[str, Evse | Vehicle], history: _History[S], now: datetime
+    ) -> None:
+        """Tell the report timer which report each device shows at this poll."""
+        for device_id, device in devices.items():
+            latest = latest_sample(device)
+            if latest is not None and latest.sampled_at is not None:
+                self.report_timer.observe(
+                    device_id, latest.sampled_at, now, history.cadence_of(device_id)
+                )
+
+    def _cadences_that_matter(self, data: EvEnergyData) -> list[tuple[str, SamplingCadence]]:
+        """Return the cadences of the devices charging or plugged in; of every device when none is."""
+        devices = [
+            (device_id, self._evse_history.cadence_of(device_id), latest_sample(evse))
+            for device_id, evse in data.evses.items()
+        ] + [
+            (device_id, self._vehicle_history.cadence_of(device_id), latest_sample(car))
+            for device_id, car in data.vehicles.items()
+        ]
+        busy = [(device_id, cadence) for device_id, cadence, sample in devices if _busy(sample)]
+        return busy or [(device_id, cadence) for device_id, cadence, _ in devices]
+
     def _fastest_cadence(self) -> timedelta:
         """Polling faster than the quickest-reporting device brings nothing new."""
         intervals = [
@@ -401,6 +433,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             if self.update_interval
             else None,
             **self.scheduler.diagnostics(now),
+            **self.report_timer.diagnostics(),
             "forbidden": sorted(self.forbidden),
             "missing_devices": self.devices.missing,
         }
@@ -410,6 +443,11 @@ def latest_sample(device: Evse | Vehicle | Inverter) -> Any:
     """Return the device's expanded latest status log, or None (not sent, or only its URL)."""
     log = device.latest_status_log
     return None if log is None or isinstance(log, str) else log
+
+
+def _busy(sample: EvseStatusLog | VehicleStatusLog | None) -> bool:
+    """Return whether a device's report says it is charging or plugged in."""
+    return sample is not None and bool(sample.is_charging or sample.is_plugged_in)
 
 
 def _anything_charging(data: EvEnergyData) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypedDict
 
@@ -12,7 +13,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import RateLimitState
-from .budget import RequestBudget
+from .budget import SLOWEST_INTERVAL, RequestBudget
 from .const import DOMAIN
 
 CHARGING_INTERVAL = timedelta(seconds=60)
@@ -20,6 +21,14 @@ IDLE_INTERVAL = timedelta(minutes=5)
 # Right after a command the user wants to see its effect, so poll a few times soon.
 COMMAND_BURST = (timedelta(seconds=10), timedelta(seconds=30))
 STORAGE_VERSION = 1
+# Polls timed to the reports may come this much earlier than fixed intervals, in total (the time it takes to move
+# onto the reports): however long they run, they send at most one poll more than fixed intervals would.
+EARLY_ALLOWANCE = IDLE_INTERVAL
+# A poll this much before its planned time was not planned by the timing (a webhook's, a manual refresh).
+UNPLANNED_TOLERANCE = timedelta(seconds=1)
+
+# From the earliest moment the next poll may go: when the first report that matters becomes readable (None: unknown).
+type ReportClock = Callable[[datetime], datetime | None]
 
 
 class _StoredBlock(TypedDict):
@@ -34,10 +43,22 @@ def block_store(hass: HomeAssistant, entry_id: str) -> Store[_StoredBlock]:
 class PollScheduler:
     """Chooses the polling interval inside the request budget, and remembers a 429 across reloads."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, budget: RequestBudget) -> None:
-        """Schedule the polls of one entry."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        budget: RequestBudget,
+        *,
+        report_timed: bool = True,
+    ) -> None:
+        """Schedule the polls of one entry (with ``report_timed`` off, on fixed intervals only)."""
         self.hass = hass
         self.budget = budget
+        self.report_timed = report_timed
+        # How much earlier than fixed intervals the timed polls came so far (never more than EARLY_ALLOWANCE),
+        # and the latest timed poll's plan: when it was made, the fixed interval of then, and the wait chosen.
+        self._lead = timedelta(0)
+        self._planned: tuple[datetime, timedelta, timedelta] | None = None
         self.requests_per_cycle = 3.0
         self._burst: deque[timedelta] = deque()
         self._store = block_store(hass, entry_id)
@@ -80,13 +101,54 @@ class PollScheduler:
         self._burst = deque(COMMAND_BURST)
         return self._burst.popleft()
 
-    def next_interval(self, charging: bool, fastest_cadence: timedelta, now: datetime) -> timedelta:
+    def next_interval(
+        self,
+        charging: bool,
+        fastest_cadence: timedelta,
+        now: datetime,
+        next_report: ReportClock | None = None,
+    ) -> timedelta:
         """Return the wait until the next poll after a successful one."""
         if self._burst and self.budget.can_spend(round(self.requests_per_cycle), now):
             return max(self._burst.popleft(), timedelta(seconds=self.seconds_blocked(now)))
         self._burst.clear()
         wanted = CHARGING_INTERVAL if charging else IDLE_INTERVAL
-        return max(wanted, self.budget.min_interval(self.requests_per_cycle, now), fastest_cadence)
+        shortest = self.budget.min_interval(self.requests_per_cycle, now)
+        fixed = max(wanted, shortest, fastest_cadence)
+        if not self.report_timed or next_report is None or shortest >= fixed:
+            # With the budget setting the pace, polls cannot follow every report: timing them would skip some.
+            return fixed
+        return self._timed_interval(fixed, shortest, now, next_report)
+
+    def _timed_interval(
+        self, fixed: timedelta, shortest: timedelta, now: datetime, next_report: ReportClock
+    ) -> timedelta:
+        """Move the poll to just after the next report, never sooner than the budget allows.
+
+        The report is the next one after the newest seen (skipping one would make the next poll read the
+        history), at least half a fixed interval away; a poll comes sooner than a fixed interval only by what is
+        left of EARLY_ALLOWANCE.
+        """
+        self._settle_lead(now)
+        readable = next_report(now + max(shortest, fixed / 2))
+        wait = fixed
+        if readable is not None and readable - now <= max(fixed, SLOWEST_INTERVAL):
+            wait = max(readable - now, fixed - (EARLY_ALLOWANCE - self._lead))
+        self._planned = (now, fixed, wait)
+        return wait
+
+    def _settle_lead(self, now: datetime) -> None:
+        """Count how much earlier than fixed intervals the previous poll came, when it really came.
+
+        A poll before its planned time was not a timed one (a webhook's, a manual refresh): polls of that kind
+        came with fixed intervals too, so it is not counted.
+        """
+        if self._planned is None:
+            return
+        since, fixed, wait = self._planned
+        self._planned = None
+        if now - since >= wait - UNPLANNED_TOLERANCE:
+            self._lead = max(timedelta(0), self._lead + fixed - (now - since))
 
     def diagnostics(self, now: datetime) -> dict[str, object]:
         """Return the budget's state (no secrets)."""
@@ -95,4 +157,5 @@ class PollScheduler:
             "sent_last_hour": self.budget.sent_last_hour(now),
             "rate_limit": {"limit": self.budget.limit, "remaining": self.budget.remaining},
             "blocked_seconds": self.seconds_blocked(now),
+            "report_timed": self.report_timed,
         }

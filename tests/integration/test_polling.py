@@ -205,6 +205,8 @@ async def test_polling_is_faster_while_charging_than_when_idle(
         monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
         entry = await set_up_entry(hass, sim)
         coordinator = entry.runtime_data.coordinator
+        # The fixed intervals under the report timing (tests/integration/test_report_timing.py).
+        coordinator.scheduler.report_timed = False
         clock = Clock(hass, sim, freezer)
         intervals: dict[bool, set[float]] = {True: set(), False: set()}
         for _ in range(12 * 12):  # 12 hours, from the evening through the night's charging
