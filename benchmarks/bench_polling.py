@@ -71,7 +71,10 @@ HEADERS = (
     "naive",
 )
 NOTES = (
-    "req/poll: requests per poll cycle (collections + account + history); max/hour: busiest rolling hour;",
+    (
+        "requests, req/poll: all requests and per poll cycle (collections, account, history, and the sessions"
+        " reader reading after polls); max/hour: busiest rolling hour;"
+    ),
     "stale~s / stale^s: median / max age of the charger sample shown, in seconds, sampled each minute;",
     "naive: requests a poller reading each device separately would need for the same polls.",
 )

@@ -53,9 +53,10 @@ export async function launch({ chromiumPath, locale = "en-US", stepTimeout = 300
 // Newer Home Assistant asks once, in a dialog over whatever page is open, to confirm the http: settings from
 // YAML (our port and address). Playwright runs this handler whenever that dialog blocks an action.
 export async function confirmHttpSettingsWhenAsked(page) {
-  const dialog = page.locator("ha-dialog, ha-md-dialog").filter({ hasText: /http/i });
-  await page.addLocatorHandler(dialog, async () => {
-    await dialog.getByRole("button", { name: /^(bestätigen|confirm)$/i }).click();
+  // Matched by its title, whatever element the frontend of the day wraps the dialog in (as add_integration.mjs).
+  const title = page.getByText(/(confirm new http server configuration|http.?server.?konfiguration)/i);
+  await page.addLocatorHandler(title, async () => {
+    await page.getByRole("button", { name: /^(bestätigen|confirm)$/i }).click();
     report("http_settings_confirmed");
   });
 }
