@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import contextlib
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -193,9 +194,21 @@ class Hass:
         """Onboard the server if it is new, else sign in. Return True when it was onboarded now."""
         if await self.onboarding_steps_left():
             await self.onboard(username, password, name)
+            await self.keep_http_settings()
             return True
         await self.login(username, password)
+        await self.keep_http_settings()
         return False
+
+    async def keep_http_settings(self) -> None:
+        """Confirm the configuration's http: settings, which Home Assistant 2026.x otherwise reverts.
+
+        From 2026.x Home Assistant asks, once, to confirm new http settings (our port and loopback address) and
+        after five minutes without an answer restarts on its defaults. Older versions have no such command,
+        and a version with nothing pending refuses it: both are fine.
+        """
+        with contextlib.suppress(HassError):
+            await self.ws_command("http/config/promote")
 
     # --- WebSocket --------------------------------------------------------------------------------------
 
