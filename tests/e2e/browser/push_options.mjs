@@ -51,7 +51,11 @@ const exitCode = await runSteps(browser, OUT_DIR, async () => {
   await webhookUrl.waitFor();
   const portal = dialog.getByRole("link", { name: /webhook portal/i }).first();
   await portal.waitFor();
-  const secretField = dialog.getByLabel(/signing secret/i).first();
+  // Labelled for assistive technology on Home Assistant 2025.4; newer frontends show the label as text only.
+  const secretField = dialog
+    .getByLabel(/signing secret/i)
+    .or(dialog.getByText("Signing secret", { exact: true }))
+    .first();
   await secretField.waitFor();
   const errors = await dialog.locator('ha-alert[alert-type="error"]').allInnerTexts();
   // Let the dialog's opening animation end before taking the picture.
