@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -49,8 +48,8 @@ EvseBinarySensorDescription = EvEnergyBinarySensorDescription[Evse, EvseStatusLo
 VehicleBinarySensorDescription = EvEnergyBinarySensorDescription[Vehicle, VehicleStatusLog]
 
 
-def _recent(sample: Any) -> bool:
-    return sampled_within(getattr(sample, "sampled_at", None), ONLINE_WITHIN)
+def _recent(sample: EvseStatusLog | None) -> bool:
+    return sample is not None and sampled_within(sample.sampled_at, ONLINE_WITHIN)
 
 
 def _flag[DeviceT: Evse | Vehicle | Inverter, SampleT: EvseStatusLog | VehicleStatusLog](
