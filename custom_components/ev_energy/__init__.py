@@ -19,6 +19,7 @@ from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
+from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
 from .scheduler import block_store
@@ -64,8 +65,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         hass, entry, client, auth, str(entry.unique_id), ledger=ledger
     )
     sessions = SessionsReader(hass, entry, coordinator)
+    # The hourly statistics imported into the recorder, kept between runs (issue: energy exact to the hour).
+    statistics = HourlyStatistics(hass, entry.entry_id)
+    await statistics.async_load()
     entry.runtime_data = EvEnergyRuntimeData(
-        coordinator=coordinator, ledger=ledger, sessions=sessions
+        coordinator=coordinator, ledger=ledger, sessions=sessions, statistics=statistics
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -95,6 +99,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     await block_store(hass, entry.entry_id).async_remove()
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
+    await HourlyStatistics(hass, entry.entry_id).async_remove()
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)

@@ -38,6 +38,7 @@ from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
     from .auth import ConfigEntryAuth
+    from .hourly import HourlyStatistics
     from .sessions import SessionsReader
 
 type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
@@ -78,6 +79,7 @@ class EvEnergyRuntimeData:
     coordinator: EvEnergyCoordinator
     ledger: SampleLedger
     sessions: SessionsReader
+    statistics: HourlyStatistics
 
     @property
     def client(self) -> EvEnergyClient:
