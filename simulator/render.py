@@ -684,9 +684,6 @@ class Renderer:
             watt_hours = usage.watt_hours
             if min_wh is not None and watt_hours <= min_wh:
                 continue
-            grid_wh = usage.watt_hours - usage.solar_watt_hours
-            grid_share = grid_wh / watt_hours if watt_hours else 0
-            cost = grid_wh / 1000 * usage.price_pence_per_kwh
             intervals.append(
                 {
                     "interval_seconds": env.SLOT_SECONDS,
@@ -694,8 +691,9 @@ class Renderer:
                     "total_energy_delivered_watt_hours": watt_hours,
                     "meter_usage_watt_hours": watt_hours,
                     "alt_usage_watt_hours": 0,
-                    "percentage_import": round(100 * grid_share),
-                    "electricity_cost_sub_unit": f"{cost:.2f}",
+                    "percentage_import": usage.percentage_import,
+                    # A rate (minor units per kWh), as the spec says, not the interval's cost.
+                    "electricity_cost_sub_unit": str(usage.price_pence_per_kwh),
                     "energy_delivered_by_price": {
                         "price": str(usage.price_pence_per_kwh),
                         "energy_delivered_watt_hours": watt_hours,

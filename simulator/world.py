@@ -403,6 +403,18 @@ class IntervalUsage:
     solar_watt_hours: int = 0
     price_pence_per_kwh: int = 0
 
+    @property
+    def percentage_import(self) -> int:
+        """Return the grid's share in whole percent, as ev.energy reports it (no energy: all grid)."""
+        if not self.watt_hours:
+            return 100
+        return round(100 * (self.watt_hours - self.solar_watt_hours) / self.watt_hours)
+
+    @property
+    def reported_cost_pence(self) -> float:
+        """Return what the reported figures say the interval cost: its grid share at the interval's rate."""
+        return self.price_pence_per_kwh * self.watt_hours / 1000 * self.percentage_import / 100
+
 
 @dataclass
 class ChargingSubSession:

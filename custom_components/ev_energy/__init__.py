@@ -16,6 +16,10 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api import EvEnergyClient
 from .auth import ConfigEntryAuth, async_revoke_tokens
+from .charging_statistics import (
+    STORAGE_VERSION as CHARGING_STORAGE_VERSION,
+    store_key as charging_store_key,
+)
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
@@ -64,10 +68,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     coordinator = EvEnergyCoordinator(
         hass, entry, client, auth, str(entry.unique_id), ledger=ledger
     )
-    sessions = SessionsReader(hass, entry, coordinator)
     # The hourly statistics imported into the recorder, kept between runs (issue: energy exact to the hour).
     statistics = HourlyStatistics(hass, entry.entry_id)
     await statistics.async_load()
+    entry.async_on_unload(statistics.async_save)
+    sessions = SessionsReader(hass, entry, coordinator, statistics)
     entry.runtime_data = EvEnergyRuntimeData(
         coordinator=coordinator, ledger=ledger, sessions=sessions, statistics=statistics
     )
@@ -100,6 +105,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
     await HourlyStatistics(hass, entry.entry_id).async_remove()
+    await Store[dict[str, object]](
+        hass, CHARGING_STORAGE_VERSION, charging_store_key(entry.entry_id)
+    ).async_remove()
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)

@@ -172,6 +172,10 @@ class HourlyStatistics:
             if isinstance(raw, Mapping) and (series := HourlySeries.from_store(raw)) is not None:
                 self.series[series.info.statistic_id] = series
 
+    async def async_save(self) -> None:
+        """Write what is held now (the entry unloads; a delayed save would be lost)."""
+        await self._store.async_save(self._to_store())
+
     async def async_remove(self) -> None:
         """Remove the store (the entry is removed; the recorder keeps the imported statistics)."""
         await self._store.async_remove()
@@ -231,6 +235,16 @@ def hourly_sums(items: Iterable[tuple[datetime, float]]) -> dict[datetime, float
         hour = hour_of(moment)
         sums[hour] = sums.get(hour, 0.0) + value
     return sums
+
+
+def iso_or_none(value: datetime | None) -> str | None:
+    """Return a time as ISO 8601 for a store (None stays None)."""
+    return _iso(value)
+
+
+def parse_utc(value: object) -> datetime:
+    """Return a stored ISO 8601 time in UTC; raise ValueError for anything else."""
+    return _parse(value)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -12,7 +12,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.const import UnitOfEnergy, UnitOfMass, UnitOfTime
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.entity import Entity
@@ -131,6 +136,14 @@ SLOT_SENSORS: tuple[SlotSensorDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda slot: slot.end,
     ),
+)
+LIFETIME_ENERGY = SensorEntityDescription(
+    key="lifetime_energy",
+    translation_key="lifetime_energy",
+    device_class=SensorDeviceClass.ENERGY,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    suggested_display_precision=2,
 )
 SLOT_ACTIVE = BinarySensorEntityDescription(key="slot_active", translation_key="slot_active")
 
@@ -280,6 +293,25 @@ class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
         return slot is not None and slot.start <= now
 
 
+class LifetimeEnergySensor(ReaderEntity, SensorEntity):
+    """A car's energy charged over every hour imported into its statistic (the backfill included).
+
+    The hours live in the entry's statistics store, so the value is there again right after a restart.
+    """
+
+    entity_description = LIFETIME_ENERGY
+
+    def __init__(self, reader: SessionsReader, device: Vehicle) -> None:
+        """Bind the sensor to a car."""
+        super().__init__(reader, device, LIFETIME_ENERGY.key)
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the total in kWh to the Wh (sums of floats must not wobble downwards), unknown before any."""
+        total = self.coordinator.charging.total(self.device_id)
+        return None if total is None else round(total, 3)
+
+
 type EntityFactory = Callable[[EvEnergyCoordinator, ChargerOrCar], list[Entity]]
 
 
@@ -290,6 +322,7 @@ def session_sensors(reader: SessionsReader) -> EntityFactory:
         return [
             *(SessionSensor(reader, device, description) for description in SESSION_SENSORS),
             *(SlotSensor(reader, device, description) for description in SLOT_SENSORS),
+            *([LifetimeEnergySensor(reader, device)] if isinstance(device, Vehicle) else []),
         ]
 
     return factory

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -32,9 +33,13 @@ from .api import (
     Schedules,
     SubSessionMode,
 )
+from .api.const import PAGE_SIZE
 from .budget import RequestBudget
+from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .entity import EVSE, VEHICLE, device_info
+from .hourly import HourlyStatistics
 from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
 
 STORAGE_VERSION = 1
@@ -55,6 +60,13 @@ HOUR = timedelta(hours=1)
 # costs 24, leaving room for the reads at once after plug-ins). Polling comes first on a small budget.
 READER_SHARE = 0.2
 READER_MAX_PER_HOUR = 60.0
+# Energy usage (when the energy flowed) comes with every read of sub-sessions, at no extra request.
+ENERGY_USAGE = "energy_usage"
+# The hourly statistics go this far back on a new entry, one page of finished sub-sessions per cycle.
+BACKFILL_HISTORY = timedelta(days=30)
+# ev.energy may revise a finished sub-session's intervals: those that ended this recently are read again.
+REVISION_WINDOW = timedelta(hours=48)
+REVISION_INTERVAL = timedelta(hours=3)
 # Modes during which ev.energy accepts boost_start (SMART) or boost_end (BOOST).
 BOOSTABLE_MODES = frozenset({SubSessionMode.SMART, SubSessionMode.BOOST})
 
@@ -327,7 +339,11 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
     config_entry: EvEnergyConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: EvEnergyConfigEntry, coordinator: EvEnergyCoordinator
+        self,
+        hass: HomeAssistant,
+        entry: EvEnergyConfigEntry,
+        coordinator: EvEnergyCoordinator,
+        statistics: HourlyStatistics | None = None,
     ) -> None:
         """Set up the reader of one entry; `async_load` restores what an earlier run held."""
         super().__init__(
@@ -349,6 +365,12 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, store_key(entry.entry_id))
         self._held = SessionsData()
         self._last_success: datetime | None = None
+        self.charging = ChargingStatistics(
+            hass,
+            entry.entry_id,
+            statistics or HourlyStatistics(hass, entry.entry_id),
+            self._device_name,
+        )
 
     async def async_load(self) -> None:
         """Restore the sub-sessions an earlier run kept."""
@@ -358,12 +380,14 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             record = SubSessionRecord.from_store(raw) if isinstance(raw, dict) else None
             if record is not None:
                 self._held.sub_sessions[record.id] = record
+        await self.charging.async_load()
         # Entities read `data` even when the first read fails.
         self.data = self._snapshot(None)
 
     async def async_save(self) -> None:
         """Write what is held now (the entry unloads; a delayed save would be lost)."""
         await self._store.async_save(self._to_store())
+        await self.charging.async_save()
 
     async def async_read_after_write(self) -> None:
         """Read now to show a write's effect (Charge now, smart charging), even when the reserve is spent."""
@@ -398,6 +422,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         sent_before = self.client.request_count
         try:
             await self._read(now)
+            await self._read_statistics_extra(now)
         except EvEnergyForbiddenError as err:
             LOGGER.warning("ev.energy does not let this account read charging sessions: %s", err)
             self.interval = FORBIDDEN_INTERVAL
@@ -415,41 +440,46 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
                 budget.record_request(now)
                 self._sent.append(now)
         self._last_success = now
+        self.charging.async_import(now)
         self._prune(now)
         self._store.async_delay_save(self._to_store, 10)
         has_open = any(sub.end is None for sub in self._held.sub_sessions.values())
         self.interval = SESSION_INTERVAL if has_open else IDLE_INTERVAL
         return self._snapshot(now)
 
-    def _may_spend(self, now: datetime) -> bool:
+    def _may_spend(self, now: datetime, requests: int = REQUESTS_PER_CYCLE) -> bool:
         """Return whether a cycle fits in the part of the budget's share kept for the reader.
 
         Polling paces itself on the share minus that part, so both together stay inside the share.
         """
         budget = self.polling.budget
         budget.reserved_per_hour = reader_reserve(budget)
-        if not budget.can_spend(REQUESTS_PER_CYCLE, now):
+        if not budget.can_spend(requests, now):
             return False
         if self._after_write:
             # The user just changed something and wants to see it: the share, not the reserve, is the limit.
             return True
         while self._sent and now - self._sent[0] >= HOUR:
             self._sent.popleft()
-        return len(self._sent) + REQUESTS_PER_CYCLE <= budget.reserved_per_hour
+        return len(self._sent) + requests <= budget.reserved_per_hour
 
     async def _read(self, now: datetime) -> None:
         held = self._held.sub_sessions
         was_open = {sub_id for sub_id, sub in held.items() if sub.end is None}
         running = await self.client.list_charging_sub_sessions(
-            is_finished=False, expand=("schedules",)
+            is_finished=False, expand=("schedules", ENERGY_USAGE)
         )
         finished = await self.client.list_charging_sub_sessions(
-            is_finished=True, start_gt=self._since(now), max_pages=FINISHED_MAX_PAGES
+            is_finished=True,
+            start_gt=self._since(now),
+            expand=(ENERGY_USAGE,),
+            max_pages=FINISHED_MAX_PAGES,
         )
         answered = {sub.id for sub in [*running, *finished]}
         # What was running at the last read and is no more has ended: read its final figures, one by one.
         ended = [await self._final(sub_id) for sub_id in sorted(was_open - answered)]
         subs = [sub for sub in [*finished, *ended, *running] if sub is not None]
+        self.charging.add_all(subs)
         fresh = [sub for sub in subs if sub.id not in held]
         session_ids = await self._session_ids(fresh) if fresh else {}
         for sub in subs:
@@ -469,10 +499,80 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
     async def _final(self, sub_id: str) -> ChargingSubSession | None:
         """Return a sub-session that stopped running; one ev.energy deleted (404) is dropped."""
         try:
-            return await self.client.get_charging_sub_session(sub_id)
+            return await self.client.get_charging_sub_session(sub_id, expand=(ENERGY_USAGE,))
         except EvEnergyNotFoundError:
             self._held.sub_sessions.pop(sub_id, None)
             return None
+
+    async def _read_statistics_extra(self, now: datetime) -> None:
+        """Spend at most one request more on the statistics when the reserve allows it.
+
+        Every few hours the sub-sessions that ended lately are read again (ev.energy revises intervals after the
+        end); otherwise, until 30 days are covered, one page of older finished sub-sessions (the backfill).
+        A failed read is tried again at a later cycle; it never fails the sessions read.
+        """
+        charging = self.charging
+        if charging.backfill_until is None:
+            # A new entry: the backfill runs back from now (the cycles themselves read what starts later).
+            charging.backfill_until = now - BACKFILL_HISTORY
+            charging.backfill_before = now
+            charging.last_revision_read = now  # this cycle's reads are as fresh as a revision read
+        revision_due = (
+            charging.last_revision_read is None
+            or now - charging.last_revision_read >= REVISION_INTERVAL
+        )
+        if not (revision_due or charging.backfill_before is not None) or not self._may_spend(
+            now, REQUESTS_PER_CYCLE + 1
+        ):
+            return
+        try:
+            if revision_due:
+                await self._read_revisions(now)
+            else:
+                await self._read_backfill_page()
+        except EvEnergyRateLimitError as err:
+            self.polling.budget.rate_limited(err.retry_after, now)
+        except EvEnergyError as err:
+            LOGGER.debug("Reading energy usage for the statistics failed: %s", err)
+
+    async def _read_revisions(self, now: datetime) -> None:
+        """Read the sub-sessions that ended lately again, with their energy usage."""
+        subs = await self.client.list_charging_sub_sessions(
+            is_finished=True, end_gt=now - REVISION_WINDOW, expand=(ENERGY_USAGE,), max_pages=1
+        )
+        self.charging.add_all(subs)
+        self.charging.last_revision_read = now
+
+    async def _read_backfill_page(self) -> None:
+        """Read one page of finished sub-sessions older than the backfill reached, newest first."""
+        charging = self.charging
+        before, until = charging.backfill_before, charging.backfill_until
+        if before is None or until is None:  # pragma: no cover - the caller checks
+            return
+        subs = await self.client.list_charging_sub_sessions(
+            is_finished=True, start_gt=until, start_lt=before, expand=(ENERGY_USAGE,), max_pages=1
+        )
+        charging.add_all(subs)
+        starts = [sub.start for sub in subs if sub.start is not None]
+        if len(subs) < PAGE_SIZE or not starts:
+            charging.backfill_before = None  # 30 days covered
+            return
+        # One second more lets those starting in the same second as the oldest through (read again: replaced).
+        oldest = min(starts) + timedelta(seconds=1)
+        charging.backfill_before = oldest if oldest < before else before - timedelta(seconds=1)
+
+    def _device_name(self, device_id: str) -> str:
+        """Return the name a charger or car has in Home Assistant (the user's, else ev.energy's)."""
+        registry = dr.async_get(self.hass)
+        entry = registry.async_get_device(identifiers={(DOMAIN, device_id)})
+        if entry is not None and (entry.name_by_user or entry.name):
+            return str(entry.name_by_user or entry.name)
+        data = self.polling.data
+        if data is not None and device_id in data.evses:
+            return str(device_info(EVSE, data.evses[device_id]).get("name"))
+        if data is not None and device_id in data.vehicles:
+            return str(device_info(VEHICLE, data.vehicles[device_id]).get("name"))
+        return device_id
 
     def _since(self, now: datetime) -> datetime:
         """Return the start after which sub-sessions the reader never saw lie.

@@ -163,7 +163,13 @@ def test_decimals_and_session_shapes() -> None:
     )
     assert interval.electricity_cost_sub_unit == Decimal("12.3456")
     assert interval.energy_delivered_by_price is not None
-    assert interval.energy_delivered_by_price.price == Decimal("0.25")
+    assert interval.energy_delivered_by_price[0].price == Decimal("0.25")
+    # The spec's description has one entry per price: a list is read as well.
+    tiers = UsageInterval.from_dict(
+        {"energy_delivered_by_price": [{"price": "20"}, {"price": "50"}]}
+    ).energy_delivered_by_price
+    assert tiers is not None
+    assert [tier.price for tier in tiers] == [Decimal(20), Decimal(50)]
     with pytest.raises(ValueError, match="electricity_cost_sub_unit"):
         UsageInterval.from_dict({"electricity_cost_sub_unit": "NaN"})
     session = ChargingSession.from_dict(

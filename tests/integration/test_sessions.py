@@ -73,7 +73,8 @@ async def test_a_cycle_costs_two_requests_and_never_reads_a_held_finished_sub_se
 
     reads = _sub_session_reads(sim)
     assert [read["is_finished"] for read in reads] == [["false"], ["true"]]
-    assert reads[0]["expand"] == ["schedules"]
+    assert reads[0]["expand"] == ["schedules", "energy_usage"]
+    assert reads[1]["expand"] == ["energy_usage"]
     since = reads[1]["start__gt"][0]
     # Every finished sub-session the reader held started at or before `since`: none comes back.
     assert all(

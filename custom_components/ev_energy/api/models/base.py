@@ -313,6 +313,18 @@ def nested_list(model: ModelFactory) -> FieldMetadata:
     return {"deserialize": deserialize}
 
 
+def nested_one_or_list(model: ModelFactory) -> FieldMetadata:
+    """A field the spec gives as one object but describes as several: one object, a list of them, or null."""
+
+    def deserialize(value: object) -> list[EvEnergyModel] | None:
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else [value]
+        return [_nested_value(model, item) for item in items]
+
+    return {"deserialize": deserialize}
+
+
 def _reference_value(model: ModelFactory, value: object) -> str | EvEnergyModel:
     return value if isinstance(value, str) else _nested_value(model, value)
 

@@ -7,7 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .base import EvEnergyModel, expandable, expandable_list, nested, nested_list, url_or_raw
+from .base import (
+    EvEnergyModel,
+    expandable,
+    expandable_list,
+    nested,
+    nested_list,
+    nested_one_or_list,
+    url_or_raw,
+)
 from .carbon import CarbonFeed
 from .enums import Co2IntensityClassification, ScheduleType, SolarModeType, SubSessionMode
 from .evses import Evse
@@ -35,8 +43,9 @@ class UsageInterval(EvEnergyModel):
     alt_usage_watt_hours: int | None = None
     percentage_import: int | None = None
     electricity_cost_sub_unit: Decimal | None = None
-    energy_delivered_by_price: EnergyDeliveredByPrice | None = field(
-        default=None, metadata=nested(lambda: EnergyDeliveredByPrice)
+    # The spec types it as one object but describes one entry per price: both shapes are read as a list.
+    energy_delivered_by_price: list[EnergyDeliveredByPrice] | None = field(
+        default=None, metadata=nested_one_or_list(lambda: EnergyDeliveredByPrice)
     )
 
 

@@ -1,0 +1,266 @@
+"""Charging statistics in the recorder, exact to the hour, against the simulator's energy usage intervals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.util import get_instance
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.ev_energy.charging_statistics import KINDS, series_id
+from custom_components.ev_energy.const import API_ORIGIN_ENV
+from custom_components.ev_energy.hourly import hour_of
+from custom_components.ev_energy.sessions import BACKFILL_HISTORY, REVISION_INTERVAL, SessionsReader
+from simulator.testing import Simulator
+from simulator.world import ChargingSubSession
+from tests.conftest import SimulatorFactory
+
+from .conftest import Clock, entry_for, set_up_entry
+from .helpers import state
+
+TOLERANCE = 1e-9
+DAY = 24 * 3600
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """Start the recorder before Home Assistant (the conftest's fixture would set up hass first)."""
+
+
+def _reader(entry: MockConfigEntry) -> SessionsReader:
+    return entry.runtime_data.sessions
+
+
+def _subs(sim: Simulator, since: datetime | None = None) -> list[ChargingSubSession]:
+    return [
+        sub
+        for sub in sim.state.sub_sessions.values()
+        if sub.user_id == sim.primary_user_id and (since is None or sub.start > since)
+    ]
+
+
+def truth(subs: Iterable[ChargingSubSession], device_id: str) -> dict[str, dict[datetime, float]]:
+    """Return the simulator's figures per statistic kind and hour: the sum of the device's intervals."""
+    hours: dict[str, dict[datetime, float]] = {kind: {} for kind in KINDS}
+    for sub in subs:
+        if device_id not in (sub.evse_id, sub.vehicle_id):
+            continue
+        for usage in sub.intervals.values():
+            # Half-hour slots never cross an hour.
+            hour = hour_of(usage.started_at)
+            energy = usage.watt_hours / 1000
+            grid = energy * usage.percentage_import / 100
+            figures = {
+                "energy": energy,
+                "grid_energy": grid,
+                "solar_energy": energy - grid,
+                "cost": usage.reported_cost_pence / 100,
+            }
+            for kind, value in figures.items():
+                hours[kind][hour] = hours[kind].get(hour, 0.0) + value
+    return hours
+
+
+async def imported(
+    hass: HomeAssistant, device_id: str, start: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    """Return the recorder's hourly rows of a device's four statistics."""
+    await async_wait_recording_done(hass)
+    ids = {series_id(device_id, kind) for kind in KINDS}
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        start,
+        None,
+        ids,
+        "hour",
+        None,
+        {"change", "sum"},
+    )
+    return {kind: list(rows.get(series_id(device_id, kind), [])) for kind in KINDS}
+
+
+def assert_hours_match(
+    rows: dict[str, list[dict[str, Any]]], expected: dict[str, dict[datetime, float]]
+) -> None:
+    """Every imported hour equals the truth, every hour of the truth is imported, sums add up."""
+    for kind in KINDS:
+        got = {dt_util.utc_from_timestamp(row["start"]): row["change"] for row in rows[kind]}
+        want = {hour: value for hour, value in expected[kind].items() if value}
+        # Solar only where a charge met the sun (the three-day test makes one).
+        assert want or kind == "solar_energy", f"no {kind} in the simulator's truth"
+        if not want:
+            assert all(abs(value) <= TOLERANCE for value in got.values())
+            continue
+        for hour in got.keys() | want.keys():
+            assert abs(got.get(hour, 0.0) - want.get(hour, 0.0)) <= TOLERANCE, (kind, hour)
+        assert abs(rows[kind][-1]["sum"] - sum(want.values())) <= TOLERANCE * len(want), kind
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_three_days_with_an_outage_match_the_simulator_hour_by_hour(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    first_hour, entry = await _set_up(hass, sim)
+    await clock.run_for(1.5 * DAY, step=900)
+    # Home Assistant is off for six hours; ev.energy goes on.
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    sim.clock.advance(5 * 3600)
+    # Meanwhile the car charges at once around noon, partly from the sun.
+    car = sim.vehicle()
+    sim.plug_in(car)
+    sim.set_battery_level(car, 30)
+    sim.set_charging(car, charging=True)
+    sim.clock.advance(3600)
+    clock.freezer.tick(timedelta(hours=6))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await clock.run_for(1.5 * DAY, step=900)
+    reader = _reader(entry)
+    await reader.async_read_after_write()  # the open sub-session as the world has it now
+
+    evse_id, vehicle_id = _devices(sim)
+    for device_id in (evse_id, vehicle_id):
+        expected = truth(_subs(sim), device_id)
+        assert any(expected["solar_energy"].values())
+        assert_hours_match(await imported(hass, device_id, first_hour), expected)
+    # The three days held sessions every day (not only the warm-up's).
+    assert {
+        hour_of(sub.start).date()
+        for sub in _subs(sim)
+        if any(usage.watt_hours for usage in sub.intervals.values())
+    } >= {(dt_util.utcnow() - timedelta(days=day)).date() for day in (1, 2)}
+
+    # A second import of the same intervals changes nothing.
+    before = await imported(hass, vehicle_id, first_hour)
+    reader.charging.last_revision_read = None
+    await reader.async_read_after_write()
+    assert reader.charging.async_import(dt_util.utcnow()) == 0
+    assert await imported(hass, vehicle_id, first_hour) == before
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_revised_interval_corrects_its_hour_and_the_sums_after_it(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    first_hour, _entry = await _set_up(hass, sim)
+    await clock.run_for(DAY, step=900)
+    evse_id, vehicle_id = _devices(sim)
+    finished = [sub for sub in _subs(sim) if sub.end is not None and sub.intervals]
+    revised_sub = max(finished, key=lambda sub: sub.end or sub.start)
+    usage = min(revised_sub.intervals.values(), key=lambda usage: usage.started_at)
+    before = await imported(hass, vehicle_id, first_hour)
+
+    # ev.energy revises the interval after the sub-session ended.
+    usage.watt_hours += 1234
+    await clock.run_for(REVISION_INTERVAL.total_seconds(), step=900)
+
+    after = await imported(hass, vehicle_id, first_hour)
+    assert_hours_match(after, truth(_subs(sim), vehicle_id))
+    assert_hours_match(await imported(hass, evse_id, first_hour), truth(_subs(sim), evse_id))
+    revised_hour = hour_of(usage.started_at).timestamp()
+    old = {row["start"]: row["sum"] for row in before["energy"]}
+    for row in after["energy"]:
+        if row["start"] >= revised_hour and row["start"] in old:
+            assert row["sum"] > old[row["start"]] + 1.2, "every sum from the revised hour on grew"
+        elif row["start"] in old:
+            assert row["sum"] == old[row["start"]]
+
+
+@pytest.fixture
+async def month_sim(
+    simulator_factory: SimulatorFactory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[Simulator]:
+    """The home with five weeks of charging behind it."""
+    async with simulator_factory("home", history_hours=34 * 24) as sim:
+        freezer.move_to(sim.clock.now())
+        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        yield sim
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_new_entry_backfills_thirty_days_inside_the_budget(
+    hass: HomeAssistant, month_sim: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    sim = month_sim
+    clock = Clock(hass, sim, freezer)
+    set_up_at = dt_util.utcnow()
+    entry = await set_up_entry(hass, sim)
+    await clock.run_for(4 * 3600, step=900)
+    reader = _reader(entry)
+    assert reader.charging.backfill_before is None, "30 days covered"
+    reads = [r for r in sim.requests if r.path == "/v2/charging_sub_sessions"]
+    backfill_reads = [r for r in reads if "start__lt" in r.query]
+    assert backfill_reads, "older sub-sessions came from the backfill's pages"
+    assert all(r.query["expand"] == ["energy_usage"] for r in backfill_reads)
+    # Two reads a cycle, at most one more for the statistics.
+    assert len(reads) <= 3 * (4 * 3600 / 300 + 1)
+    await reader.async_read_after_write()
+
+    evse_id, vehicle_id = _devices(sim)
+    first_hour = hour_of(set_up_at - BACKFILL_HISTORY)
+    subs = _subs(sim, since=set_up_at - BACKFILL_HISTORY)
+    assert min(sub.start for sub in subs) < set_up_at - timedelta(days=25)
+    for device_id in (evse_id, vehicle_id):
+        assert_hours_match(
+            await imported(hass, device_id, first_hour - timedelta(days=5)),
+            truth(subs, device_id),
+        )
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_cars_lifetime_energy_is_its_statistic_total_and_survives_a_restart(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    first_hour, entry = await _set_up(hass, sim)
+    await clock.run_for(6 * 3600, step=900)
+    _, vehicle_id = _devices(sim)
+    rows = await imported(hass, vehicle_id, first_hour)
+    total = rows["energy"][-1]["sum"]
+    lifetime = state(hass, "sensor", f"{vehicle_id}_lifetime_energy")
+    assert float(lifetime.state) == round(total, 3)
+    assert lifetime.attributes["unit_of_measurement"] == "kWh"
+    assert lifetime.attributes["state_class"] == "total_increasing"
+    assert lifetime.attributes["device_class"] == "energy"
+
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    fresh = entry_for(sim)
+    assert fresh.unique_id == entry.unique_id
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state) == round(total, 3)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def _set_up(hass: HomeAssistant, sim: Simulator) -> tuple[datetime, MockConfigEntry]:
+    """Set the entry up; return it and the first hour its statistics may hold."""
+    first_hour = hour_of(dt_util.utcnow()) - BACKFILL_HISTORY
+    return first_hour, await set_up_entry(hass, sim)
+
+
+def _devices(sim: Simulator) -> tuple[str, str]:
+    """Return the home's charger and car."""
+    user = sim.primary_user_id
+    evse = next(e.id for e in sim.state.evses.values() if e.user_id == user)
+    vehicle = next(v.id for v in sim.state.vehicles.values() if v.user_id == user)
+    return evse, vehicle
