@@ -620,6 +620,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             "planned_slots": sum(len(slots) for slots in self._held.schedules.values()),
             "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
             "reserved_per_hour": self.polling.budget.reserved_per_hour,
+            "charging_statistics": self.charging.diagnostics(),
         }
 
     def set_manual_level(self, vehicle_id: str, level: int | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -18,6 +19,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.ev_energy import sessions as sessions_module
 from custom_components.ev_energy.charging_statistics import KINDS, series_id
 from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.hourly import hour_of
@@ -264,3 +266,47 @@ def _devices(sim: Simulator) -> tuple[str, str]:
     evse = next(e.id for e in sim.state.evses.values() if e.user_id == user)
     vehicle = next(v.id for v in sim.state.vehicles.values() if v.user_id == user)
     return evse, vehicle
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_failed_statistics_read_is_tried_again_and_a_429_is_respected(
+    hass: HomeAssistant, sim: Simulator
+) -> None:
+    _first_hour, entry = await _set_up(hass, sim)
+    reader = _reader(entry)
+    charging = reader.charging
+    now = dt_util.utcnow()
+    charging.last_revision_read = None
+    sim.faults.server_errors(None, status=500, path_prefix="/v2/charging_sub_sessions")
+    await reader._read_statistics_extra(now)
+    sim.faults.clear()
+    assert charging.last_revision_read is None, "due again at the next cycle"
+    assert reader.last_update_success, "the sessions read itself is not failed by it"
+
+    sim.faults.rate_limit_now(retry_after=600, path_prefix="/v2/charging_sub_sessions")
+    await reader._read_statistics_extra(now)
+    assert entry.runtime_data.coordinator.budget.seconds_blocked(now) == pytest.approx(600)
+    sim.faults.clear()
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_backfill_walks_back_page_by_page_and_names_unknown_devices_by_id(
+    hass: HomeAssistant, month_sim: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    sim = month_sim
+    with patch.object(sessions_module, "PAGE_SIZE", 10):
+        entry = await set_up_entry(hass, sim)
+        await Clock(hass, sim, freezer).run_for(4 * 3600, step=900)
+    backfill = [
+        r.query["start__lt"][0]
+        for r in sim.requests
+        if r.path == "/v2/charging_sub_sessions" and "start__lt" in r.query
+    ]
+    assert len(backfill) >= 2, "a full page asks for the next, older one"
+    assert backfill == sorted(backfill, reverse=True), "each page older than the one before"
+    assert entry.runtime_data.sessions.charging.backfill_before is None
+    assert entry.runtime_data.sessions._device_name("evse_gone") == "evse_gone"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

@@ -93,6 +93,8 @@ async def test_entry_diagnostics_show_the_sessions_reader_without_ids(
     sessions = diagnostics["sessions"]
     truth = [s for s in sim.state.sub_sessions.values() if s.user_id == sim.primary_user_id]
     assert sessions["sub_sessions_held"] == len(truth)
+    # Every sub-session's energy usage came with the same reads, for the hourly statistics.
+    assert sessions["charging_statistics"]["sub_sessions"] == len(truth)
     assert sessions["sub_sessions_open"] == sum(1 for s in truth if s.end is None)
     assert sessions["sent_last_hour"] == sum(
         1 for r in sim.requests if r.path.startswith("/v2/charging_")
