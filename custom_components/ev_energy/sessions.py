@@ -11,7 +11,7 @@ was read is kept in a `Store`, so a restart reads only what is new.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,14 +26,17 @@ from .api import (
     ChargingSubSession,
     EvEnergyError,
     EvEnergyForbiddenError,
+    EvEnergyIncompleteListError,
     EvEnergyNotFoundError,
     EvEnergyRateLimitError,
     IntegrationStatus,
+    ItemList,
     Schedule,
     Schedules,
     SubSessionMode,
 )
 from .api.const import PAGE_SIZE
+from .api.pagination import IncompleteListReason
 from .budget import RequestBudget
 from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
@@ -469,11 +472,13 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         running = await self.client.list_charging_sub_sessions(
             is_finished=False, expand=("schedules", ENERGY_USAGE)
         )
-        finished = await self.client.list_charging_sub_sessions(
-            is_finished=True,
-            start_gt=self._since(now),
-            expand=(ENERGY_USAGE,),
-            max_pages=FINISHED_MAX_PAGES,
+        finished = await _newest_pages(
+            self.client.list_charging_sub_sessions(
+                is_finished=True,
+                start_gt=self._since(now),
+                expand=(ENERGY_USAGE,),
+                max_pages=FINISHED_MAX_PAGES,
+            )
         )
         answered = {sub.id for sub in [*running, *finished]}
         # What was running at the last read and is no more has ended: read its final figures, one by one.
@@ -537,8 +542,10 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     async def _read_revisions(self, now: datetime) -> None:
         """Read the sub-sessions that ended lately again, with their energy usage."""
-        subs = await self.client.list_charging_sub_sessions(
-            is_finished=True, end_gt=now - REVISION_WINDOW, expand=(ENERGY_USAGE,), max_pages=1
+        subs = await _newest_pages(
+            self.client.list_charging_sub_sessions(
+                is_finished=True, end_gt=now - REVISION_WINDOW, expand=(ENERGY_USAGE,), max_pages=1
+            )
         )
         self.charging.add_all(subs)
         self.charging.last_revision_read = now
@@ -549,8 +556,14 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         before, until = charging.backfill_before, charging.backfill_until
         if before is None or until is None:  # pragma: no cover - the caller checks
             return
-        subs = await self.client.list_charging_sub_sessions(
-            is_finished=True, start_gt=until, start_lt=before, expand=(ENERGY_USAGE,), max_pages=1
+        subs = await _newest_pages(
+            self.client.list_charging_sub_sessions(
+                is_finished=True,
+                start_gt=until,
+                start_lt=before,
+                expand=(ENERGY_USAGE,),
+                max_pages=1,
+            )
         )
         charging.add_all(subs)
         starts = [sub.start for sub in subs if sub.start is not None]
@@ -587,7 +600,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     async def _session_ids(self, subs: list[ChargingSubSession]) -> dict[str, str]:
         """Return which session each new sub-session belongs to, from the newest page of sessions."""
-        sessions = await self.client.list_charging_sessions(max_pages=1)
+        sessions = await _newest_pages(self.client.list_charging_sessions(max_pages=1))
         owners = {
             sub_id: session.id
             for session in sessions
@@ -654,6 +667,20 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     def _to_store(self) -> dict[str, Any]:
         return {"sub_sessions": [sub.to_store() for sub in self._held.sub_sessions.values()]}
+
+
+async def _newest_pages[T](read: Awaitable[ItemList[T]]) -> ItemList[T]:
+    """Return a list read, or its newest pages when it is longer than the pages asked for.
+
+    A busy account (a fleet, weeks of history) has more sub-sessions and sessions than a cycle reads; what is
+    older comes from the statistics' backfill, and grouping into sessions needs only the newest ones.
+    """
+    try:
+        return await read
+    except EvEnergyIncompleteListError as err:
+        if err.reason is not IncompleteListReason.PAGE_CAP:
+            raise
+        return err.items
 
 
 def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:

@@ -310,3 +310,28 @@ async def test_the_backfill_walks_back_page_by_page_and_names_unknown_devices_by
     assert entry.runtime_data.sessions._device_name("evse_gone") == "evse_gone"
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_busy_account_reads_its_newest_pages_and_the_backfill_brings_the_rest(
+    hass: HomeAssistant, simulator_factory: SimulatorFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    async with simulator_factory("fleet", fleet_size=20, history_hours=8 * 24) as sim:
+        freezer.move_to(sim.clock.now())
+        with patch.dict("os.environ", {API_ORIGIN_ENV: sim.origin}):
+            first_hour, entry = await _set_up(hass, sim)
+            reader = _reader(entry)
+            # More sessions than the one page read to group sub-sessions: the newest are used, no failure.
+            assert reader.last_update_success
+            await Clock(hass, sim, freezer).run_for(3600, step=900)
+            assert reader.charging.backfill_before is None
+            await reader.async_read_after_write()
+            subs = _subs(sim)
+            assert len({sub.session_id for sub in subs}) > 100
+            vehicle_id = subs[0].vehicle_id
+            assert vehicle_id is not None
+            assert_hours_match(
+                await imported(hass, vehicle_id, first_hour), truth(subs, vehicle_id)
+            )
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
