@@ -19,6 +19,7 @@ from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
+from .home_energy import HomeEnergyReader, async_remove_home_energy_store, watch_polls
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
@@ -68,8 +69,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     # The hourly statistics imported into the recorder, kept between runs (issue: energy exact to the hour).
     statistics = HourlyStatistics(hass, entry.entry_id)
     await statistics.async_load()
+    home_energy = HomeEnergyReader(hass, entry, coordinator, statistics)
+    await home_energy.async_load()
     entry.runtime_data = EvEnergyRuntimeData(
-        coordinator=coordinator, ledger=ledger, sessions=sessions, statistics=statistics
+        coordinator=coordinator,
+        ledger=ledger,
+        sessions=sessions,
+        statistics=statistics,
+        home_energy=home_energy,
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -81,6 +88,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     # Sessions are extra: setup goes on when they cannot be read, their entities show unavailable.
     await sessions.async_refresh()
     entry.async_on_unload(watch_session_starts(sessions, ledger))
+    # Home energy is extra too, and slow: read in the background, then after polls when due.
+    entry.async_create_task(hass, home_energy.async_read(), "ev_energy home energy")
+    entry.async_on_unload(watch_polls(home_energy))
+    entry.async_on_unload(home_energy.async_save)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
     return True
@@ -100,6 +111,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     await absence_store(hass, entry.entry_id).async_remove()
     await SampleLedger(hass, entry.entry_id).async_remove()
     await HourlyStatistics(hass, entry.entry_id).async_remove()
+    await async_remove_home_energy_store(hass, entry.entry_id)
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)
