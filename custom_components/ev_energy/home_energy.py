@@ -23,8 +23,10 @@ from homeassistant.util import dt as dt_util
 
 from .api import (
     EnergyStatsResolution,
+    EvEnergyBadRequestError,
     EvEnergyError,
     EvEnergyForbiddenError,
+    EvEnergyNotFoundError,
     EvEnergyRateLimitError,
     HemEnergyStatsBucket,
 )
@@ -191,6 +193,16 @@ class HomeEnergyReader:
         except EvEnergyRateLimitError as err:
             budget.rate_limited(err.retry_after, now)
             return now + RETRY_INTERVAL
+        except EvEnergyNotFoundError as err:
+            # A system removed since the list was read: list again at the next try.
+            LOGGER.debug("A home energy system is gone: %s", err)
+            self._systems_read_at = None
+            return now + RETRY_INTERVAL
+        except EvEnergyBadRequestError as err:
+            # ev.energy refuses the window (its hours are not aligned in the home's time zone): asking again
+            # every few minutes would not help.
+            LOGGER.warning("ev.energy refused to report the home's energy by the hour: %s", err)
+            return now + FORBIDDEN_INTERVAL
         except EvEnergyError as err:
             LOGGER.debug("Reading home energy failed: %s", err)
             return now + RETRY_INTERVAL

@@ -358,3 +358,30 @@ def test_the_daily_request_figure() -> None:
     assert requests_per_day(0) == 1
     assert requests_per_day(1) == 25
     assert requests_per_day(1, backfill_days=30) == 55
+
+
+async def test_a_removed_system_is_listed_again_and_a_refused_window_retried_daily(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+) -> None:
+    reader = _reader(integration)
+    hem_id = _hem_id(sim)
+    stats_path = f"{HEM_PATH}/{hem_id}/energy_stats"
+    # ev.energy refuses a window (400): the next try is a day later, not in minutes.
+    sim.faults.server_errors(count=1, status=400, path_prefix=stats_path)
+    await clock.run_for(20 * 60, step=300)
+    sim.requests.reset()
+    await clock.run_for(23 * 3600, step=1800)
+    assert _hem_requests(sim) == []
+    await clock.run_for(3600, step=1800)
+    assert stats_path in _hem_requests(sim)
+    # The system is removed from the account: its read answers 404, the list is read again, reads stop.
+    del sim.state.hem_systems[hem_id]
+    await clock.run_for(3600, step=300)
+    assert reader.systems == []
+    sim.requests.reset()
+    await clock.run_for(6 * 3600, step=1800)
+    assert _hem_requests(sim) == []
