@@ -4,8 +4,12 @@ Where the account has a home energy management (HEM) system, ev.energy reports t
 buckets (``energy_stats``). Once an hour has passed, the reader asks for the 24 hours before it and imports each hour
 whose two buckets are known; reading the whole day again each hour picks up what ev.energy fills in or revises late.
 After a new entry or an outage it reads the missing days (at most ``BACKFILL``), one day per read and a few reads an
-hour, oldest first. Where it got to lives in a `Store`, so a restart reads only what is missing. Every read counts
-against the request budget the polling shares, and waits when the budget has no room.
+hour, oldest first. Where it got to lives in a `Store`, so a restart reads only what is missing.
+
+Every read counts against the request budget the polling shares, and waits when the share has no room: the reader
+keeps no reserve of its own, as it costs one request an hour (six during a backfill), and polling comes first.
+Windows start on UTC hours, which are whole or half hours in the HEM system's time zone as ev.energy requires
+(except in the few zones 45 minutes off the hour, where ev.energy refuses them; see the 400 below).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ FORBIDDEN_INTERVAL: Final = timedelta(days=1)
 # After a failed read (ev.energy unreachable, a 429) the next try waits this long.
 RETRY_INTERVAL: Final = timedelta(minutes=15)
 BUCKET: Final = timedelta(minutes=30)
-KWH_PER_WH: Final = 0.001
+WH_PER_KWH: Final = 1000
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def hourly_values(buckets: Sequence[HemEnergyStatsBucket], field: str) -> dict[d
         if start is None or end is None or end - start != BUCKET or not isinstance(value, int):
             continue
         halves.setdefault(hour_of(start), []).append(value)
-    return {hour: sum(values) * KWH_PER_WH for hour, values in halves.items() if len(values) == 2}
+    return {hour: sum(values) / WH_PER_KWH for hour, values in halves.items() if len(values) == 2}
 
 
 def _parse(value: object) -> datetime | None:
