@@ -28,6 +28,7 @@ from custom_components.ev_energy.home_energy import (
 from custom_components.ev_energy.hourly import statistic_id
 from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator
+from simulator.world import HemSystem
 
 from .conftest import Clock, entry_for, set_up_entry
 from .helpers import reauth_flows
@@ -385,3 +386,18 @@ async def test_a_removed_system_is_listed_again_and_a_refused_window_retried_dai
     sim.requests.reset()
     await clock.run_for(6 * 3600, step=1800)
     assert _hem_requests(sim) == []
+
+
+async def test_two_home_energy_systems_get_numbered_statistics_of_their_own(
+    recorder_mock: Recorder, hass: HomeAssistant, sim: Simulator, credentials: None
+) -> None:
+    first = sim.state.hem_systems[_hem_id(sim)]
+    second = HemSystem("hems" + "Z" * 26, first.user_id, first.created_at)
+    sim.state.hem_systems[second.id] = second
+    entry = await set_up_entry(hass, sim)
+    series = entry.runtime_data.statistics.series
+    for number, hem_id in enumerate(sorted(sim.state.hem_systems), start=1):
+        info = series[statistic_id(hem_id, "solar_production")].info
+        assert info.name == f"Home solar production {number}"
+        assert info.unit == "kWh"
+    await hass.config_entries.async_unload(entry.entry_id)
