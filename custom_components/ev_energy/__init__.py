@@ -23,6 +23,7 @@ from .charging_statistics import (
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
 from .devices import absence_store, ev_energy_ids
+from .home_energy import HomeEnergyReader, async_remove_home_energy_store, watch_polls
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
@@ -73,8 +74,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     await statistics.async_load()
     entry.async_on_unload(statistics.async_save)
     sessions = SessionsReader(hass, entry, coordinator, statistics)
+    home_energy = HomeEnergyReader(hass, entry, coordinator, statistics)
+    await home_energy.async_load()
     entry.runtime_data = EvEnergyRuntimeData(
-        coordinator=coordinator, ledger=ledger, sessions=sessions, statistics=statistics
+        coordinator=coordinator,
+        ledger=ledger,
+        sessions=sessions,
+        statistics=statistics,
+        home_energy=home_energy,
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -86,6 +93,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     # Sessions are extra: setup goes on when they cannot be read, their entities show unavailable.
     await sessions.async_refresh()
     entry.async_on_unload(watch_session_starts(sessions, ledger))
+    # Home energy is extra too, and slow: read in the background, then after polls when due.
+    entry.async_create_task(hass, home_energy.async_read(), "ev_energy home energy")
+    entry.async_on_unload(watch_polls(home_energy))
+    entry.async_on_unload(home_energy.async_save)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
     return True
@@ -108,6 +119,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     await Store[dict[str, object]](
         hass, CHARGING_STORAGE_VERSION, charging_store_key(entry.entry_id)
     ).async_remove()
+    await async_remove_home_energy_store(hass, entry.entry_id)
     await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)

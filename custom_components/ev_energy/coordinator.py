@@ -38,6 +38,7 @@ from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
     from .auth import ConfigEntryAuth
+    from .home_energy import HomeEnergyReader
     from .hourly import HourlyStatistics
     from .sessions import SessionsReader
 
@@ -80,6 +81,7 @@ class EvEnergyRuntimeData:
     ledger: SampleLedger
     sessions: SessionsReader
     statistics: HourlyStatistics
+    home_energy: HomeEnergyReader
 
     @property
     def client(self) -> EvEnergyClient:

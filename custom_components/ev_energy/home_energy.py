@@ -1,0 +1,328 @@
+"""Home energy: the home's solar production and grid import/export, from ev.energy's HEM system, as hourly statistics.
+
+Where the account has a home energy management (HEM) system, ev.energy reports the home's energy flows in half-hour
+buckets (``energy_stats``). Once an hour has passed, the reader asks for the 24 hours before it and imports each hour
+whose two buckets are known; reading the whole day again each hour picks up what ev.energy fills in or revises late.
+After a new entry or an outage it reads the missing days (at most ``BACKFILL``), one day per read and a few reads an
+hour, oldest first. Where it got to lives in a `Store`, so a restart reads only what is missing.
+
+Every read counts against the request budget the polling shares, and waits when the share has no room: the reader
+keeps no reserve of its own, as it costs one request an hour (six during a backfill), and polling comes first.
+Windows start on UTC hours, which are whole or half hours in the HEM system's time zone as ev.energy requires
+(except in the few zones 45 minutes off the hour, where ev.energy refuses them; see the 400 below).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    EnergyStatsResolution,
+    EvEnergyBadRequestError,
+    EvEnergyError,
+    EvEnergyForbiddenError,
+    EvEnergyNotFoundError,
+    EvEnergyRateLimitError,
+    HemEnergyStatsBucket,
+)
+from .const import DOMAIN, LOGGER
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .hourly import HOUR, HourlyStatistics, SeriesInfo, hour_of, statistic_id
+
+STORAGE_VERSION: Final = 1
+SAVE_DELAY_SECONDS: Final = 10
+# The longest window a half-hour read may span, and how far back a new entry (or one back from an outage) reads.
+WINDOW: Final = timedelta(hours=24)
+BACKFILL: Final = timedelta(days=30)
+# ev.energy fills a half-hour bucket shortly after it ends: the hour is read a few minutes after it passed.
+READ_DELAY: Final = timedelta(minutes=5)
+# Backfill reads spread out: at most one day every ten minutes (30 days take five hours).
+BACKFILL_SPACING: Final = timedelta(minutes=10)
+# The HEM systems (there is rarely more than one, and it rarely changes) are listed at set-up and then daily.
+SYSTEMS_INTERVAL: Final = timedelta(days=1)
+# Without home_energy:read (a token from before it was asked for) the reader tries again this rarely.
+FORBIDDEN_INTERVAL: Final = timedelta(days=1)
+# After a failed read (ev.energy unreachable, a 429) the next try waits this long.
+RETRY_INTERVAL: Final = timedelta(minutes=15)
+BUCKET: Final = timedelta(minutes=30)
+WH_PER_KWH: Final = 1000
+
+
+@dataclass(frozen=True)
+class HomeMetric:
+    """One imported flow of the home: the bucket's field, the statistic's key and its name."""
+
+    field: str
+    key: str
+    name: str
+
+
+METRICS: Final = (
+    HomeMetric("generation_wh", "solar_production", "Home solar production"),
+    HomeMetric("import_wh", "grid_import", "Home grid import"),
+    HomeMetric("export_wh", "grid_export", "Home grid export"),
+)
+
+
+def store_key(entry_id: str) -> str:
+    """Return the storage key of an entry's home energy reading progress."""
+    return f"{DOMAIN}.{entry_id}.home_energy"
+
+
+async def async_remove_home_energy_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove an entry's home energy store (the entry is removed; the recorder keeps the statistics)."""
+    await Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry_id)).async_remove()
+
+
+def requests_per_day(systems: int = 1, *, backfill_days: int = 0) -> int:
+    """Return the requests a day of home energy reading costs: one read per hour per system, the list once.
+
+    A backfill adds one read per missing day per system (the day it happens). The benchmark prints this figure.
+    """
+    return 1 + systems * (int(WINDOW / HOUR) + backfill_days)
+
+
+def series_info(hem_id: str, metric: HomeMetric, number: int | None = None) -> SeriesInfo:
+    """Return the statistic of one flow of a HEM system (numbered when the account has several)."""
+    name = metric.name if number is None else f"{metric.name} {number}"
+    return SeriesInfo(
+        statistic_id=statistic_id(hem_id, metric.key),
+        name=name,
+        unit=UnitOfEnergy.KILO_WATT_HOUR,
+    )
+
+
+def hourly_values(buckets: Sequence[HemEnergyStatsBucket], field: str) -> dict[datetime, float]:
+    """Return a flow's kWh per UTC hour, for the hours whose two half-hour buckets both report it.
+
+    A missing or null bucket makes its hour unknown (not zero): the hour is left out until a later read has it.
+    """
+    halves: dict[datetime, list[int]] = {}
+    for bucket in buckets:
+        start, end = bucket.period_start, bucket.period_end
+        value = getattr(bucket, field)
+        if start is None or end is None or end - start != BUCKET or not isinstance(value, int):
+            continue
+        halves.setdefault(hour_of(start), []).append(value)
+    return {hour: sum(values) / WH_PER_KWH for hour, values in halves.items() if len(values) == 2}
+
+
+def _parse(value: object) -> datetime | None:
+    parsed = dt_util.parse_datetime(value) if isinstance(value, str) else None
+    return None if parsed is None else dt_util.as_utc(parsed)
+
+
+class HomeEnergyReader:
+    """Reads the home's energy flows of every HEM system on its own slow cadence, inside the request budget."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: EvEnergyConfigEntry,
+        coordinator: EvEnergyCoordinator,
+        statistics: HourlyStatistics,
+    ) -> None:
+        """Set up the reader of one entry; `async_load` restores how far earlier runs read."""
+        self.hass = hass
+        self.entry = entry
+        self.polling = coordinator
+        self.statistics = statistics
+        self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry.entry_id))
+        self.systems: list[str] | None = None
+        self._systems_read_at: datetime | None = None
+        # Per HEM system: every hour before this one was read (after a backfill, up to the newest complete hour).
+        self._read_until: dict[str, datetime] = {}
+        self._next_read: datetime | None = None
+        self.forbidden = False
+        self._running = False
+        self._sent: deque[datetime] = deque()
+        self._hours_imported = 0
+        self._last_success: datetime | None = None
+
+    async def async_load(self) -> None:
+        """Restore the systems and how far each was read (kept across restarts)."""
+        stored = await self._store.async_load() or {}
+        systems = stored.get("systems")
+        if isinstance(systems, list) and all(isinstance(hem_id, str) for hem_id in systems):
+            self.systems = systems
+            self._systems_read_at = _parse(stored.get("systems_read_at"))
+        read_until = stored.get("read_until")
+        for hem_id, raw in (read_until if isinstance(read_until, Mapping) else {}).items():
+            if (moment := _parse(raw)) is not None:
+                self._read_until[str(hem_id)] = moment
+
+    async def async_save(self) -> None:
+        """Write how far the reader got now (the entry unloads; a delayed save would be lost)."""
+        await self._store.async_save(self._to_store())
+
+    def is_due(self, now: datetime) -> bool:
+        """Return whether a read is due (none runs and the time for the next one has come)."""
+        return not self._running and (self._next_read is None or now >= self._next_read)
+
+    async def async_read(self) -> None:
+        """Read what is due now: the systems list when it is old, then one window per system."""
+        if self._running:
+            return
+        self._running = True
+        now = dt_util.utcnow()
+        try:
+            self._next_read = await self._read_within_budget(now)
+        finally:
+            self._running = False
+
+    async def _read_within_budget(self, now: datetime) -> datetime:
+        """Read and return when to read next."""
+        budget = self.polling.budget
+        client = self.polling.client
+        sent_before = client.request_count
+        try:
+            return await self._read(now)
+        except EvEnergyForbiddenError as err:
+            if not self.forbidden:
+                LOGGER.warning(
+                    "ev.energy does not let this account read home energy (reauthenticate to grant it): %s",
+                    err,
+                )
+            self.forbidden = True
+            return now + FORBIDDEN_INTERVAL
+        except EvEnergyRateLimitError as err:
+            budget.rate_limited(err.retry_after, now)
+            return now + RETRY_INTERVAL
+        except EvEnergyNotFoundError as err:
+            # A system removed since the list was read: list again at the next try.
+            LOGGER.debug("A home energy system is gone: %s", err)
+            self._systems_read_at = None
+            return now + RETRY_INTERVAL
+        except EvEnergyBadRequestError as err:
+            # ev.energy refuses the window (its hours are not aligned in the home's time zone): asking again
+            # every few minutes would not help.
+            LOGGER.warning("ev.energy refused to report the home's energy by the hour: %s", err)
+            return now + FORBIDDEN_INTERVAL
+        except EvEnergyError as err:
+            LOGGER.debug("Reading home energy failed: %s", err)
+            return now + RETRY_INTERVAL
+        finally:
+            for _ in range(client.request_count - sent_before):
+                budget.record_request(now)
+                self._sent.append(now)
+            while self._sent and now - self._sent[0] >= HOUR:
+                self._sent.popleft()
+
+    async def _read(self, now: datetime) -> datetime:
+        systems = await self._systems(now)
+        if systems is None:
+            return now + RETRY_INTERVAL  # no room in the budget
+        self.forbidden = False
+        newest = hour_of(now - READ_DELAY)
+        next_read = now + SYSTEMS_INTERVAL
+        for number, hem_id in enumerate(systems, start=1):
+            window = self._window(hem_id, newest)
+            if window is not None:
+                if not self.polling.budget.can_spend(1, now):
+                    return now + RETRY_INTERVAL
+                label = number if len(systems) > 1 else None
+                await self._read_window(hem_id, label, *window)
+                # Windows only move forward: a backfill day after the last, or the last day again.
+                self._read_until[hem_id] = window[1]
+                self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
+            next_read = min(next_read, self._next_due(hem_id, newest, now))
+        self._last_success = now
+        return next_read
+
+    async def _systems(self, now: datetime) -> list[str] | None:
+        """Return the HEM systems' ids, listed again when the list is a day old (None: no room to list)."""
+        fresh = self._systems_read_at is not None and now - self._systems_read_at < SYSTEMS_INTERVAL
+        if self.systems is not None and fresh and not self.forbidden:
+            return self.systems
+        if not self.polling.budget.can_spend(1, now):
+            return None
+        systems = await self.polling.client.list_hem_systems()
+        self.systems = [system.id for system in systems]
+        self._systems_read_at = now
+        self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
+        for hem_id in set(self._read_until) - set(self.systems):
+            del self._read_until[hem_id]
+        return self.systems
+
+    def _window(self, hem_id: str, newest: datetime) -> tuple[datetime, datetime] | None:
+        """Return the next window of a system to read, oldest missing day first; None when nothing is due."""
+        oldest = newest - BACKFILL
+        read_until = max(self._read_until.get(hem_id, oldest), oldest)
+        if read_until < newest - WINDOW:
+            return read_until, read_until + WINDOW  # backfill, a day at a time
+        if read_until < newest:
+            return (
+                newest - WINDOW,
+                newest,
+            )  # the last day again: new hours, and revisions of the others
+        return None
+
+    def _next_due(self, hem_id: str, newest: datetime, now: datetime) -> datetime:
+        if self._read_until.get(hem_id, newest) < newest:
+            return now + BACKFILL_SPACING
+        return newest + HOUR + READ_DELAY
+
+    async def _read_window(
+        self, hem_id: str, number: int | None, start: datetime, end: datetime
+    ) -> None:
+        stats = await self.polling.client.get_hem_energy_stats(
+            hem_id, start, end, EnergyStatsResolution.HALF_HOUR
+        )
+        buckets = stats.buckets or []
+        for metric in METRICS:
+            values = hourly_values(buckets, metric.field)
+            # A flow this home does not report (null throughout) creates no statistic.
+            if values:
+                self.statistics.set_hours(series_info(hem_id, metric, number), values)
+        self._hours_imported += self.statistics.async_import()
+
+    def diagnostics(self) -> dict[str, object]:
+        """Return counts and times for diagnostics (HEM system ids are left out)."""
+        now = dt_util.utcnow()
+        newest = hour_of(now - READ_DELAY)
+        behind = [
+            (newest - self._read_until.get(hem_id, newest - BACKFILL)) / HOUR
+            for hem_id in self.systems or []
+        ]
+        return {
+            "systems": None if self.systems is None else len(self.systems),
+            "forbidden": self.forbidden,
+            "hours_behind": max(behind, default=0.0),
+            "hours_imported_since_start": self._hours_imported,
+            "next_read": None if self._next_read is None else self._next_read.isoformat(),
+            "last_success": None if self._last_success is None else self._last_success.isoformat(),
+            "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
+        }
+
+    def _to_store(self) -> dict[str, Any]:
+        return {
+            "systems": self.systems,
+            "systems_read_at": None
+            if self._systems_read_at is None
+            else self._systems_read_at.isoformat(),
+            "read_until": {
+                hem_id: moment.isoformat() for hem_id, moment in self._read_until.items()
+            },
+        }
+
+
+def watch_polls(reader: HomeEnergyReader) -> Callable[[], None]:
+    """Read home energy after a poll when a read is due (never beside a poll); return the remover."""
+
+    @callback
+    def after_poll() -> None:
+        if reader.is_due(dt_util.utcnow()):
+            reader.entry.async_create_task(
+                reader.hass, reader.async_read(), "ev_energy home energy"
+            )
+
+    return reader.polling.async_add_listener(after_poll)
