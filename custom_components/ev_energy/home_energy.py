@@ -59,17 +59,17 @@ WH_PER_KWH: Final = 1000
 
 @dataclass(frozen=True)
 class HomeMetric:
-    """One imported flow of the home: the bucket's field, the statistic's key and its name."""
+    """One imported flow of the home: how a bucket gives it (Wh), the statistic's key and its name."""
 
-    field: str
+    value: Callable[[HemEnergyStatsBucket], int | None]
     key: str
     name: str
 
 
 METRICS: Final = (
-    HomeMetric("generation_wh", "solar_production", "Home solar production"),
-    HomeMetric("import_wh", "grid_import", "Home grid import"),
-    HomeMetric("export_wh", "grid_export", "Home grid export"),
+    HomeMetric(lambda bucket: bucket.generation_wh, "solar_production", "Home solar production"),
+    HomeMetric(lambda bucket: bucket.import_wh, "grid_import", "Home grid import"),
+    HomeMetric(lambda bucket: bucket.export_wh, "grid_export", "Home grid export"),
 )
 
 
@@ -101,7 +101,9 @@ def series_info(hem_id: str, metric: HomeMetric, number: int | None = None) -> S
     )
 
 
-def hourly_values(buckets: Sequence[HemEnergyStatsBucket], field: str) -> dict[datetime, float]:
+def hourly_values(
+    buckets: Sequence[HemEnergyStatsBucket], value_of: Callable[[HemEnergyStatsBucket], int | None]
+) -> dict[datetime, float]:
     """Return a flow's kWh per UTC hour, for the hours whose two half-hour buckets both report it.
 
     A missing or null bucket makes its hour unknown (not zero): the hour is left out until a later read has it.
@@ -109,7 +111,7 @@ def hourly_values(buckets: Sequence[HemEnergyStatsBucket], field: str) -> dict[d
     halves: dict[datetime, list[int]] = {}
     for bucket in buckets:
         start, end = bucket.period_start, bucket.period_end
-        value = getattr(bucket, field)
+        value = value_of(bucket)
         if start is None or end is None or end - start != BUCKET or not isinstance(value, int):
             continue
         halves.setdefault(hour_of(start), []).append(value)
@@ -279,7 +281,7 @@ class HomeEnergyReader:
         )
         buckets = stats.buckets or []
         for metric in METRICS:
-            values = hourly_values(buckets, metric.field)
+            values = hourly_values(buckets, metric.value)
             # A flow this home does not report (null throughout) creates no statistic.
             if values:
                 self.statistics.set_hours(series_info(hem_id, metric, number), values)
