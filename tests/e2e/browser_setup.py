@@ -6,6 +6,8 @@ Debian's Chromium and npm's playwright-core (no browser download) are installed 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 import json
 import os
 from pathlib import Path
@@ -131,6 +133,26 @@ async def signed_in_with_credentials(url: str, session: aiohttp.ClientSession) -
         "ev_energy", "ha-test-client", "ha-test-secret", "simulator"
     )
     return hass
+
+
+@contextmanager
+def simulator_and_home_assistant(
+    base: Path, *, logs_into: Path, simulator_args: tuple[str, ...] = ()
+) -> Iterator[tuple[processes.Service, processes.Service]]:
+    """Run the simulator (real time, with its consent page) and a fresh Home Assistant; keep their logs after.
+
+    simulator_args are extra command line options (report interval, history hours).
+    """
+    simulator = processes.simulator(base, demo_approve=False, speed=1, extra=simulator_args)
+    hass = processes.home_assistant(base / "config", simulator.url)
+    try:
+        simulator.start("/_admin/state", within=30)
+        hass.start("/auth/providers", within=90)
+        yield simulator, hass
+    finally:
+        hass.stop()
+        simulator.stop()
+        processes.keep_logs(simulator, hass, into=logs_into)
 
 
 def publish_screenshot(screenshot: Path) -> None:

@@ -22,7 +22,13 @@ import pytest
 from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME, Hass
 
 from . import processes
-from .browser_setup import BROWSER_DIR, BrowserUnavailableError, ensure_chromium, ensure_playwright
+from .browser_setup import (
+    BROWSER_DIR,
+    BrowserUnavailableError,
+    ensure_chromium,
+    ensure_playwright,
+    simulator_and_home_assistant,
+)
 from .simulator_admin import SimulatorAdmin
 
 pytestmark = pytest.mark.e2e
@@ -49,20 +55,13 @@ def browser() -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[processes.Service, ...]]:
     """The simulator with its consent page (real time) and a fresh Home Assistant."""
-    base = tmp_path_factory.mktemp("browser")
     # Real time, reports every minute (as the demo): the plug-in shows at Home Assistant's next poll.
-    simulator = processes.simulator(
-        base, demo_approve=False, speed=1, extra=("--sample-interval", "60")
-    )
-    hass = processes.home_assistant(base / "config", simulator.url)
-    try:
-        simulator.start("/_admin/state", within=30)
-        hass.start("/auth/providers", within=90)
-        yield simulator, hass
-    finally:
-        hass.stop()
-        simulator.stop()
-        processes.keep_logs(simulator, hass, into=OUT_DIR)
+    with simulator_and_home_assistant(
+        tmp_path_factory.mktemp("browser"),
+        logs_into=OUT_DIR,
+        simulator_args=("--sample-interval", "60"),
+    ) as started:
+        yield started
 
 
 async def test_add_integration_in_the_browser(

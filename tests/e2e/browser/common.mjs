@@ -1,6 +1,7 @@
 // What the browser scripts share: settings from the environment, one JSON line per step, Debian's Chromium
 // through playwright-core, the device lookup in the frontend's registry, and failure screenshots.
-// (german_ui.mjs and push_options.mjs use it; add_integration.mjs predates it and still carries its own copy.)
+// (german_ui.mjs, push_options.mjs and energy_dashboard.mjs use it; add_integration.mjs predates it and still
+// carries its own copy.)
 import { chromium } from "playwright-core";
 import fs from "node:fs";
 import os from "node:os";
@@ -48,6 +49,19 @@ export async function launch({ chromiumPath, locale = "en-US", stepTimeout = 300
     fs.rmSync(userDataDir, { recursive: true, force: true });
   };
   return { context, page, close };
+}
+
+// Launches Chromium as the script's environment says (CHROMIUM, STEP_TIMEOUT_MS), with outDir created for the
+// screenshots and Home Assistant's question about its http settings answered whenever it comes.
+export async function launchForScript(outDir, { locale } = {}) {
+  fs.mkdirSync(outDir, { recursive: true });
+  const browser = await launch({
+    chromiumPath: env("CHROMIUM", "/usr/bin/chromium"),
+    locale,
+    stepTimeout: Number(env("STEP_TIMEOUT_MS", "30000")),
+  });
+  await confirmHttpSettingsWhenAsked(browser.page);
+  return browser;
 }
 
 // Newer Home Assistant asks once, in a dialog over whatever page is open, to confirm the http: settings from

@@ -10,9 +10,8 @@
 //   OUT_DIR                            where screenshots (and failure screenshots) go
 //   CHROMIUM                           the browser binary (default /usr/bin/chromium)
 // Prints one JSON line per step ({"step": ..., "ms": ...}); exits non-zero on failure.
-import fs from "node:fs";
 import path from "node:path";
-import { confirmHttpSettingsWhenAsked, env, launch, logIn, report, runSteps, waitForDevice } from "./common.mjs";
+import { env, launchForScript, logIn, report, runSteps, waitForDevice } from "./common.mjs";
 
 const HA_URL = env("HA_URL").replace(/\/$/, "");
 const USERNAME = env("HA_USERNAME", "dev");
@@ -23,17 +22,11 @@ const DEVICE_NAME = env("DEVICE_NAME");
 const ENTITY_NAMES = JSON.parse(env("ENTITY_NAMES"));
 const OUT_DIR = env("OUT_DIR");
 
-fs.mkdirSync(OUT_DIR, { recursive: true });
-// A German browser: Home Assistant's frontend follows the browser's language unless the user picked one.
-const browser = await launch({
-  chromiumPath: env("CHROMIUM", "/usr/bin/chromium"),
-  locale: "de-DE",
-  stepTimeout: Number(env("STEP_TIMEOUT_MS", "30000")),
-});
+// A German browser: Home Assistant's frontend follows the browser's language unless the user picked one. (The
+// http settings question, answered whenever it comes, is in German here.)
+const browser = await launchForScript(OUT_DIR, { locale: "de-DE" });
 const { context, page } = browser;
 const frontendLanguage = () => page.evaluate(() => document.querySelector("home-assistant")?.hass?.language);
-
-await confirmHttpSettingsWhenAsked(page); // in German here
 
 const exitCode = await runSteps(browser, OUT_DIR, async () => {
   // 1. Log in through the login form.

@@ -9,9 +9,8 @@
 //   OUT_DIR                            where the screenshot (and failure screenshots) go
 //   CHROMIUM                           the browser binary (default /usr/bin/chromium)
 // Prints one JSON line per step ({"step": ..., "ms": ...}); exits non-zero on failure.
-import fs from "node:fs";
 import path from "node:path";
-import { confirmHttpSettingsWhenAsked, env, launch, logIn, report, runSteps } from "./common.mjs";
+import { env, launchForScript, logIn, report, runSteps } from "./common.mjs";
 
 const HA_URL = env("HA_URL").replace(/\/$/, "");
 const USERNAME = env("HA_USERNAME", "dev");
@@ -22,14 +21,8 @@ const FORM_INTRO = env("FORM_INTRO");
 const WEBHOOK_URL_PREFIX = env("WEBHOOK_URL_PREFIX");
 const OUT_DIR = env("OUT_DIR");
 
-fs.mkdirSync(OUT_DIR, { recursive: true });
-const browser = await launch({
-  chromiumPath: env("CHROMIUM", "/usr/bin/chromium"),
-  stepTimeout: Number(env("STEP_TIMEOUT_MS", "30000")),
-});
+const browser = await launchForScript(OUT_DIR);
 const { page } = browser;
-
-await confirmHttpSettingsWhenAsked(page);
 
 const exitCode = await runSteps(browser, OUT_DIR, async () => {
   // 1. Log in through the login form.

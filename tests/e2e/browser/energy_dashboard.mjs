@@ -1,0 +1,72 @@
+// Opens the Energy dashboard on the day that holds the car's charge and screenshots its device charts. Started by
+// tests/e2e/test_browser_energy.py, which links the simulator's account, waits for the imported statistics and
+// saves the Energy preferences first. Settings come from the environment:
+//   HA_URL, HA_USERNAME, HA_PASSWORD   where to log in
+//   DAYS_BACK                          how many days before today the charge lies (0: today)
+//   DEVICE_NAMES                       JSON list of the statistic names the device chart's legend must show
+//   OUT_DIR                            where the screenshot (and failure screenshots) go
+//   CHROMIUM                           the browser binary (default /usr/bin/chromium)
+// Prints one JSON line per step ({"step": ..., "ms": ...}); exits non-zero on failure.
+import path from "node:path";
+import { env, launchForScript, logIn, report, runSteps } from "./common.mjs";
+
+const HA_URL = env("HA_URL").replace(/\/$/, "");
+const USERNAME = env("HA_USERNAME", "dev");
+const PASSWORD = env("HA_PASSWORD", "dev-password");
+const DAYS_BACK = Number(env("DAYS_BACK"));
+const DEVICE_NAMES = JSON.parse(env("DEVICE_NAMES"));
+const OUT_DIR = env("OUT_DIR");
+
+const browser = await launchForScript(OUT_DIR);
+const { page } = browser;
+
+// The period the selector shows, as Home Assistant formats it ("November 29, 2026"); its label is a div.label in
+// Home Assistant 2025.4 and a div.header-title in newer ones.
+const periodLabel = () => page.locator("hui-energy-period-selector").first().locator(".label, .header-title").first();
+const periodShown = async () => (await periodLabel().innerText()).trim();
+
+const periodChangedFrom = async (before) => {
+  for (let i = 0; i < 40; i += 1) {
+    if ((await periodShown()) !== before) return;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`the period stayed at ${before}`);
+};
+
+const exitCode = await runSteps(browser, OUT_DIR, async () => {
+  // 1. Log in through the login form.
+  await logIn(page, HA_URL, USERNAME, PASSWORD);
+  report("logged_in");
+
+  // 2. The Energy dashboard's electricity view: the whole dashboard on Home Assistant 2025.4 (one view, the path
+  //    is ignored), the view with the device charts on newer ones (which split the dashboard into views).
+  await page.setViewportSize({ width: 1280, height: 760 });
+  await page.goto(`${HA_URL}/energy/electricity`);
+  const detailCard = page.locator("hui-energy-devices-detail-graph-card").first();
+  await detailCard.waitFor();
+  const today = await periodShown();
+  report("dashboard_open", { period: today });
+
+  // 3. Back to the day of the charge with the period selector's "Previous" button, as a user does.
+  for (let day = 0; day < DAYS_BACK; day += 1) {
+    const before = await periodShown();
+    await page.getByRole("button", { name: "Previous", exact: true }).first().click();
+    await periodChangedFrom(before);
+  }
+  const period = await periodShown();
+
+  // 4. The device chart of that day: a legend entry for each device (the frontend lists only devices with data
+  //    in the period), and its canvas drawn.
+  const legend = detailCard.locator(".chart-legend li");
+  for (const name of DEVICE_NAMES) {
+    await legend.filter({ hasText: name }).first().waitFor();
+  }
+  await detailCard.locator("ha-chart-base canvas, ha-chart-base svg").first().waitFor();
+  // Let the charts' animations end before taking the picture; the device charts are the picture's subject.
+  await page.waitForLoadState("networkidle").catch(() => undefined);
+  await detailCard.scrollIntoViewIfNeeded();
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: path.join(OUT_DIR, "energy-dashboard.png") });
+  report("device_chart", { period, legend: await legend.allInnerTexts() });
+});
+process.exit(exitCode);
