@@ -3,8 +3,9 @@
 Where the account has a home energy management (HEM) system, ev.energy reports the home's energy flows in half-hour
 buckets (``energy_stats``). Once an hour has passed, the reader asks for the 24 hours before it and imports each hour
 whose two buckets are known; reading the whole day again each hour picks up what ev.energy fills in or revises late.
-After a new entry or an outage it reads the missing days (at most ``BACKFILL``), one day per read and a few reads an
-hour, oldest first. Where it got to lives in a `Store`, so a restart reads only what is missing.
+After a new entry or an outage it reads the last day first (what the user looks at), then the missing days before
+it (at most ``BACKFILL``), newest first, one day per read and a few reads an hour. Where it got to lives in a
+`Store`, so a restart reads only what is missing.
 
 Every read counts against the request budget the polling shares, and waits when the share has no room: the reader
 keeps no reserve of its own, as it costs one request an hour (six during a backfill), and polling comes first.
@@ -141,8 +142,10 @@ class HomeEnergyReader:
         self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry.entry_id))
         self.systems: list[str] | None = None
         self._systems_read_at: datetime | None = None
-        # Per HEM system: every hour before this one was read (after a backfill, up to the newest complete hour).
+        # Per HEM system: the end of the last day read (the newest complete hour once it caught up) ...
         self._read_until: dict[str, datetime] = {}
+        # ... and the starts of the days before it still to read (a backfill, read newest first).
+        self._pending: dict[str, list[datetime]] = {}
         self._next_read: datetime | None = None
         self.forbidden = False
         self._running = False
@@ -161,6 +164,10 @@ class HomeEnergyReader:
         for hem_id, raw in (read_until if isinstance(read_until, Mapping) else {}).items():
             if (moment := _parse(raw)) is not None:
                 self._read_until[str(hem_id)] = moment
+        pending = stored.get("pending")
+        for hem_id, raw in (pending if isinstance(pending, Mapping) else {}).items():
+            starts = [_parse(start) for start in raw] if isinstance(raw, list) else []
+            self._pending[str(hem_id)] = sorted(start for start in starts if start is not None)
 
     async def async_save(self) -> None:
         """Write how far the reader got now (the entry unloads; a delayed save would be lost)."""
@@ -233,8 +240,7 @@ class HomeEnergyReader:
                     return now + RETRY_INTERVAL
                 label = number if len(systems) > 1 else None
                 await self._read_window(hem_id, label, *window)
-                # Windows only move forward: a backfill day after the last, or the last day again.
-                self._read_until[hem_id] = window[1]
+                self._read_done(hem_id, newest, *window)
                 self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
             next_read = min(next_read, self._next_due(hem_id, newest, now))
         self._last_success = now
@@ -253,23 +259,38 @@ class HomeEnergyReader:
         self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
         for hem_id in set(self._read_until) - set(self.systems):
             del self._read_until[hem_id]
+        for hem_id in set(self._pending) - set(self.systems):
+            del self._pending[hem_id]
         return self.systems
 
     def _window(self, hem_id: str, newest: datetime) -> tuple[datetime, datetime] | None:
-        """Return the next window of a system to read, oldest missing day first; None when nothing is due."""
-        oldest = newest - BACKFILL
-        read_until = max(self._read_until.get(hem_id, oldest), oldest)
-        if read_until < newest - WINDOW:
-            return read_until, read_until + WINDOW  # backfill, a day at a time
-        if read_until < newest:
-            return (
-                newest - WINDOW,
-                newest,
-            )  # the last day again: new hours, and revisions of the others
+        """Return the next window of a system to read; None when nothing is due.
+
+        New hours come first: the last day again (new hours, and revisions of the others). Then the days still
+        missing before it, newest first, so the days a user looks at fill first.
+        """
+        if self._read_until.get(hem_id, newest - BACKFILL) < newest:
+            return newest - WINDOW, newest
+        if pending := self._pending.get(hem_id):
+            return pending[-1], pending[-1] + WINDOW
         return None
 
+    def _read_done(self, hem_id: str, newest: datetime, start: datetime, end: datetime) -> None:
+        """Note a window read: the last day moves the edge and leaves the gap before it to the backfill."""
+        pending = self._pending.setdefault(hem_id, [])
+        if end != newest:
+            pending.remove(start)
+            return
+        gap_start = max(self._read_until.get(hem_id, newest - BACKFILL), newest - BACKFILL)
+        day = start - WINDOW
+        while day + WINDOW > gap_start:
+            pending.append(day)
+            day -= WINDOW
+        pending.sort()
+        self._read_until[hem_id] = end
+
     def _next_due(self, hem_id: str, newest: datetime, now: datetime) -> datetime:
-        if self._read_until.get(hem_id, newest) < newest:
+        if self._pending.get(hem_id) or self._read_until.get(hem_id, newest) < newest:
             return now + BACKFILL_SPACING
         return newest + HOUR + READ_DELAY
 
@@ -291,8 +312,10 @@ class HomeEnergyReader:
         """Return counts and times for diagnostics (HEM system ids are left out)."""
         now = dt_util.utcnow()
         newest = hour_of(now - READ_DELAY)
+        # Hours still to read: since the last day read, and the days of the backfill.
         behind = [
             (newest - self._read_until.get(hem_id, newest - BACKFILL)) / HOUR
+            + len(self._pending.get(hem_id, [])) * WINDOW / HOUR
             for hem_id in self.systems or []
         ]
         return {
@@ -313,6 +336,11 @@ class HomeEnergyReader:
             else self._systems_read_at.isoformat(),
             "read_until": {
                 hem_id: moment.isoformat() for hem_id, moment in self._read_until.items()
+            },
+            "pending": {
+                hem_id: [start.isoformat() for start in starts]
+                for hem_id, starts in self._pending.items()
+                if starts
             },
         }
 

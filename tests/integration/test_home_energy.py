@@ -202,8 +202,10 @@ async def test_after_an_outage_the_missing_days_are_read_and_imported(
         for r in sim.requests
         if r.path.endswith("/energy_stats")
     ]
-    # The three missing days, read oldest first from where the reader stopped; then hourly reads.
-    assert starts[:3] == [down_from + timedelta(days=day) for day in range(3)]
+    # The last day first (what the user looks at), then the two days before it, newest first, back to where the
+    # reader stopped; then hourly reads.
+    back_at = down_from + timedelta(days=3)
+    assert starts[:3] == [back_at - timedelta(days=day) for day in (1, 2, 3)]
     assert len(starts) <= 5
     newest = _newest_hour(sim)
     truth = await _truth(hass, sim, down_from, newest)
@@ -221,8 +223,8 @@ async def test_an_unknown_bucket_is_not_imported_and_a_flow_never_reported_is_no
     entry = await set_up_entry(hass, sim)
     await async_wait_recording_done(hass)
     reader = _reader(entry)
-    # The first read is the oldest day of the backfill: its second hour lacks a half.
-    oldest = _newest_hour(sim) - BACKFILL
+    # The first read is the last day: its second hour lacks a half.
+    oldest = _newest_hour(sim) - timedelta(hours=24)
     imported = await _imported(hass, sim, "solar_production", oldest)
     assert oldest + HOUR not in imported
     assert {oldest + 2 * HOUR, oldest + 3 * HOUR} <= imported.keys()
@@ -305,12 +307,16 @@ async def test_a_rate_limit_or_an_error_waits_and_the_read_resumes_where_it_stop
     await reader.async_read()
     await clock.run_for(50 * 60, step=300)
     assert sim.requests.counters.total == 0
-    # Then a server error: the next try comes fifteen minutes later and reads the same day.
+    # Then a server error: the next try comes fifteen minutes later and reads the same last day (moved on by the
+    # hour that may have passed meanwhile), then the backfill goes on.
     sim.faults.server_errors(count=1, path_prefix=stats_path)
     await clock.run_for(40 * 60, step=300)
-    starts = [r.query["start"][0] for r in sim.requests if r.path == stats_path]
+    starts = [
+        dt_util.parse_datetime(r.query["start"][0]) for r in sim.requests if r.path == stats_path
+    ]
     assert len(starts) >= 3
-    assert starts[0] == starts[1]
+    assert timedelta(0) <= starts[1] - starts[0] <= HOUR
+    assert starts[2] < starts[1]
     assert reader.diagnostics()["hours_behind"] < behind
     # Two reads at once: the second leaves it to the first.
     await asyncio.gather(reader.async_read(), reader.async_read())
