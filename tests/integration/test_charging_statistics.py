@@ -335,3 +335,24 @@ async def test_a_busy_account_reads_its_newest_pages_and_the_backfill_brings_the
             )
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_next_link_to_another_origin_still_fails_the_read(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Only a list longer than the pages asked for is cut to its newest pages; a foreign link is no answer."""
+    _first_hour, entry = await _set_up(hass, sim)
+    reader = _reader(entry)
+    held = dict(reader.data.sub_sessions)
+    sim.faults.foreign_next_link("/v2/charging_sub_sessions")
+    freezer.tick(60)
+    sim.requests.reset()
+    await reader.async_read_after_write()
+    assert any(r.path == "/v2/charging_sub_sessions" for r in sim.requests)
+    assert reader.data.sub_sessions == held, "what was held is kept"
+    assert reader.data.updated_at is not None
+    assert reader.data.updated_at < dt_util.utcnow(), "the read did not succeed"
+    sim.faults.clear()
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
