@@ -57,6 +57,7 @@ async def test_removing_the_entry_removes_its_issues_and_stored_state(
         f"{DOMAIN}.{integration.entry_id}.absent_devices",
         f"{DOMAIN}.{integration.entry_id}.ledger",
         f"{DOMAIN}.{integration.entry_id}.sessions",
+        f"{DOMAIN}.{integration.entry_id}.charging_statistics",
     }
     await hass.config_entries.async_remove(integration.entry_id)
     assert not any(domain == DOMAIN for domain, _ in ir.async_get(hass).issues)
