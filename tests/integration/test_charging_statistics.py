@@ -356,3 +356,41 @@ async def test_a_next_link_to_another_origin_still_fails_the_read(
     sim.faults.clear()
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_days_off_with_more_sub_sessions_than_a_cycle_reads_are_backfilled(
+    hass: HomeAssistant, simulator_factory: SimulatorFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    async with simulator_factory("fleet", fleet_size=5) as sim:
+        freezer.move_to(sim.clock.now())
+        with patch.dict("os.environ", {API_ORIGIN_ENV: sim.origin}):
+            first_hour, entry = await _set_up(hass, sim)
+            clock = Clock(hass, sim, freezer)
+            await clock.run_for(900, step=900)
+            assert await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+            off_since = sim.clock.now()
+            sim.clock.advance(2 * DAY)
+            freezer.tick(timedelta(days=2))
+            assert len([s for s in _subs(sim) if s.start > off_since]) > 5, "more than a page"
+            # A cycle reads one page of 5 finished sub-sessions here (three of 100 in the integration).
+            with (
+                patch.object(sessions_module, "FINISHED_MAX_PAGES", 1),
+                patch.object(sessions_module, "PAGE_SIZE", 5),
+                patch("custom_components.ev_energy.api.client.PAGE_SIZE", 5),
+            ):
+                assert await hass.config_entries.async_setup(entry.entry_id)
+                await hass.async_block_till_done()
+                reader = _reader(entry)
+                assert reader.charging.backfill_before is not None, "the gap is backfilled"
+                await clock.run_for(2 * 3600, step=900)
+            assert reader.charging.backfill_before is None
+            await reader.async_read_after_write()
+            subs = _subs(sim)
+            for vehicle_id in {sub.vehicle_id for sub in subs[:3] if sub.vehicle_id}:
+                assert_hours_match(
+                    await imported(hass, vehicle_id, first_hour), truth(subs, vehicle_id)
+                )
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()

@@ -193,3 +193,19 @@ async def test_what_is_kept_survives_a_restart_and_old_sub_sessions_are_forgotte
     empty = ChargingStatistics(hass, "entry", statistics, str)
     await empty.async_load()
     assert empty.contributions == {}
+
+
+async def test_a_gap_widens_the_backfill_to_cover_both(hass: HomeAssistant) -> None:
+    charging = ChargingStatistics(hass, "entry", HourlyStatistics(hass, "entry"), str)
+    day = timedelta(days=1)
+    charging.backfill_between(H0 - day, H0)
+    assert charging.backfill_before is None, "before the first backfill started: it covers the gap"
+    charging.backfill_until, charging.backfill_before = H0 - 30 * day, H0 - 20 * day
+    charging.backfill_between(H0 - 2 * day, H0 - day)
+    assert (charging.backfill_until, charging.backfill_before) == (H0 - 30 * day, H0 - day)
+    charging.backfill_before = None  # done
+    charging.backfill_between(H0 - 2 * day, H0 - day)
+    assert (charging.backfill_until, charging.backfill_before) == (H0 - 2 * day, H0 - day)
+    charging.backfill_before = None
+    charging.backfill_between(H0, H0 - day)
+    assert charging.backfill_before is None, "an empty gap asks for nothing"
