@@ -306,6 +306,12 @@ class LifetimeEnergySensor(ReaderEntity, SensorEntity):
         super().__init__(reader, device, LIFETIME_ENERGY.key)
 
     @property
+    def available(self) -> bool:
+        """Available while polling lists the car: the total comes from storage, not from the latest read."""
+        polling = self.coordinator.polling
+        return polling.last_update_success and self.device_id in polling.data.vehicles
+
+    @property
     def native_value(self) -> float | None:
         """Return the total in kWh to the Wh (sums of floats must not wobble downwards), unknown before any."""
         total = self.coordinator.charging.total(self.device_id)

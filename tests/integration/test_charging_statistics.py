@@ -394,3 +394,21 @@ async def test_days_off_with_more_sub_sessions_than_a_cycle_reads_are_backfilled
                 )
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_lifetime_energy_stays_while_sessions_cannot_be_read(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    _first_hour, entry = await _set_up(hass, sim)
+    _, vehicle_id = _devices(sim)
+    total = _reader(entry).charging.total(vehicle_id)
+    assert total
+    sim.faults.server_errors(None, status=500, path_prefix="/v2/charging_sub_sessions")
+    await clock.run_for(3600, step=900)
+    assert not _reader(entry).last_update_success
+    lifetime = state(hass, "sensor", f"{vehicle_id}_lifetime_energy")
+    assert float(lifetime.state) == round(total, 3)
+    sim.faults.clear()
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
