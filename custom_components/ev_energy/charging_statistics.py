@@ -292,6 +292,20 @@ class ChargingStatistics:
                     self._touched.setdefault(device_id, set()).update(part.hours)
         return True
 
+    def backfill_between(self, after: datetime, before: datetime) -> None:
+        """Have the backfill read the sub-sessions that started between two times (as well as what it still reads).
+
+        One cursor walks back from the newest bound to the oldest; what it meets twice is replaced, not added.
+        """
+        if self.backfill_until is None:
+            return  # the first backfill, from the set-up on, covers it
+        if self.backfill_before is not None:
+            before = max(before, self.backfill_before)
+        if self.backfill_until is not None and self.backfill_before is not None:
+            after = min(after, self.backfill_until)
+        if after < before:
+            self.backfill_before, self.backfill_until = before, after
+
     def add_all(self, subs: Iterable[ChargingSubSession]) -> None:
         """Take the energy usage of several sub-sessions."""
         for sub in subs:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -293,10 +294,12 @@ class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
         return slot is not None and slot.start <= now
 
 
-class LifetimeEnergySensor(ReaderEntity, SensorEntity):
+class LifetimeEnergySensor(ReaderEntity, RestoreSensor):
     """A car's energy charged over every hour imported into its statistic (the backfill included).
 
-    The hours live in the entry's statistics store, so the value is there again right after a restart.
+    The hours live in the entry's statistics store, so the value is there again right after a restart. A
+    revision ev.energy makes downwards corrects the hourly statistics, but this total-increasing sensor holds the
+    highest value it showed (restored across restarts): a dip would read as a meter reset and count again.
     """
 
     entity_description = LIFETIME_ENERGY
@@ -304,12 +307,34 @@ class LifetimeEnergySensor(ReaderEntity, SensorEntity):
     def __init__(self, reader: SessionsReader, device: Vehicle) -> None:
         """Bind the sensor to a car."""
         super().__init__(reader, device, LIFETIME_ENERGY.key)
+        self._highest: float | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the highest value shown before the restart."""
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float | Decimal):
+            self._highest = float(last.native_value)
+
+    @property
+    def available(self) -> bool:
+        """Available while polling lists the car: the total comes from storage, not from the latest read."""
+        polling = self.coordinator.polling
+        return polling.last_update_success and self.device_id in polling.data.vehicles
 
     @property
     def native_value(self) -> float | None:
         """Return the total in kWh to the Wh (sums of floats must not wobble downwards), unknown before any."""
         total = self.coordinator.charging.total(self.device_id)
-        return None if total is None else round(total, 3)
+        if total is None:
+            return self._highest
+        value = round(total, 3)
+        return value if self._highest is None else max(value, self._highest)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._highest = self.native_value
+        super()._handle_coordinator_update()
 
 
 type EntityFactory = Callable[[EvEnergyCoordinator, ChargerOrCar], list[Entity]]

@@ -472,14 +472,22 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         running = await self.client.list_charging_sub_sessions(
             is_finished=False, expand=("schedules", ENERGY_USAGE)
         )
+        since = self._since(now)
         finished = await _newest_pages(
             self.client.list_charging_sub_sessions(
                 is_finished=True,
-                start_gt=self._since(now),
+                start_gt=since,
                 expand=(ENERGY_USAGE,),
                 max_pages=FINISHED_MAX_PAGES,
             )
         )
+        if finished.cut_short:
+            # More finished since the last read than a cycle reads (Home Assistant was off for days): the
+            # statistics' backfill reads what lies between, page by page.
+            starts = [sub.start for sub in finished if sub.start is not None]
+            self.charging.backfill_between(
+                max(since, now - BACKFILL_HISTORY), min(starts, default=now)
+            )
         answered = {sub.id for sub in [*running, *finished]}
         # What was running at the last read and is no more has ended: read its final figures, one by one.
         ended = [await self._final(sub_id) for sub_id in sorted(was_open - answered)]
@@ -669,18 +677,27 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         return {"sub_sessions": [sub.to_store() for sub in self._held.sub_sessions.values()]}
 
 
-async def _newest_pages[T](read: Awaitable[ItemList[T]]) -> ItemList[T]:
+class NewestPages[T](ItemList[T]):
+    """The newest pages of a list, saying whether older items were left unread."""
+
+    cut_short: bool = False
+
+
+async def _newest_pages[T](read: Awaitable[ItemList[T]]) -> NewestPages[T]:
     """Return a list read, or its newest pages when it is longer than the pages asked for.
 
     A busy account (a fleet, weeks of history) has more sub-sessions and sessions than a cycle reads; what is
     older comes from the statistics' backfill, and grouping into sessions needs only the newest ones.
     """
     try:
-        return await read
+        items = await read
     except EvEnergyIncompleteListError as err:
         if err.reason is not IncompleteListReason.PAGE_CAP:
             raise
-        return err.items
+        newest = NewestPages[T](err.items, err.items.dropped, err.items.dropped_fields)
+        newest.cut_short = True
+        return newest
+    return NewestPages[T](items, items.dropped, items.dropped_fields)
 
 
 def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:

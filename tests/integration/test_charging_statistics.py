@@ -254,6 +254,41 @@ async def test_the_cars_lifetime_energy_is_its_statistic_total_and_survives_a_re
     await hass.async_block_till_done()
 
 
+@pytest.mark.usefixtures("credentials")
+async def test_a_revision_downwards_lowers_the_hour_but_never_the_lifetime_sensor(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    first_hour, entry = await _set_up(hass, sim)
+    await clock.run_for(DAY, step=900)
+    _, vehicle_id = _devices(sim)
+    shown = float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state)
+    finished = [sub for sub in _subs(sim) if sub.end is not None and sub.intervals]
+    revised_sub = max(finished, key=lambda sub: sub.end or sub.start)
+    usage = max(revised_sub.intervals.values(), key=lambda usage: usage.watt_hours)
+    assert usage.watt_hours > 500
+    usage.watt_hours -= 500
+    await clock.run_for(REVISION_INTERVAL.total_seconds(), step=900)
+
+    # The statistic follows ev.energy: its hour and the sums after it are 0.5 kWh lower ...
+    assert_hours_match(await imported(hass, vehicle_id, first_hour), truth(_subs(sim), vehicle_id))
+    total = _reader(entry).charging.total(vehicle_id)
+    assert total is not None
+    assert total < shown
+    # ... while the total-increasing sensor holds what it showed (a dip would read as a meter reset), also after
+    # a restart, until the energy charged since passes it.
+    assert float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state) == shown
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state) == shown
+    await clock.run_for(2 * DAY, step=900)
+    total = _reader(entry).charging.total(vehicle_id)
+    assert total is not None
+    assert total > shown
+    assert float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state) == round(total, 3)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
 async def _set_up(hass: HomeAssistant, sim: Simulator) -> tuple[datetime, MockConfigEntry]:
     """Set the entry up; return it and the first hour its statistics may hold."""
     first_hour = hour_of(dt_util.utcnow()) - BACKFILL_HISTORY
@@ -335,3 +370,80 @@ async def test_a_busy_account_reads_its_newest_pages_and_the_backfill_brings_the
             )
             await hass.config_entries.async_unload(entry.entry_id)
             await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_next_link_to_another_origin_still_fails_the_read(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Only a list longer than the pages asked for is cut to its newest pages; a foreign link is no answer."""
+    _first_hour, entry = await _set_up(hass, sim)
+    reader = _reader(entry)
+    held = dict(reader.data.sub_sessions)
+    sim.faults.foreign_next_link("/v2/charging_sub_sessions")
+    freezer.tick(60)
+    sim.requests.reset()
+    await reader.async_read_after_write()
+    assert any(r.path == "/v2/charging_sub_sessions" for r in sim.requests)
+    assert reader.data.sub_sessions == held, "what was held is kept"
+    assert reader.data.updated_at is not None
+    assert reader.data.updated_at < dt_util.utcnow(), "the read did not succeed"
+    sim.faults.clear()
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_days_off_with_more_sub_sessions_than_a_cycle_reads_are_backfilled(
+    hass: HomeAssistant, simulator_factory: SimulatorFactory, freezer: FrozenDateTimeFactory
+) -> None:
+    async with simulator_factory("fleet", fleet_size=5) as sim:
+        freezer.move_to(sim.clock.now())
+        with patch.dict("os.environ", {API_ORIGIN_ENV: sim.origin}):
+            first_hour, entry = await _set_up(hass, sim)
+            clock = Clock(hass, sim, freezer)
+            await clock.run_for(900, step=900)
+            assert await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+            off_since = sim.clock.now()
+            sim.clock.advance(2 * DAY)
+            freezer.tick(timedelta(days=2))
+            assert len([s for s in _subs(sim) if s.start > off_since]) > 5, "more than a page"
+            # A cycle reads one page of 5 finished sub-sessions here (three of 100 in the integration).
+            with (
+                patch.object(sessions_module, "FINISHED_MAX_PAGES", 1),
+                patch.object(sessions_module, "PAGE_SIZE", 5),
+                patch("custom_components.ev_energy.api.client.PAGE_SIZE", 5),
+            ):
+                assert await hass.config_entries.async_setup(entry.entry_id)
+                await hass.async_block_till_done()
+                reader = _reader(entry)
+                assert reader.charging.backfill_before is not None, "the gap is backfilled"
+                await clock.run_for(2 * 3600, step=900)
+            assert reader.charging.backfill_before is None
+            await reader.async_read_after_write()
+            subs = _subs(sim)
+            for vehicle_id in {sub.vehicle_id for sub in subs[:3] if sub.vehicle_id}:
+                assert_hours_match(
+                    await imported(hass, vehicle_id, first_hour), truth(subs, vehicle_id)
+                )
+            await hass.config_entries.async_unload(entry.entry_id)
+            await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_lifetime_energy_stays_while_sessions_cannot_be_read(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    _first_hour, entry = await _set_up(hass, sim)
+    _, vehicle_id = _devices(sim)
+    total = _reader(entry).charging.total(vehicle_id)
+    assert total
+    sim.faults.server_errors(None, status=500, path_prefix="/v2/charging_sub_sessions")
+    await clock.run_for(3600, step=900)
+    assert not _reader(entry).last_update_success
+    lifetime = state(hass, "sensor", f"{vehicle_id}_lifetime_energy")
+    assert float(lifetime.state) == round(total, 3)
+    sim.faults.clear()
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()

@@ -8,7 +8,9 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.ev_energy.api import EvEnergyIncompleteListError, ItemList
 from custom_components.ev_energy.api.models import ChargingSubSession, EnergyUsage, UsageInterval
+from custom_components.ev_energy.api.pagination import IncompleteListReason
 from custom_components.ev_energy.charging_statistics import (
     ChargingStatistics,
     Contribution,
@@ -19,6 +21,7 @@ from custom_components.ev_energy.charging_statistics import (
     split_by_hour,
 )
 from custom_components.ev_energy.hourly import HourlyStatistics
+from custom_components.ev_energy.sessions import _newest_pages
 
 H0 = datetime(2026, 11, 1, 0, tzinfo=UTC)
 
@@ -193,3 +196,39 @@ async def test_what_is_kept_survives_a_restart_and_old_sub_sessions_are_forgotte
     empty = ChargingStatistics(hass, "entry", statistics, str)
     await empty.async_load()
     assert empty.contributions == {}
+
+
+async def test_a_gap_widens_the_backfill_to_cover_both(hass: HomeAssistant) -> None:
+    charging = ChargingStatistics(hass, "entry", HourlyStatistics(hass, "entry"), str)
+    day = timedelta(days=1)
+    charging.backfill_between(H0 - day, H0)
+    assert charging.backfill_before is None, "before the first backfill started: it covers the gap"
+    charging.backfill_until, charging.backfill_before = H0 - 30 * day, H0 - 20 * day
+    charging.backfill_between(H0 - 2 * day, H0 - day)
+    assert (charging.backfill_until, charging.backfill_before) == (H0 - 30 * day, H0 - day)
+    charging.backfill_before = None  # done
+    charging.backfill_between(H0 - 2 * day, H0 - day)
+    assert (charging.backfill_until, charging.backfill_before) == (H0 - 2 * day, H0 - day)
+    charging.backfill_before = None
+    charging.backfill_between(H0, H0 - day)
+    assert charging.backfill_before is None, "an empty gap asks for nothing"
+
+
+async def test_only_a_list_cut_at_the_page_cap_gives_its_newest_pages() -> None:
+    items = ItemList(["newest", "older"])
+
+    async def cut(reason: IncompleteListReason) -> ItemList[str]:
+        raise EvEnergyIncompleteListError("cut", reason=reason, items=items)
+
+    newest = await _newest_pages(cut(IncompleteListReason.PAGE_CAP))
+    assert list(newest) == ["newest", "older"]
+    assert newest.cut_short
+    with pytest.raises(EvEnergyIncompleteListError):
+        await _newest_pages(cut(IncompleteListReason.LOOP))
+
+    async def whole() -> ItemList[str]:
+        return items
+
+    complete = await _newest_pages(whole())
+    assert list(complete) == ["newest", "older"]
+    assert not complete.cut_short
