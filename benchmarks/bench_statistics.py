@@ -28,6 +28,7 @@ HOURS = 24
 STEP_SECONDS = 120
 HISTORY_HOURS = 34 * 24
 SUB_SESSIONS = "/v2/charging_sub_sessions"
+HEM_SYSTEMS = "/v2/hem_systems"
 HEADERS = (
     "run",
     "cars",
@@ -35,6 +36,7 @@ HEADERS = (
     "backfill req",
     "backfill done",
     "revision req/day",
+    "home energy req/day",
     "statistics req/day",
     "reader req/day",
     "all req/day",
@@ -47,7 +49,9 @@ NOTES = (
     "backfill req: pages of older finished sub-sessions read (one at most per sessions cycle);",
     "backfill done: simulated hours after set-up until 30 days were covered;",
     "revision req/day: re-reads of sub-sessions that ended in the last 48 h (every 3 h) in steady state;",
-    "statistics req/day: backfill and revision reads together, the whole extra cost of the import",
+    "home energy req/day: the home's solar and grid figures (HEM energy_stats: one read an hour, a day back,",
+    "the systems list daily, one read per missing day of its own 30-day backfill; a fleet without HEM lists once);",
+    "statistics req/day: backfill, revision and home energy reads together, the whole extra cost of the import",
     "(energy usage itself comes expanded on the reader's reads at no request);",
     "reader req/day: every sessions reader request; all req/day: with polling;",
     "max/hour: busiest rolling hour of all requests; share used: max/hour over the share (50 % of 1000/h).",
@@ -64,6 +68,7 @@ class Figures:
     backfill: int
     backfill_hours: float | None
     revisions: int
+    home_energy: int
     reader: int
     requests: int
     busiest_hour: int
@@ -80,7 +85,8 @@ class Figures:
             self.backfill,
             done,
             self.revisions,
-            self.backfill + self.revisions,
+            self.home_energy,
+            self.backfill + self.revisions + self.home_energy,
             self.reader,
             self.requests,
             self.busiest_hour,
@@ -123,6 +129,7 @@ async def _measure(
         backfill=sum(1 for r in ours if _is_backfill(r)),
         backfill_hours=None if done_at is None else (done_at - set_up_at).total_seconds() / 3600,
         revisions=sum(1 for r in ours if _is_revision(r)),
+        home_energy=sum(1 for r in ours if r.path.startswith(HEM_SYSTEMS)),
         reader=sum(
             1
             for r in ours

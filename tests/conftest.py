@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 import contextlib
 from contextlib import AbstractAsyncContextManager
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,10 @@ import pytest
 import yaml
 
 from simulator.testing import Simulator, run_simulator
+
+# pytest-homeassistant-custom-component turns SQLAlchemy's statement log on; the recorder's thread then writes
+# every statement of the statistics tests to the terminal, burying the test output.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 # ev.energy's official OpenAPI spec, kept in the repository (where and when it was taken: docs/api/SOURCE.md).
 OPENAPI_SPEC = (

@@ -26,7 +26,8 @@ def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
     assert manifest["domain"] == "ev_energy"
     assert manifest["config_flow"] is True
     assert manifest["dependencies"] == ["application_credentials", "webhook"]
-    assert manifest["after_dependencies"] == ["cloud"]  # cloudhooks for push, when Cloud is set up
+    # Cloudhooks for push when Cloud is set up; hourly statistics when the recorder is (it always is by default).
+    assert manifest["after_dependencies"] == ["cloud", "recorder"]
     assert manifest["iot_class"] == "cloud_polling"
     assert manifest["integration_type"] == "hub"
     assert manifest["requirements"] == []

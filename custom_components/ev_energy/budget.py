@@ -36,11 +36,21 @@ class RequestBudget:
     remaining: int | None = None
     observed_at: datetime | None = None
     blocked_until: datetime | None = None
-    # Requests per hour of the share kept for the sessions reader; polling paces itself on the rest.
-    reserved_per_hour: float = 0.0
+    # Requests per hour of the share kept for the readers beside polling (sessions, home energy), by reader;
+    # polling paces itself on the rest.
+    reservations: dict[str, float] = field(default_factory=dict)
     # Called with the new end of a block, so whoever met the 429 (a poll, a command), the wait is kept.
     on_block: Callable[[datetime], None] | None = field(default=None, repr=False)
     _sent: deque[datetime] = field(default_factory=deque, repr=False)
+
+    def reserve(self, reader: str, per_hour: float) -> None:
+        """Keep ``per_hour`` requests of the share for a reader (replacing what it kept before)."""
+        self.reservations[reader] = max(per_hour, 0.0)
+
+    @property
+    def reserved_per_hour(self) -> float:
+        """Return the requests per hour kept for every reader beside polling."""
+        return sum(self.reservations.values())
 
     def record_request(self, now: datetime) -> None:
         """Count a request we sent (kept for one rolling hour)."""

@@ -7,8 +7,9 @@ After a new entry or an outage it reads the last day first (what the user looks 
 it (at most ``BACKFILL``), newest first, one day per read and a few reads an hour. Where it got to lives in a
 `Store`, so a restart reads only what is missing.
 
-Every read counts against the request budget the polling shares, and waits when the share has no room: the reader
-keeps no reserve of its own, as it costs one request an hour (six during a backfill), and polling comes first.
+Every read counts against the request budget the polling shares, and waits when the share has no room. The reader
+keeps what it will spend in the next hour out of polling's part (one request an hour, seven while it backfills,
+none without a HEM system), so polling paces itself on the rest.
 Windows start on UTC hours, which are whole or half hours in the HEM system's time zone as ev.energy requires
 (except in the few zones 45 minutes off the hour, where ev.energy refuses them; see the 400 below).
 """
@@ -56,6 +57,8 @@ FORBIDDEN_INTERVAL: Final = timedelta(days=1)
 RETRY_INTERVAL: Final = timedelta(minutes=15)
 BUCKET: Final = timedelta(minutes=30)
 WH_PER_KWH: Final = 1000
+# The reader's name in the budget's reservations.
+BUDGET_READER: Final = "home_energy"
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ class HomeEnergyReader:
             self._next_read = await self._read_within_budget(now)
         finally:
             self._running = False
+            self._reserve()
 
     async def _read_within_budget(self, now: datetime) -> datetime:
         """Read and return when to read next."""
@@ -225,6 +229,13 @@ class HomeEnergyReader:
                 self._sent.append(now)
             while self._sent and now - self._sent[0] >= HOUR:
                 self._sent.popleft()
+
+    def _reserve(self) -> None:
+        """Keep the requests of the coming hour out of polling's part of the budget."""
+        systems = [] if self.forbidden or self.systems is None else self.systems
+        backfilling = any(self._pending.get(hem_id) for hem_id in systems)
+        per_system = HOUR / BACKFILL_SPACING + 1 if backfilling else 1
+        self.polling.budget.reserve(BUDGET_READER, len(systems) * per_system)
 
     async def _read(self, now: datetime) -> datetime:
         systems = await self._systems(now)

@@ -63,6 +63,8 @@ HOUR = timedelta(hours=1)
 # costs 24, leaving room for the reads at once after plug-ins). Polling comes first on a small budget.
 READER_SHARE = 0.2
 READER_MAX_PER_HOUR = 60.0
+# The sessions reader's name in the budget's reservations.
+BUDGET_READER = "sessions"
 # Energy usage (when the energy flowed) comes with every read of sub-sessions, at no extra request.
 ENERGY_USAGE = "energy_usage"
 # The hourly statistics go this far back on a new entry, one page of finished sub-sessions per cycle.
@@ -363,7 +365,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         self._after_write = False
         self._sent: deque[datetime] = deque()
         self.polling = coordinator
-        coordinator.budget.reserved_per_hour = reader_reserve(coordinator.budget)
+        coordinator.budget.reserve(BUDGET_READER, reader_reserve(coordinator.budget))
         self.client = coordinator.client
         self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, store_key(entry.entry_id))
         self._held = SessionsData()
@@ -456,7 +458,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         Polling paces itself on the share minus that part, so both together stay inside the share.
         """
         budget = self.polling.budget
-        budget.reserved_per_hour = reader_reserve(budget)
+        budget.reserve(BUDGET_READER, reader_reserve(budget))
         if not budget.can_spend(requests, now):
             return False
         if self._after_write:
@@ -464,7 +466,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             return True
         while self._sent and now - self._sent[0] >= HOUR:
             self._sent.popleft()
-        return len(self._sent) + requests <= budget.reserved_per_hour
+        return len(self._sent) + requests <= budget.reservations[BUDGET_READER]
 
     async def _read(self, now: datetime) -> None:
         held = self._held.sub_sessions
@@ -640,7 +642,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             "sub_sessions_open": sum(1 for sub in held if sub.end is None),
             "planned_slots": sum(len(slots) for slots in self._held.schedules.values()),
             "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
-            "reserved_per_hour": self.polling.budget.reserved_per_hour,
+            "reserved_per_hour": self.polling.budget.reservations.get(BUDGET_READER, 0.0),
             "charging_statistics": self.charging.diagnostics(),
         }
 

@@ -10,6 +10,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_energy.sessions import BUDGET_READER
 from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator
 
@@ -144,7 +145,7 @@ async def test_charge_now_shows_its_effect_even_when_the_readers_reserve_is_spen
     budget = integration.runtime_data.coordinator.budget
     now = dt_util.utcnow()
     # The reader spent its hour's reserve on reads already.
-    for _ in range(int(budget.reserved_per_hour)):
+    for _ in range(int(budget.reservations[BUDGET_READER])):
         reader._sent.append(now)
     await reader.async_refresh()
     assert not [r for r in sim.requests if r.time > now and r.path.startswith("/v2/charging_")]
