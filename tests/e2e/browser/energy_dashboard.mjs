@@ -20,9 +20,11 @@ const OUT_DIR = env("OUT_DIR");
 const browser = await launchForScript(OUT_DIR);
 const { page } = browser;
 
-// The period the selector shows, as Home Assistant formats it ("November 29, 2026"); its label is a div.label in
-// Home Assistant 2025.4 and a div.header-title in newer ones.
-const periodLabel = () => page.locator("hui-energy-period-selector").first().locator(".label, .header-title").first();
+// The period the selector shows, as Home Assistant formats it: "November 29, 2026" in a div.label on Home Assistant
+// 2025.4, "Nov 29" in the floating date bar of newer ones. Found by its text (a month and a day), not by markup.
+const MONTH_DAY = /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}\b/;
+const periodLabel = () =>
+  page.locator("hui-energy-period-selector").first().getByText(MONTH_DAY).first();
 const periodShown = async () => (await periodLabel().innerText()).trim();
 
 const periodChangedFrom = async (before) => {
