@@ -37,6 +37,7 @@ from .hourly import (
     hour_of,
     iso_or_none,
     parse_utc,
+    parse_utc_or_none,
     statistic_id,
 )
 from .money import minor_unit_decimals
@@ -258,9 +259,9 @@ class ChargingStatistics:
                     self.contributions[sub_id] = found
         backfill = stored.get("backfill", {})
         if isinstance(backfill, dict):
-            self.backfill_before = _optional_time(backfill.get("before"))
-            self.backfill_until = _optional_time(backfill.get("until"))
-            self.last_revision_read = _optional_time(backfill.get("last_revision_read"))
+            self.backfill_before = parse_utc_or_none(backfill.get("before"))
+            self.backfill_until = parse_utc_or_none(backfill.get("until"))
+            self.last_revision_read = parse_utc_or_none(backfill.get("last_revision_read"))
 
     async def async_save(self) -> None:
         """Write what is held now (the entry unloads)."""
@@ -375,10 +376,3 @@ class ChargingStatistics:
                 "last_revision_read": iso_or_none(self.last_revision_read),
             },
         }
-
-
-def _optional_time(value: object) -> datetime | None:
-    try:
-        return parse_utc(value)
-    except ValueError:
-        return None

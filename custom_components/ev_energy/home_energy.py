@@ -38,7 +38,15 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
-from .hourly import HOUR, HourlyStatistics, SeriesInfo, hour_of, statistic_id
+from .hourly import (
+    HOUR,
+    HourlyStatistics,
+    SeriesInfo,
+    hour_of,
+    iso_or_none,
+    parse_utc_or_none,
+    statistic_id,
+)
 
 STORAGE_VERSION: Final = 1
 SAVE_DELAY_SECONDS: Final = 10
@@ -122,11 +130,6 @@ def hourly_values(
     return {hour: sum(values) / WH_PER_KWH for hour, values in halves.items() if len(values) == 2}
 
 
-def _parse(value: object) -> datetime | None:
-    parsed = dt_util.parse_datetime(value) if isinstance(value, str) else None
-    return None if parsed is None else dt_util.as_utc(parsed)
-
-
 class HomeEnergyReader:
     """Reads the home's energy flows of every HEM system on its own slow cadence, inside the request budget."""
 
@@ -162,14 +165,14 @@ class HomeEnergyReader:
         systems = stored.get("systems")
         if isinstance(systems, list) and all(isinstance(hem_id, str) for hem_id in systems):
             self.systems = systems
-            self._systems_read_at = _parse(stored.get("systems_read_at"))
+            self._systems_read_at = parse_utc_or_none(stored.get("systems_read_at"))
         read_until = stored.get("read_until")
         for hem_id, raw in (read_until if isinstance(read_until, Mapping) else {}).items():
-            if (moment := _parse(raw)) is not None:
+            if (moment := parse_utc_or_none(raw)) is not None:
                 self._read_until[str(hem_id)] = moment
         pending = stored.get("pending")
         for hem_id, raw in (pending if isinstance(pending, Mapping) else {}).items():
-            starts = [_parse(start) for start in raw] if isinstance(raw, list) else []
+            starts = [parse_utc_or_none(start) for start in raw] if isinstance(raw, list) else []
             self._pending[str(hem_id)] = sorted(start for start in starts if start is not None)
 
     async def async_save(self) -> None:
@@ -334,17 +337,15 @@ class HomeEnergyReader:
             "forbidden": self.forbidden,
             "hours_behind": max(behind, default=0.0),
             "hours_imported_since_start": self._hours_imported,
-            "next_read": None if self._next_read is None else self._next_read.isoformat(),
-            "last_success": None if self._last_success is None else self._last_success.isoformat(),
+            "next_read": iso_or_none(self._next_read),
+            "last_success": iso_or_none(self._last_success),
             "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
         }
 
     def _to_store(self) -> dict[str, Any]:
         return {
             "systems": self.systems,
-            "systems_read_at": None
-            if self._systems_read_at is None
-            else self._systems_read_at.isoformat(),
+            "systems_read_at": iso_or_none(self._systems_read_at),
             "read_until": {
                 hem_id: moment.isoformat() for hem_id, moment in self._read_until.items()
             },

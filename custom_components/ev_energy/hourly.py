@@ -133,8 +133,8 @@ class HourlySeries:
             "unit": self.info.unit,
             "hours": {hour.isoformat(): value for hour, value in sorted(self.hours.items())},
             "sum_before": self.sum_before,
-            "first_kept": _iso(self.first_kept),
-            "changed_from": _iso(self.changed_from),
+            "first_kept": iso_or_none(self.first_kept),
+            "changed_from": iso_or_none(self.changed_from),
         }
 
     @classmethod
@@ -144,7 +144,7 @@ class HourlySeries:
             info = SeriesInfo(
                 statistic_id=str(raw["statistic_id"]), name=str(raw["name"]), unit=str(raw["unit"])
             )
-            hours = {_parse(hour): float(value) for hour, value in dict(raw["hours"]).items()}
+            hours = {parse_utc(hour): float(value) for hour, value in dict(raw["hours"]).items()}
             return cls(
                 info=info,
                 hours=hours,
@@ -239,24 +239,24 @@ def hourly_sums(items: Iterable[tuple[datetime, float]]) -> dict[datetime, float
 
 def iso_or_none(value: datetime | None) -> str | None:
     """Return a time as ISO 8601 for a store (None stays None)."""
-    return _iso(value)
+    return None if value is None else value.isoformat()
 
 
 def parse_utc(value: object) -> datetime:
     """Return a stored ISO 8601 time in UTC; raise ValueError for anything else."""
-    return _parse(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _parse(value: object) -> datetime:
     parsed = dt_util.parse_datetime(value) if isinstance(value, str) else None
     if parsed is None:
         raise ValueError(value)
     return dt_util.as_utc(parsed)
 
 
+def parse_utc_or_none(value: object) -> datetime | None:
+    """Return a stored ISO 8601 time in UTC, or None for anything else (a store this version cannot read)."""
+    try:
+        return parse_utc(value)
+    except ValueError:
+        return None
+
+
 def _parse_optional(value: object) -> datetime | None:
-    return None if value is None else _parse(value)
+    return None if value is None else parse_utc(value)
