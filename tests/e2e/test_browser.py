@@ -39,6 +39,8 @@ README_SCREENSHOTS = ("vehicle-device.png", "vehicle-plugged-in.png")
 OUT_DIR = processes.ARTIFACTS / "browser"
 # The plug-in reaches Home Assistant at its next poll: up to 5 minutes while nothing charges.
 BROWSER_TIMEOUT = 600
+# The simulator samples every 60 s (--sample-interval below).
+REPORT_WAIT = 130
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +88,8 @@ async def test_add_integration_in_the_browser(
         f"{simulator.url}/_admin/vehicles/{vehicle_id}", json={"plugged_in": False}
     ) as reply:
         assert reply.status == 200
+    # The car reports once a minute: until its next report the API still says plugged in.
+    await _wait_for_plugged_in(sim, vehicle_id, False)
 
     if OUT_DIR.exists():
         for old in OUT_DIR.glob("*.png"):
@@ -127,6 +131,7 @@ async def test_add_integration_in_the_browser(
         "consent_given",
         "entry_created",
         "device_page",
+        "unplugged_shown",
         "admin_plugged_in",
         "plugged_in_shown",
     ]
@@ -149,3 +154,13 @@ async def test_add_integration_in_the_browser(
         if not target.exists() or os.environ.get("EV_ENERGY_UPDATE_SCREENSHOTS") == "1":
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(screenshot, target)
+
+
+async def _wait_for_plugged_in(sim: SimulatorAdmin, vehicle_id: str, plugged_in: bool) -> None:
+    """Wait (at most two report intervals) until the car's latest report says ``plugged_in``."""
+    async with asyncio.timeout(REPORT_WAIT):
+        while True:
+            vehicle = await sim.device("vehicles", vehicle_id)
+            if vehicle["latest_status_log"]["is_plugged_in"] is plugged_in:
+                return
+            await asyncio.sleep(1)

@@ -31,6 +31,23 @@ const ADMIN_URL = (process.env.ADMIN_URL ?? "").replace(/\/$/, "");
 // Home Assistant polls every 5 minutes while nothing charges; the car reports every minute.
 const PLUG_TIMEOUT = Number(env("PLUG_TIMEOUT_MS", "420000"));
 
+// Resolves once the device's "Plugged in" binary sensor has ``state`` ("on" or "off").
+const waitForPluggedIn = (deviceId, state, timeout) =>
+  page.waitForFunction(
+    ([id, wanted]) => {
+      const hass = document.querySelector("home-assistant")?.hass;
+      const entry = Object.values(hass?.entities ?? {}).find(
+        (e) =>
+          e.device_id === id &&
+          e.entity_id.startsWith("binary_sensor.") &&
+          e.entity_id.endsWith("_plugged_in"),
+      );
+      return entry !== undefined && hass.states[entry.entity_id]?.state === wanted;
+    },
+    [deviceId, state],
+    { timeout, polling: 1000 },
+  );
+
 const started = Date.now();
 const report = (step, extra = {}) =>
   console.log(JSON.stringify({ step, ms: Date.now() - started, ...extra }));
@@ -138,6 +155,9 @@ try {
 
   // 6. Plug the car in on the simulator's control page, and wait for the device page to show it.
   if (ADMIN_URL) {
+    // The car was unplugged before the entry was made: the change must be one Home Assistant sees.
+    await waitForPluggedIn(device.id, "off", STEP_TIMEOUT);
+    report("unplugged_shown");
     const admin = await context.newPage();
     await admin.goto(`${ADMIN_URL}/_admin/`);
     await admin.getByRole("button", { name: "Plug in", exact: true }).first().click();
@@ -145,20 +165,7 @@ try {
     await admin.screenshot({ path: path.join(OUT_DIR, "admin-page.png"), fullPage: true });
     report("admin_plugged_in");
     await page.bringToFront();
-    await page.waitForFunction(
-      (deviceId) => {
-        const hass = document.querySelector("home-assistant")?.hass;
-        const entry = Object.values(hass?.entities ?? {}).find(
-          (e) =>
-            e.device_id === deviceId &&
-            e.entity_id.startsWith("binary_sensor.") &&
-            e.entity_id.endsWith("_plugged_in"),
-        );
-        return entry !== undefined && hass.states[entry.entity_id]?.state === "on";
-      },
-      device.id,
-      { timeout: PLUG_TIMEOUT, polling: 1000 },
-    );
+    await waitForPluggedIn(device.id, "on", PLUG_TIMEOUT);
     await page.waitForTimeout(1500);
     await page.screenshot({ path: path.join(OUT_DIR, "vehicle-plugged-in.png") });
     report("plugged_in_shown");
