@@ -50,7 +50,7 @@ SAMPLE_INTERVAL = 10
 IDLE_POLL = timedelta(minutes=5)
 # Clocks of two processes on one machine, the report a poll waits for, and the time a poll takes to land in the
 # state machine.
-SLACK = timedelta(seconds=15)
+SLACK = timedelta(seconds=30)
 # Forecasts ("full at", the next smart-charging slot) lie ahead by nature: within the routine's day, never hours
 # ahead as the old demo showed.
 FORECASTS = ("_full_at", "_next_charging_slot_start", "_next_charging_slot_end")
