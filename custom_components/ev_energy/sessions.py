@@ -42,7 +42,7 @@ from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .entity import EVSE, VEHICLE, device_info
-from .hourly import HourlyStatistics
+from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
 
 STORAGE_VERSION = 1
@@ -94,10 +94,6 @@ def _id_from(reference: object) -> str | None:
         return reference.rstrip("/").rsplit("/", 1)[-1] or None
     value = getattr(reference, "id", None)
     return value if isinstance(value, str) else None
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 def _datetime(value: object) -> datetime | None:
@@ -155,8 +151,8 @@ class SubSessionRecord:
         """Return the record as JSON for the store."""
         return {
             "id": self.id,
-            "start": _iso(self.start),
-            "end": _iso(self.end),
+            "start": iso_or_none(self.start),
+            "end": iso_or_none(self.end),
             "session_id": self.session_id,
             "evse_id": self.evse_id,
             "vehicle_id": self.vehicle_id,
