@@ -1,8 +1,8 @@
 """The imported statistics in Home Assistant's Energy dashboard: its own validation finds nothing wrong with them.
 
 The statistics come from the integration's import from the simulator (a finished charge, the home's solar
-production), never made by hand; the Energy preferences are saved and validated through the websocket API, as
-the dashboard's configuration page does.
+production and grid flows), never made by hand; the Energy preferences are saved and validated through the
+websocket API, as the dashboard's configuration page does.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from homeassistant.components.energy import data as energy_data
 from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
@@ -103,6 +104,27 @@ async def _run_until_a_charge_is_imported(
     pytest.fail(f"no charge finished and imported within {LONGEST_WAIT}")
 
 
+def _grid_source(grid_import: str, grid_export: str) -> dict[str, Any]:
+    """Return a grid source in this Home Assistant's layout: one import/export pair (newer) or flow lists (2025.4).
+
+    No price: Home Assistant prices imported statistics only through a cost statistic, which ev.energy has not.
+    """
+    if "stat_energy_from" in energy_data.GridSourceType.__annotations__:
+        return {
+            "type": "grid",
+            "stat_energy_from": grid_import,
+            "stat_energy_to": grid_export,
+            "cost_adjustment_day": 0,
+        }
+    no_price = {"entity_energy_price": None, "number_energy_price": None}
+    return {
+        "type": "grid",
+        "flow_from": [{"stat_energy_from": grid_import, "stat_cost": None, **no_price}],
+        "flow_to": [{"stat_energy_to": grid_export, "stat_compensation": None, **no_price}],
+        "cost_adjustment_day": 0,
+    }
+
+
 async def _command(client: Any, command: str, **data: Any) -> Any:
     await client.send_json_auto_id({"type": command, **data})
     reply = await client.receive_json()
@@ -123,12 +145,14 @@ async def test_energy_preferences_with_the_imported_statistics_validate_without_
     car = series_id(vehicle_id, ENERGY)
     charger = series_id(evse_id, ENERGY)
     solar = statistic_id(hem_id, "solar_production")
+    grid_import = statistic_id(hem_id, "grid_import")
+    grid_export = statistic_id(hem_id, "grid_export")
     listed = {
         row["statistic_id"]: row
         for row in await hass.async_add_executor_job(list_statistic_ids, hass)
     }
     # Imported by the integration (not made here): an external statistic of ours, in kWh.
-    for stat_id in (car, charger, solar):
+    for stat_id in (car, charger, solar, grid_import, grid_export):
         assert listed[stat_id]["source"] == "ev_energy", stat_id
         assert listed[stat_id]["statistics_unit_of_measurement"] == "kWh", stat_id
 
@@ -138,13 +162,16 @@ async def test_energy_preferences_with_the_imported_statistics_validate_without_
         # The car charges at the charger: its energy is part of the charger's, not added to it.
         {"stat_consumption": car, "included_in_stat": charger},
     ]
-    sources = [{"type": "solar", "stat_energy_from": solar, "config_entry_solar_forecast": None}]
+    sources = [
+        {"type": "solar", "stat_energy_from": solar, "config_entry_solar_forecast": None},
+        _grid_source(grid_import, grid_export),
+    ]
     await _command(client, "energy/save_prefs", energy_sources=sources, device_consumption=devices)
     prefs = await _command(client, "energy/get_prefs")
     assert [device["stat_consumption"] for device in prefs["device_consumption"]] == [charger, car]
 
     validation = await _command(client, "energy/validate")
-    assert validation["energy_sources"] == [[]]
+    assert validation["energy_sources"] == [[], []]
     assert validation["device_consumption"] == [[], []]
     # Newer Home Assistant validates more groups (water devices): nothing in any of them.
     assert all(issues == [] for group in validation.values() for issues in group), validation
