@@ -45,6 +45,19 @@ def ev_energy_ids(device: dr.DeviceEntry) -> set[str]:
     return {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
 
 
+def registered_device(hass: HomeAssistant, entry_id: str, device_id: str) -> dr.DeviceEntry | None:
+    """Return the entry's registry device for an ev.energy id, or None.
+
+    Looked up among the entry's own devices: identifiers are unique per config entry only, and
+    ``DeviceRegistry.async_get_device`` is deprecated from Home Assistant 2026.11 (gone in 2027.8).
+    """
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        if device_id in ev_energy_ids(device):
+            return device
+    return None
+
+
 class DeviceReconciler:
     """Removes registry devices that left the account, and only those."""
 

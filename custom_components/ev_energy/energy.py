@@ -138,23 +138,6 @@ class Meter:
         except (TypeError, ValueError):
             return cls()
 
-    @classmethod
-    def from_restore_state(cls, data: Any, at: datetime) -> Meter | None:
-        """Migrate the total the meter sensor kept in Home Assistant's restore state before the ledger.
-
-        ``at`` is when that sensor last changed: its last reading is judged as taken then.
-        """
-        if not isinstance(data, dict):
-            return None
-        try:
-            total = _optional_float(data.get("total_wh"))
-            last = _optional_float(data.get("last_reading_wh"))
-        except (TypeError, ValueError):
-            return None
-        if total is None or last is None:
-            return None
-        return cls(total_wh=total, last_wh=last, last_at=at)
-
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 
 from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -29,6 +28,7 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyCoordinator, EvEnergyData
+from .devices import registered_device
 
 type Device = Evse | Vehicle | Inverter
 type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog
@@ -351,10 +351,10 @@ def add_entities_as_devices_appear(
     gets new entities when it comes back. Returns the listener's remover, for ``entry.async_on_unload``.
     """
     known: dict[str, set[str]] = {factory.kind.key: set() for factory in factories}
-    registry = dr.async_get(coordinator.hass)
+    entry_id = coordinator.config_entry.entry_id
 
     def registered(device_id: str) -> bool:
-        return registry.async_get_device(identifiers={(DOMAIN, device_id)}) is not None
+        return registered_device(coordinator.hass, entry_id, device_id) is not None
 
     def add_new() -> None:
         entities: list[Entity] = []

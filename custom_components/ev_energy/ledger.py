@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, restore_state
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
@@ -129,10 +128,9 @@ class SampleLedger:
         self._listeners: dict[str, list[TransitionListener]] = {}
 
     async def async_load(self) -> None:
-        """Load the stored ledger; on the first start, take over the meter totals kept before the ledger."""
+        """Load the stored ledger (none on the first start)."""
         stored = await self._store.async_load()
         if stored is None:
-            self._migrate_meter_totals()
             return
         devices = stored.get("devices")
         if isinstance(devices, dict):
@@ -223,19 +221,3 @@ class SampleLedger:
 
     def _data_to_store(self) -> dict[str, Any]:
         return {"devices": {device_id: d.as_dict() for device_id, d in self._devices.items()}}
-
-    def _migrate_meter_totals(self) -> None:
-        """Take each meter sensor's total from Home Assistant's restore state, where it was kept before."""
-        restored = restore_state.async_get(self._hass).last_states
-        registry = er.async_get(self._hass)
-        for entity in er.async_entries_for_config_entry(registry, self._entry_id):
-            if entity.domain != "sensor" or not entity.unique_id.endswith("_meter_reading"):
-                continue
-            stored = restored.get(entity.entity_id)
-            if stored is None or stored.extra_data is None:
-                continue
-            meter = Meter.from_restore_state(stored.extra_data.as_dict(), stored.state.last_updated)
-            if meter is not None:
-                device_id = entity.unique_id.removesuffix("_meter_reading")
-                self._devices[device_id] = _Device(meter=meter)
-                LOGGER.debug("Took over the energy total of %s from the restored sensor", device_id)

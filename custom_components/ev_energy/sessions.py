@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -41,6 +40,7 @@ from .budget import RequestBudget
 from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .devices import registered_device
 from .entity import EVSE, VEHICLE, device_info
 from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
@@ -582,8 +582,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     def _device_name(self, device_id: str) -> str:
         """Return the name a charger or car has in Home Assistant (the user's, else ev.energy's)."""
-        registry = dr.async_get(self.hass)
-        entry = registry.async_get_device(identifiers={(DOMAIN, device_id)})
+        entry = registered_device(self.hass, self.config_entry.entry_id, device_id)
         if entry is not None and (entry.name_by_user or entry.name):
             return str(entry.name_by_user or entry.name)
         data = self.polling.data

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import math
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    mock_restore_cache_with_extra_data,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
@@ -153,44 +147,6 @@ async def test_the_total_is_exact_across_a_restart(
     expected = real_meter_at(sim, evse_id, ledger.high_water_mark(evse_id))
     assert ledger.energy_total_wh(evse_id) == expected
     assert shown_wh(hass, evse_id) == pytest.approx(expected, abs=10)
-
-
-@pytest.mark.usefixtures("credentials")
-async def test_the_total_kept_before_the_ledger_is_taken_over(
-    hass: HomeAssistant, sim: Simulator, config_entry: MockConfigEntry
-) -> None:
-    evse_id = sim.evse_ids[0]
-    config_entry.add_to_hass(hass)
-    meter_entity = er.async_get(hass).async_get_or_create(
-        "sensor", DOMAIN, f"{evse_id}_meter_reading", config_entry=config_entry
-    )
-    latest = sim.state.evse_logs[evse_id][-1]
-    kept_total = latest.meter_reading_watt_hours + 50_000  # a meter that restarted once, long ago
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State(
-                    meter_entity.entity_id,
-                    str(kept_total / 1000),
-                    last_updated=latest.sampled_at - timedelta(minutes=30),
-                ),
-                {
-                    "total_wh": kept_total,
-                    "last_reading_wh": latest.meter_reading_watt_hours - 1000,
-                    "low_reading_wh": None,
-                },
-            )
-        ],
-    )
-    assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
-
-    # The kept total plus only the 1000 Wh delivered since the last reading it counted.
-    assert config_entry.runtime_data.ledger.energy_total_wh(evse_id) == kept_total + 1000
-    assert shown_wh(hass, evse_id) == pytest.approx(kept_total + 1000, abs=10)
-    await hass.config_entries.async_unload(config_entry.entry_id)
-    assert config_entry.state is ConfigEntryState.NOT_LOADED
 
 
 async def test_the_ledger_is_removed_with_the_entry(

@@ -47,3 +47,17 @@ async def test_entity_names_follow_the_language_of_home_assistant(
         shown = state(hass, platform, f"{vehicle_id}_{key}").name
         assert shown == f"{car.name} {names[platform][key]['name']}"
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_charging_calendar_is_not_named_like_the_charging_state(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    """'Charging: On' beside 'Charging: Not charging' on one device page read as a contradiction."""
+    vehicle_id = sim.vehicle_ids[0]
+    car = device_for(hass, vehicle_id)
+    assert car is not None
+    calendar = state(hass, "calendar", f"{vehicle_id}_charging_calendar")
+    charging = state(hass, "binary_sensor", f"{vehicle_id}_charging")
+    assert calendar.name == f"{car.name} Charging schedule"
+    assert calendar.entity_id.endswith("_charging_schedule")
+    assert calendar.name != charging.name

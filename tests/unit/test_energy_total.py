@@ -100,20 +100,6 @@ def test_unreadable_stored_data_starts_afresh(stored: object) -> None:
     assert Meter.from_dict(stored) == Meter()
 
 
-def test_the_total_kept_by_the_old_sensor_is_migrated() -> None:
-    meter = Meter.from_restore_state(
-        {"total_wh": 50_000, "last_reading_wh": 4_000, "low_reading_wh": None}, _at(0)
-    )
-    assert meter == Meter(total_wh=50_000, last_wh=4_000, last_at=_at(0))
-
-
-@pytest.mark.parametrize(
-    "stored", [None, {}, {"total_wh": 5}, {"total_wh": "x", "last_reading_wh": 1}]
-)
-def test_nothing_to_migrate(stored: object) -> None:
-    assert Meter.from_restore_state(stored, _at(0)) is None
-
-
 def _log(**fields: int | None) -> EvseStatusLog:
     return EvseStatusLog(sampled_at=START, **fields)  # type: ignore[arg-type]
 
