@@ -156,7 +156,7 @@ def simulator_and_home_assistant(
 
 
 def publish_screenshot(screenshot: Path) -> None:
-    """Copy a README screenshot into docs/screenshots/ when missing or asked for (EV_ENERGY_UPDATE_SCREENSHOTS=1).
+    """Copy a documentation screenshot into docs/screenshots/ when missing or asked for (EV_ENERGY_UPDATE_SCREENSHOTS=1).
 
     Only then, so that test runs don't dirty the tree. A picture under 10 kB is a blank page.
     """

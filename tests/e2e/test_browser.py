@@ -146,7 +146,7 @@ async def test_add_integration_in_the_browser(
 
     vehicle = await sim.device("vehicles", vehicle_id)
     assert vehicle["latest_status_log"]["is_plugged_in"] is True
-    # The README's pictures: written when missing or asked for, so test runs don't dirty the tree.
+    # The documentation's pictures (README, CONTRIBUTING.md): written when missing or asked for, so test runs don't dirty the tree.
     for name in README_SCREENSHOTS:
         screenshot = OUT_DIR / name
         assert screenshot.stat().st_size > 10_000

@@ -6,7 +6,7 @@ read (right after set-up) imports it. Once the recorder holds the charger's and 
 preferences get both as individual devices (the car inside the charger), through the websocket API.
 tests/e2e/browser/energy_dashboard.mjs then logs in, opens the Energy dashboard, goes back with "Previous" to the
 day of the charge and waits until the device chart's legend names the car's statistic. The screenshot goes to artifacts/e2e/browser-energy and, when missing or with
-EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README's Energy dashboard section shows it).
+EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (docs/energy-dashboard.md shows it).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ gets an external HTTPS URL, as push needs. tests/e2e/browser/push_options.mjs th
 Settings -> Devices & services -> ev.energy -> Configure: the form must show its title and description, the
 entry's webhook URL on the external address, a fresh link to the simulator's webhook portal and the
 signing-secret field. The screenshot goes to artifacts/e2e/browser-push and, when missing or with
-EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README's push section shows it). The simulator and a
+EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README's Options (push) section shows it). The simulator and a
 fresh Home Assistant come from test_browser.py's ``services`` fixture (their logs go to artifacts/e2e/browser).
 """
 
