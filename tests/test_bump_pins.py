@@ -10,7 +10,9 @@ NEWEST = "# harness\nhomeassistant==2026.10.4\nrf-protocols==4.3.0\npytest-homea
 RELEASE = "# release\nhomeassistant==2026.11.0\npytest==9.0.3\n"
 README = (
     "Intro mentions 2026.10.4 elsewhere.\n"
-    "**Compatibility:** Home Assistant 2025.4.4 (oldest), 2026.10.4 (whole suite) and 2026.11.0 (newest).\n"
+    "**Compatibility:** Home Assistant 2025.4.4 (oldest), 2026.10.4 (whole\n"
+    "suite) and 2026.11.0 (newest).\n"
+    "\nLater text names 2026.11.0 too.\n"
 )
 
 
@@ -32,7 +34,8 @@ def test_new_releases_move_both_legs_and_the_compatibility_line() -> None:
     ]
     readme = updated_readme(README, before, after)
     assert readme.splitlines()[0] == "Intro mentions 2026.10.4 elsewhere."
-    assert "2025.4.4 (oldest), 2026.11.1 (whole suite) and 2026.12.0 (newest)" in readme
+    assert "2025.4.4 (oldest), 2026.11.1 (whole\nsuite) and 2026.12.0 (newest)" in readme
+    assert readme.endswith("Later text names 2026.11.0 too.\n")
 
 
 def test_nothing_new_changes_nothing() -> None:

@@ -88,18 +88,16 @@ def changes(before: dict[str, str], after: dict[str, str]) -> list[str]:
 
 
 def updated_readme(readme: str, before: dict[str, str], after: dict[str, str]) -> str:
-    """Return README.md with the compatibility line naming the new versions."""
+    """Return README.md with its compatibility paragraph naming the new versions (nothing else changes)."""
+    match = re.search(r"^\S*[Cc]ompatib.*?(?:\n\s*\n|\Z)", readme, flags=re.MULTILINE | re.DOTALL)
+    if match is None:
+        raise ValueError("README.md has no compatibility paragraph")
+    paragraph = match[0]
     for name in ("newest.txt", "release.txt"):
         old, new = pinned(before[name], CORE), pinned(after[name], CORE)
         if old and new and old != new:
-            readme = re.sub(
-                rf"^(.*[Cc]ompatib.*?){re.escape(old)}",
-                rf"\g<1>{new}",
-                readme,
-                count=1,
-                flags=re.MULTILINE,
-            )
-    return readme
+            paragraph = paragraph.replace(old, new, 1)
+    return readme[: match.start()] + paragraph + readme[match.end() :]
 
 
 def main(argv: list[str] | None = None) -> int:
