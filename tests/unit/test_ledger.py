@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-    mock_restore_cache_with_extra_data,
-)
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.ev_energy.api import EvseStatusLog, VehicleState, VehicleStatusLog
 from custom_components.ev_energy.const import DOMAIN
@@ -176,38 +171,6 @@ async def test_unreadable_stored_data_starts_afresh(
     ledger.accept(CAR, [_car(0, is_charging=False, is_plugged_in=True)], now=_at(0))
     # The readable flag was kept; the unreadable one is a new baseline.
     assert fired == [("charging_stopped", _at(0))]
-
-
-async def test_the_meter_sensors_old_total_is_taken_over(hass: HomeAssistant) -> None:
-    entry = MockConfigEntry(domain=DOMAIN)
-    entry.add_to_hass(hass)
-    registry = er.async_get(hass)
-    meter = registry.async_get_or_create(
-        "sensor", DOMAIN, f"{EVSE}_meter_reading", config_entry=entry
-    )
-    other = registry.async_get_or_create("sensor", DOMAIN, f"{EVSE}_voltage", config_entry=entry)
-    plain = registry.async_get_or_create(
-        "sensor", DOMAIN, "evse02_meter_reading", config_entry=entry
-    )
-    registry.async_get_or_create("sensor", DOMAIN, "evse03_meter_reading", config_entry=entry)
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State(meter.entity_id, "50.0", last_updated=_at(0)),
-                {"total_wh": 50_000, "last_reading_wh": 4_000, "low_reading_wh": None},
-            ),
-            (State(other.entity_id, "230"), {"total_wh": 1, "last_reading_wh": 1}),
-            (State(plain.entity_id, "1"), {"native_value": 1}),
-        ],
-    )
-    ledger = SampleLedger(hass, entry.entry_id)
-    await ledger.async_load()
-    assert ledger.energy_total_wh(EVSE) == 50_000
-    assert ledger.energy_total_wh("evse02") is None
-    assert ledger.energy_total_wh("evse03") is None  # nothing was restored for it
-    ledger.accept(EVSE, [_evse(5, 4_300)], now=_at(5))
-    assert ledger.energy_total_wh(EVSE) == 50_300
 
 
 async def test_a_stored_ledger_of_another_shape_starts_afresh(
