@@ -39,7 +39,8 @@ def draw_logo(height: int) -> Image.Image:
             radius=bar // 2,
             fill=GREEN,
         )
-    return logo
+    # Home Assistant's brand rules: trimmed, no empty margin; the longer bar ends short of the canvas.
+    return logo.crop(logo.getbbox())
 
 
 def main() -> None:

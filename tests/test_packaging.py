@@ -1,4 +1,4 @@
-"""What HACS and Home Assistant check before they accept the integration."""
+"""What Home Assistant checks before it accepts the integration (what HACS checks: test_hacs.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ import hashlib
 import json
 from pathlib import Path
 import re
-
-from awesomeversion import AwesomeVersion
-from PIL import Image
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "custom_components" / "ev_energy"
@@ -19,11 +15,9 @@ def _json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
+def test_manifest_says_what_home_assistant_needs() -> None:
+    """What HACS requires of the manifest is in test_hacs.py."""
     manifest = _json(COMPONENT / "manifest.json")
-    for key in ("domain", "name", "documentation", "issue_tracker", "codeowners", "version"):
-        assert manifest[key], key
-    assert manifest["domain"] == "ev_energy"
     assert manifest["config_flow"] is True
     assert manifest["dependencies"] == ["application_credentials", "webhook"]
     # Cloudhooks for push when Cloud is set up; hourly statistics when the recorder is (it always is by default).
@@ -33,46 +27,6 @@ def test_manifest_has_what_hacs_and_home_assistant_require() -> None:
     assert manifest["requirements"] == []
     # `loggers` names the loggers of the requirements; the integration has none and its own need no entry.
     assert "loggers" not in manifest
-    assert AwesomeVersion(manifest["version"]).valid
-
-
-def test_hacs_json_names_the_oldest_home_assistant_we_test_on() -> None:
-    hacs = _json(ROOT / "hacs.json")
-    assert set(hacs) <= {
-        "name",
-        "homeassistant",
-        "render_readme",
-        "hacs",
-        "country",
-        "zip_release",
-        "filename",
-    }
-    assert hacs["name"] == "ev.energy"
-    oldest = re.search(
-        r"^homeassistant==(\S+)", (ROOT / "requirements" / "oldest.txt").read_text(), re.MULTILINE
-    )
-    assert oldest is not None
-    assert AwesomeVersion(hacs["homeassistant"]) <= AwesomeVersion(oldest.group(1))
-
-
-@pytest.mark.parametrize(
-    ("name", "size"),
-    [
-        ("icon.png", (256, 256)),
-        ("icon@2x.png", (512, 512)),
-        ("logo.png", None),
-        ("logo@2x.png", None),
-    ],
-)
-def test_brand_images_have_the_sizes_home_assistant_expects(
-    name: str, size: tuple[int, int] | None
-) -> None:
-    with Image.open(COMPONENT / "brand" / name) as image:
-        assert image.format == "PNG"
-        if size is not None:
-            assert image.size == size
-        else:
-            assert image.height in (256, 512)
 
 
 def test_english_translation_is_the_strings_file() -> None:
