@@ -83,3 +83,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section(f"{FAIL_ON_SKIP}=1: skipped tests fail the run", red=True)
         for line in _skipped:
             terminalreporter.line(line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each real-process test file on one pytest-xdist worker, in order; spread all other tests singly.
+
+    The tests of a file under tests/e2e share one Home Assistant process and build on each other's state; every
+    other test stands alone, so `--dist loadgroup` (scripts/test) balances the long ones over the workers.
+    """
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
