@@ -24,6 +24,9 @@ from .const import DOMAIN, LOGGER, OAUTH2_REVOKE_PATH, api_origin
 TOKEN_REQUEST_TIMEOUT = DEFAULT_REQUEST_TIMEOUT
 # Revoking is a courtesy on the way out: removing the entry never waits longer than this for it.
 REVOKE_TIMEOUT = 5.0
+# RFC 6749 makes expires_in optional. Without a usable one the token is kept and assumed to last this long; a 401
+# before then refreshes it at once (ConfigEntryAuth.async_force_refresh).
+ASSUMED_TOKEN_LIFETIME = 3600
 
 
 class InvalidTokenAnswerError(ValueError):
@@ -54,16 +57,22 @@ def _checked_token(answer: object) -> dict[str, object]:
     refresh_token = token.get("refresh_token", "kept")
     if not isinstance(refresh_token, str) or not refresh_token:
         raise InvalidTokenAnswerError("the token answer has an unusable refresh token")
-    expires_in = token.get("expires_in")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int | float | str):
-        raise InvalidTokenAnswerError("the token answer has no lifetime")
-    try:
-        lifetime = int(expires_in)
-    except ValueError as err:
-        raise InvalidTokenAnswerError("the token answer has an unreadable lifetime") from err
-    if lifetime <= 0:
-        raise InvalidTokenAnswerError("the token answer has a lifetime of no time")
+    token["expires_in"] = _lifetime(token.get("expires_in"))
     return token
+
+
+def _lifetime(expires_in: object) -> int:
+    """Return the token's lifetime in seconds; an absent or unreadable one must not cost the rotated tokens."""
+    if not isinstance(expires_in, bool) and isinstance(expires_in, int | float | str):
+        try:
+            lifetime = int(expires_in)
+        except ValueError:
+            pass
+        else:
+            if lifetime > 0:
+                return lifetime
+    LOGGER.debug("The token answer has no usable lifetime (%r): assuming one hour", expires_in)
+    return ASSUMED_TOKEN_LIFETIME
 
 
 class ConfigEntryAuth(AbstractAuth):

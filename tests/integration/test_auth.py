@@ -19,7 +19,11 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.ev_energy import auth
 from custom_components.ev_energy.api import EvEnergyConnectionError
 from custom_components.ev_energy.api.const import DEFAULT_REQUEST_TIMEOUT
-from custom_components.ev_energy.auth import ConfigEntryAuth, EvEnergyAuthImplementation
+from custom_components.ev_energy.auth import (
+    ASSUMED_TOKEN_LIFETIME,
+    ConfigEntryAuth,
+    EvEnergyAuthImplementation,
+)
 from custom_components.ev_energy.const import DOMAIN
 from simulator.faults import BurstFault
 from simulator.oauth import OAuthError
@@ -135,25 +139,12 @@ def _auth_for(hass: HomeAssistant, entry: MockConfigEntry) -> ConfigEntryAuth:
 @pytest.mark.parametrize(
     "answer",
     [
-        {"access_token": "new", "refresh_token": "new-refresh", "expires_in": "one hour"},
         {"refresh_token": "new-refresh", "expires_in": 3600},
         {"access_token": "", "refresh_token": "new-refresh", "expires_in": 3600},
         {"access_token": "new", "refresh_token": None, "expires_in": 3600},
-        {"access_token": "new", "refresh_token": "new-refresh"},
-        {"access_token": "new", "refresh_token": "new-refresh", "expires_in": True},
-        {"access_token": "new", "refresh_token": "new-refresh", "expires_in": 0},
         ["access_token", "new"],
     ],
-    ids=[
-        "lifetime-in-words",
-        "no-access-token",
-        "empty-access-token",
-        "null-refresh-token",
-        "no-lifetime",
-        "boolean-lifetime",
-        "no-lifetime-left",
-        "not-an-object",
-    ],
+    ids=["no-access-token", "empty-access-token", "null-refresh-token", "not-an-object"],
 )
 async def test_a_token_answer_that_is_no_token_is_a_temporary_error_and_is_not_saved(
     hass: HomeAssistant,
@@ -177,6 +168,34 @@ async def test_a_token_answer_that_is_not_json_is_a_temporary_error(
     with pytest.raises(EvEnergyConnectionError):
         await _auth_for(hass, offline_entry).async_force_refresh()
     assert offline_entry.data["token"] == stored
+
+
+@pytest.mark.parametrize(
+    "expires_in",
+    [{}, {"expires_in": "one hour"}, {"expires_in": True}, {"expires_in": 0}, {"expires_in": None}],
+    ids=[
+        "no-lifetime",
+        "lifetime-in-words",
+        "boolean-lifetime",
+        "no-lifetime-left",
+        "null-lifetime",
+    ],
+)
+async def test_a_token_answer_without_a_usable_lifetime_keeps_the_rotated_tokens(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    offline_entry: MockConfigEntry,
+    expires_in: dict[str, Any],
+) -> None:
+    """RFC 6749 makes expires_in optional: the rotated refresh token must be saved, never thrown away."""
+    aioclient_mock.post(
+        TOKEN_URL, json={"access_token": "new", "refresh_token": "new-refresh", **expires_in}
+    )
+    await _auth_for(hass, offline_entry).async_force_refresh()
+    token = offline_entry.data["token"]
+    assert (token["access_token"], token["refresh_token"]) == ("new", "new-refresh")
+    assert token["expires_at"] == pytest.approx(time.time() + ASSUMED_TOKEN_LIFETIME, abs=60)
+    assert not reauth_flows(hass)
 
 
 async def test_a_token_answer_with_a_numeric_lifetime_in_a_string_is_used(
