@@ -140,13 +140,13 @@ def _fault_response(request: web.Request, fault: BurstFault) -> web.Response:
             content_type="text/html",
         )
     if fault.kind == "rate_limit":
-        seconds = int(fault.seconds)
+        wait = fault.header_value or str(int(fault.seconds))
         return ProblemError(
             429,
             "rate-limit-exceeded",
             "Too Many Requests",
-            f"Request was rate limited. Try again in {seconds} seconds",
-            headers={fault.header: str(seconds), "EvEnergy-Version": API_VERSION},
+            f"Request was rate limited. Try again in {wait} seconds",
+            headers={fault.header: wait, "EvEnergy-Version": API_VERSION},
         ).response(instance)
     return ProblemError(
         fault.status,

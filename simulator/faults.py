@@ -29,6 +29,8 @@ class BurstFault:
     status: int = 500
     seconds: float = 0.0
     header: str = "Retry-After"
+    # A 429's header value as sent, when it is not a number of seconds (e.g. "inf", "soon").
+    header_value: str | None = None
 
     def matches(self, path: str) -> bool:
         """Return whether the fault applies to ``path`` and has uses left."""
@@ -142,13 +144,19 @@ class Faults:
 
     def rate_limit_now(
         self,
-        retry_after: int = 30,
+        retry_after: int | str = 30,
         header: str = "Retry-After",
         count: int = 1,
         path_prefix: str | None = None,
     ) -> None:
-        """Answer 429 with the wait in ``header`` (``Retry-After``, ``RetryAfter``, ``retry-after``)."""
-        self._burst("rate_limit", count, path_prefix, seconds=retry_after, header=header)
+        """Answer 429 with the wait in ``header`` (``Retry-After``, ``RetryAfter``, ``retry-after``).
+
+        A string is sent as it is, for the values a client must read as no usable wait ("inf", "soon").
+        """
+        if isinstance(retry_after, str):
+            self._burst("rate_limit", count, path_prefix, header=header, header_value=retry_after)
+        else:
+            self._burst("rate_limit", count, path_prefix, seconds=retry_after, header=header)
 
     def revoke_tokens(self, user_id: str | None = None, client_id: str | None = None) -> int:
         """Revoke all tokens (of a user and/or client); return how many access tokens died."""

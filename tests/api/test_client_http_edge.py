@@ -258,10 +258,13 @@ async def test_retry_after_as_http_date(fake_api: FakeApi, fake_client: EvEnergy
         ("-3", 0.0),
         ("soon", None),
         ("nan", None),
-        ("inf", MAX_RETRY_AFTER_SECONDS),  # an endless wait is capped, not ignored
+        # Not a number of seconds: the default wait, as for "soon" (an endless wait must not stall polling).
+        ("inf", None),
+        ("-inf", None),
+        ("Infinity", None),
+        ("1e400", None),  # past a float's range
         ("1e12", MAX_RETRY_AFTER_SECONDS),  # would overflow timedelta uncapped
         ("1e300", MAX_RETRY_AFTER_SECONDS),
-        ("1e400", MAX_RETRY_AFTER_SECONDS),
         ("86401", MAX_RETRY_AFTER_SECONDS),
         ("86399.5", 86399.5),
         ("Wed, 21 Oct 2015 07:28:00 -0000", 0.0),  # a date in the past: no wait

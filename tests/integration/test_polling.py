@@ -17,6 +17,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_energy.budget import DEFAULT_RETRY_AFTER
 from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.coordinator import GRACE_PERIOD
 from custom_components.ev_energy.entity import EVSE
@@ -252,6 +253,27 @@ async def test_an_absurd_retry_after_pauses_polling_for_at_most_an_hour(
     assert resumed, "polling resumed"
     assert timedelta(hours=1) <= resumed[0].time - limited[0].time <= timedelta(hours=1, minutes=2)
     assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
+
+
+@pytest.mark.parametrize("retry_after", ["soon", "nan", "inf", "-inf", "1e400"])
+async def test_a_retry_after_that_is_no_number_of_seconds_waits_the_default_minute(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+    retry_after: str,
+) -> None:
+    """Every unreadable wait is the same: "inf" used to stop polling for an hour, "soon" for a minute."""
+    sim.faults.rate_limit_now(retry_after=retry_after)
+    start = len(sim.requests)
+    await clock.run_for(600, step=30)
+
+    limited = _api_requests(sim, start)
+    assert limited[0].status == 429
+    resumed = _successes_after(sim, start)
+    assert resumed, "polling resumed"
+    waited = resumed[0].time - limited[0].time
+    assert DEFAULT_RETRY_AFTER <= waited <= DEFAULT_RETRY_AFTER + timedelta(seconds=60), waited
 
 
 async def test_an_emptied_request_bucket_slows_polling_only_until_the_window_rolls(

@@ -79,7 +79,8 @@ def _parse_retry_after(value: str, now: datetime) -> float | None:
     except ValueError:
         pass
     else:
-        return None if math.isnan(seconds) else _bounded(seconds)  # "inf" is a long wait
+        # "nan", "inf" and numbers past a float's range say nothing: the caller's default wait, like "soon".
+        return _bounded(seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
