@@ -229,6 +229,30 @@ async def test_a_forged_or_stale_message_is_refused_and_changes_nothing(
     assert "/v2/evses" in push.polls_since(mark)
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"svix-timestamp": "9" * 400}, id="400-digit timestamp"),
+        pytest.param({"svix-timestamp": "-" + "9" * 400}, id="hugely negative timestamp"),
+    ],
+)  # A header of bytes that are no UTF-8 is refused by the verifier (tests/unit/test_svix.py): aiohttp's
+# test client cannot send one.
+async def test_an_unreadable_header_is_refused_with_401_and_no_traceback(
+    push: Push, headers: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    body = _message()
+    signed = {
+        "svix-id": "msg_test1",
+        "svix-timestamp": str(int(dt_util.utcnow().timestamp())),
+        "svix-signature": sign(push.secret, "msg_test1", int(dt_util.utcnow().timestamp()), body),
+    }
+    mark = len(push.sim.requests)
+    assert await push.post(body, headers=signed | headers) == 401
+    assert push.polls_since(mark) == []
+    assert "Traceback" not in caplog.text
+    assert not [record for record in caplog.records if record.levelname in {"ERROR", "CRITICAL"}]
+
+
 async def test_a_replayed_message_is_acknowledged_once(push: Push, clock: Clock) -> None:
     assert await push.post(_message(), msg_id="msg_a") == 200
     await clock.advance(60)  # past the refresh cooldown, not yet at the next poll

@@ -49,7 +49,7 @@ def test_any_of_several_signatures_may_match() -> None:
         pytest.param(SECRET, {**_headers(), "svix-id": "msg_other"}, BODY, id="changed id"),
         pytest.param(SECRET, _headers("v2," + SIGNATURE[3:]), BODY, id="unknown version"),
         pytest.param(SECRET, _headers(SIGNATURE[3:]), BODY, id="no version"),
-        pytest.param(SECRET, _headers("v1,é"), BODY, id="not base64"),
+        pytest.param(SECRET, _headers("v1,not*base64!"), BODY, id="not base64"),
     ],
 )
 def test_a_forged_message_is_refused(secret: str, headers: dict[str, str], body: bytes) -> None:
@@ -104,3 +104,30 @@ def test_a_malformed_secret_is_rejected(secret: str, reason: str) -> None:
         decode_webhook_secret(secret)
     with pytest.raises(ValueError, match=reason):
         SvixVerifier(secret)
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["9" * 400, "-" + "9" * 400, "-1614265330", "1e9", " 1614265330"],
+    ids=["400 digits", "hugely negative", "negative", "exponent", "padded"],
+)
+def test_a_timestamp_beyond_any_unix_time_is_refused_not_a_crash(timestamp: str) -> None:
+    with pytest.raises(WebhookVerificationError, match="not a Unix time"):
+        SvixVerifier(SECRET).verify(
+            {**_headers(), "svix-timestamp": timestamp}, BODY, now=TIMESTAMP
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        # aiohttp hands over header bytes that are no UTF-8 as surrogates, which no encoding takes.
+        ("svix-id", b"msg_\xff\xfe".decode("utf-8", errors="surrogateescape")),
+        ("svix-signature", b"v1,\xff".decode("utf-8", errors="surrogateescape")),
+        ("svix-signature", "v1,é"),
+        ("svix-timestamp", "٣٣٣"),  # digits, but not ASCII ones
+    ],
+)
+def test_a_header_that_is_not_ascii_is_refused_not_a_crash(name: str, value: str) -> None:
+    with pytest.raises(WebhookVerificationError, match="not ASCII"):
+        SvixVerifier(SECRET).verify({**_headers(), name: value}, BODY, now=TIMESTAMP)

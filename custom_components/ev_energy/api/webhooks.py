@@ -15,6 +15,7 @@ import binascii
 from collections.abc import Mapping
 import hashlib
 import hmac
+import re
 import time
 
 __all__ = [
@@ -29,6 +30,8 @@ SECRET_PREFIX = "whsec_"  # noqa: S105 - the prefix of every secret, not a secre
 # Svix's own libraries refuse messages signed more than 5 minutes before or after the receiver's clock.
 TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
 _SIGNATURE_VERSION = "v1"
+# A Unix time in whole seconds, as Svix sends it (twelve digits reach the year 33658).
+_UNIX_TIME = re.compile(r"[0-9]{1,12}")
 
 
 class WebhookVerificationError(Exception):
@@ -84,11 +87,10 @@ class SvixVerifier:
         return message_id
 
     def _check_timestamp(self, timestamp: str, now: float) -> None:
-        try:
-            signed_at = int(timestamp)
-        except ValueError as err:
-            raise WebhookVerificationError("svix-timestamp is not a Unix time") from err
-        if abs(now - signed_at) > self._tolerance:
+        # Whole seconds since 1970, as Svix sends them; a 400-digit number would overflow the comparison.
+        if not _UNIX_TIME.fullmatch(timestamp):
+            raise WebhookVerificationError("svix-timestamp is not a Unix time")
+        if abs(now - int(timestamp)) > self._tolerance:
             raise WebhookVerificationError("svix-timestamp is too far from now")
 
     def _sign(self, message_id: str, timestamp: str, body: bytes) -> bytes:
@@ -100,6 +102,10 @@ def _header(headers: Mapping[str, str], name: str) -> str:
     value = headers.get(name)
     if not value:
         raise WebhookVerificationError(f"{name} header missing")
+    # Svix's ids, timestamps and signatures are ASCII; anything else (bytes that are no UTF-8 arrive as
+    # surrogates) cannot be signed by Svix and would not even encode.
+    if not value.isascii():
+        raise WebhookVerificationError(f"{name} header is not ASCII")
     return value
 
 
