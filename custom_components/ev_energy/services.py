@@ -170,6 +170,18 @@ def _money(amount: int | None, currency: str | None) -> float | None:
     return None if value is None else float(value)
 
 
+def _period(call: ServiceCall) -> tuple[datetime | None, datetime | None]:
+    """Return the period's start and end (UTC); a period that ends before it starts is refused unasked."""
+    start, end = _utc(call.data.get(ATTR_START)), _utc(call.data.get(ATTR_END))
+    if start is not None and end is not None and end <= start:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="reversed_period",
+            translation_placeholders={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    return start, end
+
+
 async def _get_charging_sessions(call: ServiceCall) -> ServiceResponse:
     """Return the sub-sessions of the entry (or one charger or car) that started in the period."""
     hass = call.hass
@@ -177,14 +189,15 @@ async def _get_charging_sessions(call: ServiceCall) -> ServiceResponse:
     evse_id = vehicle_id = None
     if device_id := call.data.get(ATTR_DEVICE_ID):
         evse_id, vehicle_id = _device_filter(hass, entry, device_id)
+    start, end = _period(call)
     client = entry.runtime_data.client
     subs = await _read(
         entry,
         lambda: client.list_charging_sub_sessions(
             evse_id=evse_id,
             vehicle_id=vehicle_id,
-            start_gt=_utc(call.data.get(ATTR_START)),
-            start_lt=_utc(call.data.get(ATTR_END)),
+            start_gt=start,
+            start_lt=end,
             max_pages=MAX_PAGES,
         ),
     )

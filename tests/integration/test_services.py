@@ -86,6 +86,32 @@ async def test_get_charging_sessions_of_the_account_in_a_period(
     assert [s["id"] for s in response["sessions"]] == truth
 
 
+@pytest.mark.parametrize("length", [timedelta(hours=-6), timedelta(0)], ids=["reversed", "empty"])
+async def test_a_period_that_ends_before_it_starts_is_refused_before_any_request(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry, length: timedelta
+) -> None:
+    start = sim.clock.now() - timedelta(hours=12)
+    mark = len(sim.requests)
+    with pytest.raises(ServiceValidationError) as raised:
+        await _call(
+            hass,
+            "get_charging_sessions",
+            config_entry_id=integration.entry_id,
+            start=start,
+            end=start + length,
+        )
+    assert raised.value.translation_key == "reversed_period"
+    assert raised.value.translation_placeholders == {
+        "start": start.isoformat(),
+        "end": (start + length).isoformat(),
+    }
+    assert str(raised.value) == (
+        f"The period ends ({(start + length).isoformat()}) before it starts ({start.isoformat()}): "
+        "swap the two times"  # Home Assistant drops the final full stop
+    )
+    assert len(sim.requests) == mark, "nothing asked of ev.energy"
+
+
 async def test_get_charging_schedule_answers_the_simulators_plan(
     hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
 ) -> None:
