@@ -34,8 +34,11 @@ async def send_command[T](
         try:
             return await write()
         except EvEnergyConflictError as err:
+            # Keys that name the conflict ignore the detail; "command_refused" shows it.
             raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key=conflict_key
+                translation_domain=DOMAIN,
+                translation_key=conflict_key,
+                translation_placeholders={"error": str(err)},
             ) from err
         except EvEnergyDeviceUnreachableError as err:
             raise HomeAssistantError(

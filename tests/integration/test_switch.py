@@ -55,6 +55,20 @@ async def test_charge_now_with_nothing_to_boost_gives_the_translated_error(
     assert raised.value.translation_key == "nothing_to_boost"
 
 
+async def test_smart_charging_refused_with_409_says_why_in_full(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    target = entity_id(hass, "switch", f"{vehicle_id}_smart_charging")
+    sim.faults.server_errors(1, status=409, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    with pytest.raises(HomeAssistantError) as raised:
+        await _switch(hass, SERVICE_TURN_OFF, target)
+    assert raised.value.translation_key == "command_refused"
+    message = str(raised.value)
+    assert message.startswith("ev.energy refused the command: "), message
+    assert "{" not in message, f"a placeholder was left unfilled: {message}"
+
+
 async def test_charge_now_off_when_not_boosting_gives_the_translated_error(
     hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
 ) -> None:
