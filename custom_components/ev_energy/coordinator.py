@@ -411,11 +411,18 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self.update_interval = self.scheduler.start_burst()
         self._schedule_refresh()
 
-    def replace_vehicle(self, vehicle: Vehicle) -> None:
-        """Show a vehicle as the API returned it after a write, without waiting for a poll.
+    async def async_show_written_vehicle(self, vehicle_id: str, vehicle: Vehicle) -> None:
+        """Show a vehicle as the API returned it after a write to it, without waiting for a poll.
 
-        A write's answer does not expand the latest status log (it is a URL there): keep the polled one.
+        A write's answer does not expand the latest status log (it is a URL there): keep the polled one. An
+        answer about another vehicle says nothing sure of either: it is ignored and the account read again.
         """
+        if vehicle.id != vehicle_id:
+            LOGGER.debug(
+                "A write to %s answered for another vehicle: reading the account again", vehicle_id
+            )
+            await self.async_request_refresh()
+            return
         data = self.data
         polled = data.vehicles.get(vehicle.id)
         if polled is not None and latest_sample(vehicle) is None:

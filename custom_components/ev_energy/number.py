@@ -117,7 +117,7 @@ class TargetChargeLevelNumber(EvEnergyEntity[Vehicle, VehicleStatusLog], NumberE
             ),
             rejected,
         )
-        self.coordinator.replace_vehicle(vehicle)
+        await self.coordinator.async_show_written_vehicle(self.device_id, vehicle)
 
 
 BATTERY_LEVEL = NumberEntityDescription(

@@ -92,7 +92,7 @@ class SmartChargingSwitch(EvEnergyEntity[Vehicle, VehicleStatusLog], SwitchEntit
             ),
             "command_refused",
         )
-        coordinator.replace_vehicle(vehicle)
+        await coordinator.async_show_written_vehicle(self.device_id, vehicle)
         # The session's mode changes with the setting.
         await self.coordinator.config_entry.runtime_data.sessions.async_read_after_write()
 

@@ -38,6 +38,33 @@ async def test_setting_the_level_writes_it_to_ev_energy(
     assert len(patches) == 1
 
 
+async def test_a_write_answered_for_another_car_adds_no_phantom_car(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    target = entity_id(hass, "number", f"{vehicle_id}_target_charge_level")
+    levels_before = len(hass.states.async_entity_ids("number"))
+    # ev.energy's answer to the PATCH names a car the account does not have.
+    sim.faults.bad_value(f"vehicles.{vehicle_id}.id", "vhcl_phantom")
+    mark = len(sim.requests)
+    await set_number(hass, target, 66)
+    sim.faults.clear()
+    await hass.async_block_till_done()
+
+    coordinator = integration.runtime_data.coordinator
+    assert "vhcl_phantom" not in coordinator.data.vehicles
+    assert len(hass.states.async_entity_ids("number")) == levels_before, (
+        "no second Target charge level"
+    )
+    assert not any(
+        "vhcl_phantom" in entry.unique_id
+        for entry in er.async_entries_for_config_entry(er.async_get(hass), integration.entry_id)
+    )
+    # The account was read again instead, and shows the level ev.energy now holds.
+    assert any(r.method == "GET" and r.path.startswith("/v2/vehicles") for r in sim.requests[mark:])
+    assert float(hass.states.get(target).state) == 66
+
+
 async def test_the_limit_change_shows_in_the_next_samples(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
