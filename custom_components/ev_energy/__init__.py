@@ -11,25 +11,20 @@ from homeassistant.helpers import (
     device_registry as dr,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .api import EvEnergyClient
 from .auth import ConfigEntryAuth, async_revoke_tokens
-from .charging_statistics import (
-    STORAGE_VERSION as CHARGING_STORAGE_VERSION,
-    store_key as charging_store_key,
-)
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
-from .devices import absence_store, ev_energy_ids
-from .home_energy import HomeEnergyReader, async_remove_home_energy_store, watch_polls
+from .devices import ev_energy_ids
+from .home_energy import HomeEnergyReader, watch_polls
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
-from .scheduler import block_store
 from .services import async_setup_services
-from .sessions import STORAGE_VERSION, SessionsReader, store_key, watch_session_starts
+from .sessions import SessionsReader, watch_session_starts
+from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -60,6 +55,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="credentials_missing"
         ) from err
+    # Every store of the entry comes from here: unloading closes them together, removal deletes them.
+    async_open_entry_stores(hass, entry.entry_id)
     auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
     client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
     # Loaded before the first poll: the samples processed before a restart are not processed again.
@@ -106,21 +103,17 @@ async def async_unload_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     """Unload a config entry."""
     # A 429 met just now must be stored before a reload sets the entry up again.
     await entry.runtime_data.coordinator.scheduler.async_flush()
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        # A read still in flight saves nothing after this; the parts save what they hold as the entry unloads.
+        entry_stores(hass, entry.entry_id).close()
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
     """Remove the entry's repair issues, stored state and cloudhook with it, and revoke its tokens."""
     async_remove_entry_issues(hass, entry.entry_id)
-    await block_store(hass, entry.entry_id).async_remove()
-    await absence_store(hass, entry.entry_id).async_remove()
-    await SampleLedger(hass, entry.entry_id).async_remove()
-    await HourlyStatistics(hass, entry.entry_id).async_remove()
-    await Store[dict[str, object]](
-        hass, CHARGING_STORAGE_VERSION, charging_store_key(entry.entry_id)
-    ).async_remove()
-    await async_remove_home_energy_store(hass, entry.entry_id)
-    await Store[dict[str, object]](hass, STORAGE_VERSION, store_key(entry.entry_id)).async_remove()
+    await async_remove_entry_stores(hass, entry.entry_id)
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)
 

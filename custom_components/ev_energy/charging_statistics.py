@@ -26,9 +26,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from . import storage
 from .api.models import ChargingSubSession, EnergyUsage, UsageInterval
 from .api.models.base import resource_id
-from .const import DOMAIN
 from .hourly import (
     HOUR,
     KEEP_HOURS,
@@ -41,8 +41,8 @@ from .hourly import (
     statistic_id,
 )
 from .money import minor_unit_decimals
+from .storage import entry_stores
 
-STORAGE_VERSION: Final = 1
 SAVE_DELAY_SECONDS: Final = 10
 # The statistic kinds of a charger or car: (suffix of the statistic id, what its name says after the device's).
 ENERGY: Final = "energy"
@@ -62,7 +62,7 @@ PERCENT: Final = Decimal(100)
 
 def store_key(entry_id: str) -> str:
     """Return the storage key of an entry's charging statistics (per sub-session contributions, backfill)."""
-    return f"{DOMAIN}.{entry_id}.charging_statistics"
+    return storage.store_key(entry_id, "charging_statistics")
 
 
 def series_id(device_id: str, kind: str) -> str:
@@ -247,7 +247,9 @@ class ChargingStatistics:
         self.backfill_before: datetime | None = None
         self.backfill_until: datetime | None = None
         self.last_revision_read: datetime | None = None
-        self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry_id))
+        self._store: Store[dict[str, Any]] = entry_stores(hass, entry_id).store(
+            "charging_statistics"
+        )
 
     async def async_load(self) -> None:
         """Read what earlier runs kept."""

@@ -20,10 +20,10 @@ from homeassistant.util import dt as dt_util
 from .api import EvEnergyAuthError, EvEnergyError, EvEnergyNotFoundError, EvEnergyRateLimitError
 from .budget import RequestBudget
 from .const import DOMAIN, LOGGER
+from .storage import entry_stores
 
 # How long complete reads must miss a device before it is removed.
 ABSENT_FOR = timedelta(hours=24)
-STORAGE_VERSION = 1
 
 type DeviceLookup = Callable[[str], Awaitable[object]]
 
@@ -37,7 +37,7 @@ class _Stored(TypedDict):
 
 def absence_store(hass: HomeAssistant, entry_id: str) -> Store[_Stored]:
     """Return the store of an entry's missing devices (also used to remove it with the entry)."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.absent_devices")
+    return entry_stores(hass, entry_id).store("absent_devices")
 
 
 def ev_energy_ids(device: dr.DeviceEntry) -> set[str]:

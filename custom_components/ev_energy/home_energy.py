@@ -27,6 +27,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from . import storage
 from .api import (
     EnergyStatsResolution,
     EvEnergyBadRequestError,
@@ -36,7 +37,7 @@ from .api import (
     EvEnergyRateLimitError,
     HemEnergyStatsBucket,
 )
-from .const import DOMAIN, LOGGER
+from .const import LOGGER
 from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .hourly import (
     HOUR,
@@ -47,8 +48,8 @@ from .hourly import (
     parse_utc_or_none,
     statistic_id,
 )
+from .storage import entry_stores
 
-STORAGE_VERSION: Final = 1
 SAVE_DELAY_SECONDS: Final = 10
 # The longest window a half-hour read may span, and how far back a new entry (or one back from an outage) reads.
 WINDOW: Final = timedelta(hours=24)
@@ -87,12 +88,7 @@ METRICS: Final = (
 
 def store_key(entry_id: str) -> str:
     """Return the storage key of an entry's home energy reading progress."""
-    return f"{DOMAIN}.{entry_id}.home_energy"
-
-
-async def async_remove_home_energy_store(hass: HomeAssistant, entry_id: str) -> None:
-    """Remove an entry's home energy store (the entry is removed; the recorder keeps the statistics)."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry_id)).async_remove()
+    return storage.store_key(entry_id, "home_energy")
 
 
 def requests_per_day(systems: int = 1, *, backfill_days: int = 0) -> int:
@@ -145,7 +141,7 @@ class HomeEnergyReader:
         self.entry = entry
         self.polling = coordinator
         self.statistics = statistics
-        self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry.entry_id))
+        self._store: Store[dict[str, Any]] = entry_stores(hass, entry.entry_id).store("home_energy")
         self.systems: list[str] | None = None
         self._systems_read_at: datetime | None = None
         # Per HEM system: the end of the last day read (the newest complete hour once it caught up) ...

@@ -25,9 +25,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from . import storage
 from .const import DOMAIN
+from .storage import entry_stores
 
-STORAGE_VERSION: Final = 1
 SAVE_DELAY_SECONDS: Final = 10
 # Hours older than this are folded into the sum and no longer corrected: revisions come within days.
 KEEP_HOURS: Final = timedelta(days=35)
@@ -37,7 +38,7 @@ HOUR: Final = timedelta(hours=1)
 
 def store_key(entry_id: str) -> str:
     """Return the storage key of an entry's hourly statistics."""
-    return f"{DOMAIN}.{entry_id}.statistics"
+    return storage.store_key(entry_id, "statistics")
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -163,7 +164,7 @@ class HourlyStatistics:
         """Initialize with nothing held; `async_load` reads the store."""
         self.hass = hass
         self.series: dict[str, HourlySeries] = {}
-        self._store = Store[dict[str, Any]](hass, STORAGE_VERSION, store_key(entry_id))
+        self._store: Store[dict[str, Any]] = entry_stores(hass, entry_id).store("statistics")
 
     async def async_load(self) -> None:
         """Read what earlier runs kept."""
@@ -175,10 +176,6 @@ class HourlyStatistics:
     async def async_save(self) -> None:
         """Write what is held now (the entry unloads; a delayed save would be lost)."""
         await self._store.async_save(self._to_store())
-
-    async def async_remove(self) -> None:
-        """Remove the store (the entry is removed; the recorder keeps the imported statistics)."""
-        await self._store.async_remove()
 
     def get(self, info: SeriesInfo) -> HourlySeries:
         """Return the series of a statistic, created empty the first time (its name follows the device's)."""

@@ -19,10 +19,10 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .api import EvseStatusLog, VehicleState, VehicleStatusLog
-from .const import DOMAIN, LOGGER
+from .const import LOGGER
 from .energy import DEFAULT_MAX_POWER_W, Meter
+from .storage import entry_stores
 
-STORAGE_VERSION: Final = 1
 # Marks are written soon after they move; Home Assistant also writes pending data when it stops.
 SAVE_DELAY_SECONDS: Final = 5
 # Device clocks drift: a sample this little ahead of ours is still taken.
@@ -121,9 +121,7 @@ class SampleLedger:
         """Keep the ledger of one config entry in ``ev_energy.<entry_id>.ledger``."""
         self._hass = hass
         self._entry_id = entry_id
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.ledger"
-        )
+        self._store: Store[dict[str, Any]] = entry_stores(hass, entry_id).store("ledger")
         self._devices: dict[str, _Device] = {}
         self._listeners: dict[str, list[TransitionListener]] = {}
 

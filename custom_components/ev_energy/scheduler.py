@@ -14,13 +14,12 @@ from homeassistant.util import dt as dt_util
 
 from .api import RateLimitState
 from .budget import SLOWEST_INTERVAL, RequestBudget
-from .const import DOMAIN
+from .storage import entry_stores
 
 CHARGING_INTERVAL = timedelta(seconds=60)
 IDLE_INTERVAL = timedelta(minutes=5)
 # Right after a command the user wants to see its effect, so poll a few times soon.
 COMMAND_BURST = (timedelta(seconds=10), timedelta(seconds=30))
-STORAGE_VERSION = 1
 # Polls timed to the reports may come this much earlier than fixed intervals, in total (the time it takes to move
 # onto the reports): however long they run, they send at most one poll more than fixed intervals would.
 EARLY_ALLOWANCE = IDLE_INTERVAL
@@ -37,7 +36,7 @@ class _StoredBlock(TypedDict):
 
 def block_store(hass: HomeAssistant, entry_id: str) -> Store[_StoredBlock]:
     """Return the store of an entry's rate-limit block (also used to remove it with the entry)."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.rate_limit")
+    return entry_stores(hass, entry_id).store("rate_limit")
 
 
 class PollScheduler:

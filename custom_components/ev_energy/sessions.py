@@ -21,6 +21,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from . import storage
 from .api import (
     ChargingSubSession,
     EvEnergyError,
@@ -44,8 +45,8 @@ from .devices import registered_device
 from .entity import EVSE, VEHICLE, device_info
 from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
+from .storage import entry_stores
 
-STORAGE_VERSION = 1
 # Without an open session nothing changes quickly; during one, energy and cost grow.
 IDLE_INTERVAL = timedelta(minutes=15)
 SESSION_INTERVAL = timedelta(minutes=5)
@@ -83,7 +84,7 @@ def reader_reserve(budget: RequestBudget) -> float:
 
 def store_key(entry_id: str) -> str:
     """Return the storage key of an entry's sessions."""
-    return f"{DOMAIN}.{entry_id}.sessions"
+    return storage.store_key(entry_id, "sessions")
 
 
 def _id_from(reference: object) -> str | None:
@@ -363,7 +364,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         self.polling = coordinator
         coordinator.budget.reserve(BUDGET_READER, reader_reserve(coordinator.budget))
         self.client = coordinator.client
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, store_key(entry.entry_id))
+        self._store: Store[dict[str, Any]] = entry_stores(hass, entry.entry_id).store("sessions")
         self._held = SessionsData()
         self._last_success: datetime | None = None
         self.charging = ChargingStatistics(

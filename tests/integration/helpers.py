@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID
@@ -9,6 +13,8 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
 from custom_components.ev_energy.const import DOMAIN
+from simulator.faults import BurstFault
+from simulator.testing import Simulator
 
 
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
@@ -54,3 +60,21 @@ def reauth_flows(hass: HomeAssistant) -> list[dict[str, object]]:
         for flow in hass.config_entries.flow.async_progress()
         if flow["handler"] == DOMAIN and flow["context"].get("source") == SOURCE_REAUTH
     ]
+
+
+async def spin(times: int) -> None:
+    """Let the event loop run (Home Assistant's frozen clock stops timers, not I/O)."""
+    for _ in range(times):
+        await asyncio.sleep(0)
+
+
+async def when_stuck_in(sim: Simulator, fault: BurstFault, operation: Awaitable[Any]) -> Any:
+    """Start an operation and return its task once the simulator holds its request (the fault is used)."""
+    task: asyncio.Task[Any] = asyncio.ensure_future(operation)
+    for _ in range(100_000):
+        if fault.remaining == 0 or task.done():
+            break
+        await asyncio.sleep(0)
+    assert fault.remaining == 0, "the request never reached the simulator"
+    assert not task.done()
+    return task

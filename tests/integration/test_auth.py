@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable
 import time
 from typing import Any
 
@@ -25,11 +23,10 @@ from custom_components.ev_energy.auth import (
     EvEnergyAuthImplementation,
 )
 from custom_components.ev_energy.const import DOMAIN
-from simulator.faults import BurstFault
 from simulator.oauth import OAuthError
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 
-from .helpers import reauth_flows
+from .helpers import reauth_flows, spin, when_stuck_in
 
 TOKEN_URL = "https://ev.example/o/token/"
 
@@ -47,24 +44,6 @@ def _refresh_token_works(sim: Simulator, refresh_token: str) -> bool:
     return True
 
 
-async def _spin(times: int) -> None:
-    """Let the event loop run (Home Assistant's frozen clock stops timers, not I/O)."""
-    for _ in range(times):
-        await asyncio.sleep(0)
-
-
-async def _when_stuck_in(sim: Simulator, fault: BurstFault, operation: Awaitable[Any]) -> Any:
-    """Start an operation and return its task once the simulator holds its request (the fault is used)."""
-    task: asyncio.Task[Any] = asyncio.ensure_future(operation)
-    for _ in range(100_000):
-        if fault.remaining == 0 or task.done():
-            break
-        await asyncio.sleep(0)
-    assert fault.remaining == 0, "the request never reached the simulator"
-    assert not task.done()
-    return task
-
-
 @pytest.mark.usefixtures("credentials")
 async def test_a_hanging_token_endpoint_fails_setup_softly_after_the_request_timeout(
     hass: HomeAssistant,
@@ -76,11 +55,11 @@ async def test_a_hanging_token_endpoint_fails_setup_softly_after_the_request_tim
     config_entry.add_to_hass(hass)
     _expire_token(hass, config_entry)
     stored = config_entry.data["token"]
-    setup = await _when_stuck_in(
+    setup = await when_stuck_in(
         sim, sim.faults.state.bursts[-1], hass.config_entries.async_setup(config_entry.entry_id)
     )
     freezer.tick(auth.TOKEN_REQUEST_TIMEOUT - 1)
-    await _spin(100)
+    await spin(100)
     assert not setup.done(), "a slow answer gets as long as an API request"
     freezer.tick(2)
     await setup
@@ -229,7 +208,7 @@ async def test_a_token_endpoint_that_does_not_answer_does_not_hold_up_the_remova
     freezer: FrozenDateTimeFactory,
 ) -> None:
     sim.faults.timeout(count=1, path_prefix="/o/revoke_token/", seconds=3600)
-    removal = await _when_stuck_in(
+    removal = await when_stuck_in(
         sim, sim.faults.state.bursts[-1], hass.config_entries.async_remove(integration.entry_id)
     )
     freezer.tick(auth.REVOKE_TIMEOUT + 1)
