@@ -141,18 +141,13 @@ def simulator_and_home_assistant(
 ) -> Iterator[tuple[processes.Service, processes.Service]]:
     """Run the simulator (real time, with its consent page) and a fresh Home Assistant; keep their logs after.
 
-    simulator_args are extra command line options (report interval, history hours).
+    simulator_args are extra command line options (report interval, history hours). Home Assistant's logs are
+    checked at the end (processes.running).
     """
     simulator = processes.simulator(base, demo_approve=False, speed=1, extra=simulator_args)
     hass = processes.home_assistant(base / "config", simulator.url)
-    try:
-        simulator.start("/_admin/state", within=30)
-        hass.start("/auth/providers", within=90)
+    with processes.running(simulator, hass, logs_into=logs_into):
         yield simulator, hass
-    finally:
-        hass.stop()
-        simulator.stop()
-        processes.keep_logs(simulator, hass, into=logs_into)
 
 
 def publish_screenshot(screenshot: Path) -> None:
