@@ -8,7 +8,7 @@ install them too when they are missing, under a lock, so that two workers never 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 import fcntl
 import json
@@ -29,8 +29,12 @@ from . import processes
 BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser")
 SCREENSHOTS = processes.ROOT / "docs" / "screenshots"
+# A browser script's whole run, at most (each takes well under a minute).
+BROWSER_TIMEOUT = 180
 # One install at a time on this machine (apt-get and npm ci in one folder cannot run twice at once).
 INSTALL_LOCK = Path(tempfile.gettempdir()) / "ev_energy-browser-setup.lock"
+
+type StepHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class BrowserUnavailableError(Exception):
@@ -125,12 +129,19 @@ def ensure_playwright() -> str:
 
 
 async def run_browser_script(
-    node: str, script: str, settings: dict[str, str], *, out_dir: Path, within: float
+    node: str,
+    script: str,
+    settings: dict[str, str],
+    *,
+    out_dir: Path,
+    within: float,
+    on_step: StepHandler | None = None,
 ) -> list[dict[str, Any]]:
     """Run browser/<script> with its settings in the environment; return the JSON lines it printed, one per step.
 
-    A script that fails (or runs longer than `within` seconds) fails the test with its output; its failure
-    screenshots are in out_dir.
+    on_step, when given, is awaited with each step as the script prints it (the script goes on meanwhile): the
+    test acts in the middle of the script's run. A script that fails (or runs longer than `within` seconds)
+    fails the test with its output; its failure screenshots are in out_dir.
     """
     process = await asyncio.create_subprocess_exec(
         node,
@@ -140,18 +151,30 @@ async def run_browser_script(
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    stderr = asyncio.create_task(process.stderr.read())
+    lines: list[str] = []
+    steps: list[dict[str, Any]] = []
     try:
         async with asyncio.timeout(within):
-            out, err = await process.communicate()
+            async for raw in process.stdout:
+                lines.append(line := raw.decode(errors="replace").rstrip("\n"))
+                if line.startswith("{"):
+                    steps.append(step := json.loads(line))
+                    if on_step is not None:
+                        await on_step(step)
+            await process.wait()
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+        errors = (await stderr).decode(errors="replace")
+    output = "\n".join(lines)
     assert process.returncode == 0, (
-        f"{script} failed (screenshots in {out_dir}):\n{stdout}\n{stderr}"
+        f"{script} failed (screenshots in {out_dir}):\n{output}\n{errors}"
     )
-    return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    return steps
 
 
 async def signed_in_with_credentials(url: str, session: aiohttp.ClientSession) -> Hass:
