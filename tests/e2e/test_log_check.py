@@ -6,6 +6,7 @@ traceback fails the module; the tracebacks of the test machines' missing upstrea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 import sys
 
@@ -93,27 +94,35 @@ def _http_server(name: str, folder: Path) -> processes.Service:
     )
 
 
-def _run_a_module(tmp_path: Path, log: str) -> tuple[processes.Service, processes.Service]:
-    """Run two stand-in processes as a module fixture does; Home Assistant's log gets `log` meanwhile."""
-    config_dir = tmp_path / "config"
+def _run_a_module(
+    folder: Path, log: str
+) -> tuple[processes.Service, processes.Service, Callable[[], None]]:
+    """Two stand-in processes, and a run of them as a module fixture does (Home Assistant logs `log` meanwhile)."""
+    config_dir = folder / "config"
     config_dir.mkdir(parents=True)
-    simulator, hass = _http_server("simulator", tmp_path), _http_server("hass", config_dir)
-    with processes.running(simulator, hass, logs_into=tmp_path / "artifacts"):
-        assert simulator.running
-        assert hass.running
-        (config_dir / "home-assistant.log").write_text(log)
-    return simulator, hass
+    simulator, hass = _http_server("simulator", folder), _http_server("hass", config_dir)
+
+    def run() -> None:
+        with processes.running(simulator, hass, logs_into=folder / "artifacts"):
+            assert simulator.running
+            assert hass.running
+            (config_dir / "home-assistant.log").write_text(log)
+
+    return simulator, hass, run
 
 
 def test_a_module_whose_home_assistant_logged_a_wrong_call_fails_at_the_end(
     tmp_path: Path,
 ) -> None:
     """processes.running, which every module fixture runs its processes in, fails on leaving."""
-    simulator, hass = _run_a_module(tmp_path / "clean", CLEAN + UPSTREAM)
+    simulator, hass, run = _run_a_module(tmp_path / "clean", CLEAN + UPSTREAM)
+    run()
     assert not simulator.running
     assert not hass.running
+    simulator, hass, run = _run_a_module(tmp_path / "wrong", CLEAN + WRONG_CALL + "\n")
     with pytest.raises(AssertionError, match="Detected that custom integration 'ev_energy'"):
-        _run_a_module(tmp_path / "wrong", CLEAN + WRONG_CALL + "\n")
-    # The processes are stopped and the logs kept first.
-    assert not processes.RUNNING
+        run()
+    # The processes were stopped and their logs kept first.
+    assert not simulator.running
+    assert not hass.running
     assert (tmp_path / "wrong" / "artifacts" / "home-assistant.log").exists()
