@@ -27,6 +27,8 @@ DEV_PASSWORD = "dev-password"  # noqa: S105 - the documented login of the local 
 NOT_LIVE = frozenset({"unavailable", "unknown"})
 # Onboarding sets these up; offline and without their requirements (--skip-pip) they only fail.
 ONBOARDING_OFFLINE_DOMAINS = frozenset({"google_translate", "met", "radio_browser"})
+# Seconds between two refreshes refresh_until asks for: just over a coordinator's 10 s refresh cooldown.
+REFRESH_AGAIN = 11.0
 
 
 class HassError(Exception):
@@ -397,6 +399,35 @@ class Hass:
     async def call_service(self, domain: str, service: str, data: dict[str, Any]) -> Any:
         """Call a service through the REST API."""
         return await self.request("POST", f"/api/services/{domain}/{service}", payload=data)
+
+    async def update_entity(self, *entity_ids: str) -> None:
+        """Ask for a refresh of entities now (homeassistant.update_entity), as the UI's "update" does.
+
+        An entity of a data update coordinator asks its coordinator to poll at once (a refresh asked within 10 s
+        of the last one comes at the end of those 10 s).
+        """
+        await self.call_service("homeassistant", "update_entity", {"entity_id": list(entity_ids)})
+
+    async def refresh_until(
+        self, entity_id: str, wanted: str, *, within: float = 30.0, every: float = 0.3
+    ) -> float:
+        """Ask for a refresh of entity_id and wait until its state is `wanted`; return the seconds it took.
+
+        The refresh is asked again each REFRESH_AGAIN seconds (a refresh that came too soon after another is
+        put off; one that failed is not retried by itself). Raises HassError after `within` seconds.
+        """
+        started = time.monotonic()
+        asked = started - REFRESH_AGAIN
+        current = None
+        while time.monotonic() - started < within:
+            if time.monotonic() - asked >= REFRESH_AGAIN:
+                await self.update_entity(entity_id)
+                asked = time.monotonic()
+            current = (await self.states()).get(entity_id, {}).get("state")
+            if current == wanted:
+                return time.monotonic() - started
+            await asyncio.sleep(every)
+        raise HassError(f"{entity_id} is {current}, not {wanted}, {within:.0f} s after a refresh")
 
 
 class _ConsentForm(HTMLParser):

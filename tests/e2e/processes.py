@@ -2,16 +2,21 @@
 
 Each process runs in its own session (process group), writes its output to a log file (no reader
 threads, which pytest-homeassistant-custom-component would flag as lingering), is waited for with a
-bounded poll, and is stopped with its whole group: SIGTERM, then SIGKILL.
+bounded poll, and is stopped with its whole group: SIGTERM, then SIGKILL. Modules run them through
+``running``, which checks Home Assistant's logs at the end (``log_problems``: our wrong calls and tracebacks fail
+the module). Each module keeps its logs in its own artifacts sub-folder, and its processes' files in its own
+temporary folder, so that modules can run at the same time (pytest-xdist, one file per worker).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 import contextlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 import os
 from pathlib import Path
+import re
 import shutil
 import signal
 import socket
@@ -29,6 +34,19 @@ HOST = "127.0.0.1"  # pytest-socket (through the HA test plugin) allows only thi
 
 # Every process started and not yet stopped: failed tests get the tails of their logs attached.
 RUNNING: list[Service] = []
+
+# Home Assistant's report of a deprecated or wrong call made by our integration (frame.report_usage).
+OUR_WRONG_CALL = "Detected that custom integration 'ev_energy'"
+# Home Assistant 2026.x loads every entity domain's triggers once automations are configured, among them
+# `infrared` (its requirement, infrared-protocols 10.1, is not on the package registry these machines reach) and
+# `tts` -> `ffmpeg` (no ffmpeg binary on the test machines). Neither is ours nor used by the dev config; 2025.4
+# loads neither. Any other traceback fails the module that started Home Assistant.
+UPSTREAM_ENVIRONMENT_ERRORS = (
+    "Setup failed for 'infrared': Unable to import component: No module named 'infrared_protocols'",
+    "[haffmpeg.core] FFmpeg fails [Errno 2] No such file or directory: 'ffmpeg'",
+)
+# A log record's first line: "2026-11-20 17:30:00.123 ERROR (MainThread) [logger] message".
+_RECORD_START = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
 
 
 def free_port() -> int:
@@ -187,8 +205,76 @@ def home_assistant(config_dir: Path, api_url: str) -> Service:
     return Service("hass", args, config_dir / "hass.stdout.log", f"http://{HOST}:{port}", env)
 
 
-def keep_logs(*services: Service, into: Path = ARTIFACTS) -> None:
-    """Copy the services' logs (and Home Assistant's own log) into the artifacts folder."""
+def log_problems(log: str) -> list[str]:
+    """Return what fails a module in a Home Assistant log: our wrong calls, and tracebacks not known upstream.
+
+    A traceback belongs to the log record above it (the nearest line that starts with a timestamp), so the
+    chained tracebacks of one record ("During handling of the above exception ...") count as that record's.
+    """
+    problems = []
+    record = ""
+    for line in log.splitlines():
+        if _RECORD_START.match(line):
+            record = line
+        if OUR_WRONG_CALL in line:
+            problems.append(line)
+        elif line.startswith("Traceback") and not any(
+            known in record for known in UPSTREAM_ENVIRONMENT_ERRORS
+        ):
+            problems.append(f"{record or '(no log record)'} / {line}")
+    return problems
+
+
+def home_assistant_logs(config_dir: Path) -> list[Path]:
+    """Return Home Assistant's logs in config_dir: its own log (with rotated ones) and the process's output."""
+    logs = [*sorted(config_dir.glob("home-assistant.log*")), config_dir / "hass.stdout.log"]
+    return [path for path in logs if path.exists()]
+
+
+def check_home_assistant_logs(hass: Service) -> None:
+    """Fail (AssertionError) when a log of this Home Assistant shows a wrong call of ours or a traceback.
+
+    Called by every module fixture that starts Home Assistant, after stopping it (see ``running``).
+    """
+    problems = {}
+    for path in home_assistant_logs(hass.log_path.parent):
+        if found := log_problems(path.read_text(errors="replace")):
+            problems[path.name] = found
+    assert not problems, "Home Assistant logged problems:\n" + "\n".join(
+        f"{name}: {line}" for name, lines in problems.items() for line in lines
+    )
+
+
+@contextmanager
+def running(
+    simulator: Service,
+    hass: Service,
+    *,
+    logs_into: Path,
+    simulator_within: float = 30.0,
+    hass_within: float = 90.0,
+) -> Iterator[None]:
+    """Run the simulator, then Home Assistant; at the end stop both, keep their logs, and check Home Assistant's.
+
+    Every module that starts Home Assistant starts it in here, in its module-scoped fixture: a wrong call of ours
+    or a traceback in Home Assistant's logs then fails the module at the fixture's teardown (not when setting up
+    or a test already failed: that error is the one to see).
+    """
+    try:
+        simulator.start("/_admin/state", within=simulator_within)
+        hass.start("/auth/providers", within=hass_within)
+        yield
+    finally:
+        try:
+            hass.stop()
+        finally:
+            simulator.stop()
+            keep_logs(simulator, hass, into=logs_into)
+    check_home_assistant_logs(hass)
+
+
+def keep_logs(*services: Service, into: Path) -> None:
+    """Copy the services' logs (and Home Assistant's own log) into a module's artifacts sub-folder."""
     into.mkdir(parents=True, exist_ok=True)
     for service in services:
         if service.log_path.exists():

@@ -12,7 +12,6 @@ EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (docs/energy-dashboard.md s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 import json
 import time
@@ -27,13 +26,12 @@ from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME, Hass
 
 from . import processes
 from .browser_setup import (
+    BROWSER_TIMEOUT,
     publish_screenshot,
     run_browser_script,
     signed_in_with_credentials,
-    simulator_and_home_assistant,
 )
 from .simulator_admin import SimulatorAdmin
-from .test_browser import BROWSER_TIMEOUT, browser  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
 
@@ -46,17 +44,9 @@ HISTORY_HOURS = 48
 IMPORT_WAIT = 120.0
 
 
-@pytest.fixture(scope="module")
-def services(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[processes.Service, processes.Service]]:
-    """The simulator (real time, two days of history) and a fresh Home Assistant."""
-    with simulator_and_home_assistant(
-        tmp_path_factory.mktemp("energy"),
-        logs_into=OUT_DIR,
-        simulator_args=("--history-hours", str(HISTORY_HOURS)),
-    ) as started:
-        yield started
+def simulator_args() -> tuple[str, ...]:
+    """The simulator's options (the conftest's ``services``): real time, two days of history."""
+    return ("--history-hours", str(HISTORY_HOURS))
 
 
 async def _statistics(
@@ -86,7 +76,7 @@ async def _wait_for_import(hass: Hass, charger: str, car: str, since: datetime) 
             return time.monotonic() - started
         if time.monotonic() - started > IMPORT_WAIT:
             pytest.fail(f"nothing imported within {IMPORT_WAIT:.0f} s: {charged}")
-        await asyncio.sleep(1)
+        await asyncio.sleep(0.5)
 
 
 async def _names(hass: Hass) -> dict[str, str]:
@@ -106,7 +96,7 @@ async def _day_of_the_most_charging(hass: Hass, car: str, since: datetime) -> tu
 
 
 async def test_the_energy_dashboard_shows_the_cars_imported_charging(
-    browser: tuple[str, str],  # noqa: F811 - the fixture imported above
+    browser: tuple[str, str],
     services: tuple[processes.Service, processes.Service],
     session: aiohttp.ClientSession,
 ) -> None:

@@ -5,7 +5,7 @@ picks the frontend's. tests/e2e/browser/german_ui.mjs starts the ev.energy flow 
 link does, allows access on the simulator's consent page, waits for the flow's last step in German, then
 finds the German entity names on the vehicle's device page. The screenshots go to artifacts/e2e/browser-de
 and, when missing or with EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/. The simulator and a fresh
-Home Assistant come from test_browser.py's ``services`` fixture (their logs go to artifacts/e2e/browser).
+Home Assistant come from the ``services`` fixture of conftest.py (their logs go to OUT_DIR too).
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ import pytest
 from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME
 
 from . import processes
-from .browser_setup import publish_screenshot, run_browser_script, signed_in_with_credentials
+from .browser_setup import (
+    BROWSER_TIMEOUT,
+    publish_screenshot,
+    run_browser_script,
+    signed_in_with_credentials,
+)
 from .simulator_admin import SimulatorAdmin
-from .test_browser import BROWSER_TIMEOUT, browser, services  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -33,8 +37,8 @@ OUT_DIR = processes.ARTIFACTS / "browser-de"
 
 
 async def test_german_home_assistant_shows_the_flow_and_entities_in_german(
-    browser: tuple[str, str],  # noqa: F811 - the fixture imported above
-    services: tuple[processes.Service, processes.Service],  # noqa: F811 - the fixture imported above
+    browser: tuple[str, str],
+    services: tuple[processes.Service, processes.Service],
     session: aiohttp.ClientSession,
 ) -> None:
     node, chromium = browser

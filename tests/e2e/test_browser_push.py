@@ -5,8 +5,8 @@ gets an external HTTPS URL, as push needs. tests/e2e/browser/push_options.mjs th
 Settings -> Devices & services -> ev.energy -> Configure: the form must show its title and description, the
 entry's webhook URL on the external address, a fresh link to the simulator's webhook portal and the
 signing-secret field. The screenshot goes to artifacts/e2e/browser-push and, when missing or with
-EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README's Options (push) section shows it). The simulator and a
-fresh Home Assistant come from test_browser.py's ``services`` fixture (their logs go to artifacts/e2e/browser).
+EV_ENERGY_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README's push section shows it). The simulator and a
+fresh Home Assistant come from the ``services`` fixture of conftest.py (their logs go to OUT_DIR too).
 """
 
 from __future__ import annotations
@@ -20,8 +20,12 @@ import pytest
 from scripts.devtools.hass import DEV_PASSWORD, DEV_USERNAME
 
 from . import processes
-from .browser_setup import publish_screenshot, run_browser_script, signed_in_with_credentials
-from .test_browser import BROWSER_TIMEOUT, browser, services  # noqa: F401 - fixtures
+from .browser_setup import (
+    BROWSER_TIMEOUT,
+    publish_screenshot,
+    run_browser_script,
+    signed_in_with_credentials,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +40,8 @@ OUT_DIR = processes.ARTIFACTS / "browser-push"
 
 
 async def test_push_options_show_the_webhook_url_and_the_portal_link(
-    browser: tuple[str, str],  # noqa: F811 - the fixture imported above
-    services: tuple[processes.Service, processes.Service],  # noqa: F811 - the fixture imported above
+    browser: tuple[str, str],
+    services: tuple[processes.Service, processes.Service],
     session: aiohttp.ClientSession,
 ) -> None:
     node, chromium = browser

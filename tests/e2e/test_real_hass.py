@@ -74,14 +74,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("real_hass")
     simulator = processes.simulator(base, demo_approve=True, speed=0, seed=SEED)
     hass = processes.home_assistant(base / "config", simulator.url)
-    try:
-        simulator.start("/_admin/state", within=30)
-        hass.start("/auth/providers", within=90)
+    with processes.running(simulator, hass, logs_into=processes.ARTIFACTS / "real_hass"):
         yield Stack(simulator, hass, base / "config")
-    finally:
-        hass.stop()
-        simulator.stop()
-        processes.keep_logs(simulator, hass, into=processes.ARTIFACTS / "real_hass")
 
 
 @pytest.fixture
@@ -189,7 +183,7 @@ async def wait_until_matches(client: Hass, sim: SimulatorAdmin, within: float = 
         assert time.monotonic() < deadline, (
             "Home Assistant disagrees with the simulator:\n" + "\n".join(problems)
         )
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
 
 
 async def test_oauth_flow_links_the_simulator_account(client: Hass, sim: SimulatorAdmin) -> None:
