@@ -23,7 +23,14 @@ from homeassistant.helpers.network import NoURLAvailableError
 import voluptuous as vol
 from yarl import URL
 
-from .api import EvEnergyClient, EvEnergyError, StaticTokenAuth, User, decode_webhook_secret
+from .api import (
+    EvEnergyClient,
+    EvEnergyError,
+    EvEnergyIncompleteListError,
+    StaticTokenAuth,
+    User,
+    decode_webhook_secret,
+)
 from .const import DOMAIN, SCOPES, api_base_url
 from .coordinator import EvEnergyConfigEntry
 from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
@@ -94,7 +101,13 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
             StaticTokenAuth(access_token),
             base_url=api_base_url(),
         )
-        users = await client.list_users()
+        try:
+            users = await client.list_users(max_pages=1)
+        except EvEnergyIncompleteListError as err:
+            # The token's own user comes first; a next link the walk may not follow (another server, a
+            # loop) does not make that first page wrong.
+            _LOGGER.debug("Read the first page of users only (%s)", err.reason)
+            users = err.items
         if not users:
             raise EvEnergyError("ev.energy returned no user for this token")
         return users[0]

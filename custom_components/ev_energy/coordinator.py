@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -28,6 +28,7 @@ from .api import (
     Vehicle,
     VehicleStatusLog,
 )
+from .api.pagination import IncompleteListReason
 from .budget import RequestBudget, SamplingCadence
 from .const import DOMAIN, LOGGER
 from .devices import DeviceReconciler
@@ -57,6 +58,11 @@ RETRY_INTERVAL = timedelta(seconds=60)
 # A collection the token may not read (403) is asked again this often: the user may grant the scope meanwhile.
 FORBIDDEN_RETRY = timedelta(hours=1)
 HISTORY_MAX_PAGES = 3
+# A device list longer than this many pages (50 devices each) is taken as cut short: a home has a few devices and
+# a fleet of hundreds fits, while a next link that never ends would otherwise cost 50 requests at every poll.
+DEVICE_LIST_MAX_PAGES = 10
+# After a device list was cut short by a loop or the page cap, only its first page is read for this long.
+SHORT_WALK = timedelta(hours=1)
 
 
 @dataclass
@@ -152,6 +158,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self._account_read_at: datetime | None = None
         # Collection (or "account") -> when to ask again after a 403.
         self.forbidden: dict[str, datetime] = {}
+        # Device lists whose last read was cut short (logged once), and until when they are read one page only.
+        self._cut_short: set[str] = set()
+        self._short_walks: dict[str, datetime] = {}
 
     async def async_load(self) -> None:
         """Take over what must survive a restart: a 429's wait, and when devices went missing."""
@@ -213,7 +222,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         inverters, listed_inverters = await self._collection(
             "inverters", self.client.list_inverters, INVERTER_EXPAND, now
         )
-        # Only now that every collection was read completely: a read cut short raised above.
+        # A collection read cut short (or not at all) lists None: nothing is removed for it.
         await self.devices.async_reconcile(
             {"evses": listed_evses, "vehicles": listed_vehicles, "inverters": listed_inverters},
             keep=self.user_id,
@@ -250,14 +259,53 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         stay, unavailable. A device listed but not parsable counts as listed; an unparsable item without an id
         could be any device, so then no device counts as missing.
         """
-        items = await self._unless_forbidden(name, lambda: fetch(expand=expand), now)
+        items = await self._unless_forbidden(
+            name, lambda: self._walk(name, fetch, expand, now), now
+        )
         if items is None:
             return {}, None
         parsed = {item.id: item for item in items}
         dropped = {item.id for item in items.dropped}
-        if None in dropped:
+        if None in dropped or name in self._cut_short:
             return parsed, None
         return parsed, parsed.keys() | {device_id for device_id in dropped if device_id is not None}
+
+    async def _walk[T: (Evse, Vehicle, Inverter)](
+        self,
+        name: str,
+        fetch: Callable[..., Awaitable[ItemList[T]]],
+        expand: tuple[str, ...],
+        now: datetime,
+    ) -> ItemList[T]:
+        """Read a device list; one cut short still updates the devices it holds (and removes none).
+
+        A walk stopped by a loop or the page cap reads only the first page for an hour, so a next link that
+        never ends costs one request a poll, not fifty.
+        """
+        short_until = self._short_walks.get(name)
+        max_pages = 1 if short_until is not None and now < short_until else DEVICE_LIST_MAX_PAGES
+        try:
+            items = await fetch(expand=expand, max_pages=max_pages)
+        except EvEnergyIncompleteListError as err:
+            if name not in self._cut_short:
+                LOGGER.warning(
+                    "ev.energy's list of %s was cut short (%s): showing the %s devices it held, "
+                    "removing none",
+                    name,
+                    err.reason,
+                    len(err.items),
+                )
+            self._cut_short.add(name)
+            if err.reason in (IncompleteListReason.LOOP, IncompleteListReason.PAGE_CAP) and (
+                short_until is None or now >= short_until
+            ):
+                self._short_walks[name] = now + SHORT_WALK
+            return cast("ItemList[T]", err.items)
+        if name in self._cut_short:
+            LOGGER.info("ev.energy's list of %s is complete again", name)
+            self._cut_short.discard(name)
+        self._short_walks.pop(name, None)
+        return items
 
     async def _read_account(self, now: datetime) -> UserDetail | None:
         due = self._account_read_at is None or now - self._account_read_at >= ACCOUNT_INTERVAL

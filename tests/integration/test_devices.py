@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from homeassistant.core import HomeAssistant
@@ -120,21 +121,50 @@ def _device_ids(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
     }
 
 
-async def test_a_cut_off_pagination_fails_the_poll_and_keeps_every_device(
-    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+@pytest.mark.parametrize(
+    ("fault", "pages_at_first"),
+    [
+        pytest.param(lambda sim: sim.faults.endless_pagination("/v2/evses"), 10, id="never ends"),
+        pytest.param(
+            lambda sim: sim.faults.endless_pagination("/v2/evses", loop=True), 2, id="loops"
+        ),
+        pytest.param(
+            lambda sim: sim.faults.foreign_next_link("/v2/evses"), 1, id="next on another server"
+        ),
+        pytest.param(
+            lambda sim: sim.faults.malformed_next_link("/v2/evses"), 1, id="unreadable next link"
+        ),
+    ],
+)
+async def test_a_list_cut_short_still_shows_its_devices_removes_none_and_costs_little(
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    *,
+    integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+    fault: Callable[[Simulator], None],
+    pages_at_first: int,
 ) -> None:
     devices = _device_ids(hass, integration)
-    sim.faults.endless_pagination("/v2/evses", loop=True)
+    fault(sim)
+    mark = len(sim.requests)
     await clock.run_for(3600, step=60)
+
     coordinator = integration.runtime_data.coordinator
-    assert not coordinator.last_update_success
-    assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state == "unavailable"
-    assert _device_ids(hass, integration) == devices
+    assert coordinator.last_update_success, "the charger the first page holds is still data"
+    assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
+    assert _device_ids(hass, integration) == devices, "nothing removed"
+    assert caplog.text.count("ev.energy's list of evses was cut short") == 1, "logged once"
+    # The walk that found the fault read its pages; every poll after it one page, not fifty.
+    polls = [r for r in sim.requests[mark:] if r.path == "/v2/vehicles"]  # one read a poll
+    lists = [r for r in sim.requests[mark:] if r.path == "/v2/evses"]
+    assert len(lists) <= pages_at_first + len(polls), (len(lists), len(polls))
 
     sim.faults.clear()
-    await clock.run_for(600, step=60)
+    await clock.run_for(3600, step=60)
+    assert "ev.energy's list of evses is complete again" in caplog.text
     assert coordinator.last_update_success
-    assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
 
 
 @pytest.mark.parametrize(
