@@ -26,7 +26,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from . import storage
 from .api.models import ChargingSubSession, EnergyUsage, UsageInterval
 from .api.models.base import resource_id
 from .hourly import (
@@ -58,11 +57,6 @@ _NAMES: Final = {
 }
 WH_PER_KWH: Final = Decimal(1000)
 PERCENT: Final = Decimal(100)
-
-
-def store_key(entry_id: str) -> str:
-    """Return the storage key of an entry's charging statistics (per sub-session contributions, backfill)."""
-    return storage.store_key(entry_id, "charging_statistics")
 
 
 def series_id(device_id: str, kind: str) -> str:

@@ -25,7 +25,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from . import storage
 from .const import DOMAIN
 from .storage import entry_stores
 
@@ -34,11 +33,6 @@ SAVE_DELAY_SECONDS: Final = 10
 KEEP_HOURS: Final = timedelta(days=35)
 ENERGY_UNIT_CLASS: Final = "energy"
 HOUR: Final = timedelta(hours=1)
-
-
-def store_key(entry_id: str) -> str:
-    """Return the storage key of an entry's hourly statistics."""
-    return storage.store_key(entry_id, "statistics")
 
 
 def hour_of(moment: datetime) -> datetime:

@@ -21,7 +21,6 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from . import storage
 from .api import (
     ChargingSubSession,
     EvEnergyError,
@@ -80,11 +79,6 @@ BOOSTABLE_MODES = frozenset({SubSessionMode.SMART, SubSessionMode.BOOST})
 def reader_reserve(budget: RequestBudget) -> float:
     """Return the requests per hour kept for the reader out of the budget's share."""
     return min(READER_MAX_PER_HOUR, budget.limit * budget.share * READER_SHARE)
-
-
-def store_key(entry_id: str) -> str:
-    """Return the storage key of an entry's sessions."""
-    return storage.store_key(entry_id, "sessions")
 
 
 def _id_from(reference: object) -> str | None:

@@ -19,13 +19,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.ev_energy.diagnostics import async_get_config_entry_diagnostics
-from custom_components.ev_energy.home_energy import (
-    BACKFILL,
-    HomeEnergyReader,
-    requests_per_day,
-    store_key,
-)
+from custom_components.ev_energy.home_energy import BACKFILL, HomeEnergyReader, requests_per_day
 from custom_components.ev_energy.hourly import statistic_id
+from custom_components.ev_energy.storage import store_key
 from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator
 from simulator.world import HemSystem
@@ -202,10 +198,10 @@ async def test_after_an_outage_the_missing_days_are_read_and_imported(
         for r in sim.requests
         if r.path.endswith("/energy_stats")
     ]
-    # The last day first (what the user looks at), then the two days before it, newest first, back to where the
-    # reader stopped; then hourly reads.
+    # The last day first (what the user looks at), then the two days before it, oldest first from where the
+    # reader stopped (each read then moves only its own day's sums and the last day's); then hourly reads.
     back_at = down_from + timedelta(days=3)
-    assert starts[:3] == [back_at - timedelta(days=day) for day in (1, 2, 3)]
+    assert starts[:3] == [back_at - timedelta(days=day) for day in (1, 3, 2)]
     assert len(starts) <= 5
     newest = _newest_hour(sim)
     truth = await _truth(hass, sim, down_from, newest)
@@ -278,10 +274,10 @@ async def test_diagnostics_count_without_ids_and_the_store_goes_with_the_entry(
     assert _hem_id(sim) not in str(home)
     await hass.async_block_till_done()
     await hass.config_entries.async_unload(integration.entry_id)
-    assert store_key(integration.entry_id) in hass_storage
+    assert store_key(integration.entry_id, "home_energy") in hass_storage
     await hass.config_entries.async_remove(integration.entry_id)
     await hass.async_block_till_done()
-    assert store_key(integration.entry_id) not in hass_storage
+    assert store_key(integration.entry_id, "home_energy") not in hass_storage
 
 
 async def test_a_rate_limit_or_an_error_waits_and_the_read_resumes_where_it_stopped(
@@ -334,10 +330,10 @@ async def test_stored_progress_is_read_back_and_a_removed_system_forgotten(
     entry = entry_for(sim)
     hem_id = _hem_id(sim)
     newest = _newest_hour(sim)
-    hass_storage[store_key(entry.entry_id)] = {
+    hass_storage[store_key(entry.entry_id, "home_energy")] = {
         "version": 1,
         "minor_version": 1,
-        "key": store_key(entry.entry_id),
+        "key": store_key(entry.entry_id, "home_energy"),
         "data": {
             "systems": [hem_id, "hemsGONE"],
             "systems_read_at": None,
@@ -356,7 +352,7 @@ async def test_stored_progress_is_read_back_and_a_removed_system_forgotten(
     starts = [r.query["start"][0] for r in sim.requests if r.path.endswith("/energy_stats")]
     assert [dt_util.parse_datetime(start) for start in starts] == [newest - timedelta(hours=24)]
     await hass.config_entries.async_unload(entry.entry_id)
-    stored = hass_storage[store_key(entry.entry_id)]["data"]
+    stored = hass_storage[store_key(entry.entry_id, "home_energy")]["data"]
     assert stored["systems"] == [hem_id]
     assert stored["read_until"] == {hem_id: newest.isoformat()}
 

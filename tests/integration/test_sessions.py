@@ -16,7 +16,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.api import SubSessionMode
 from custom_components.ev_energy.const import API_ORIGIN_ENV
-from custom_components.ev_energy.sessions import SessionsReader, store_key
+from custom_components.ev_energy.sessions import SessionsReader
+from custom_components.ev_energy.storage import store_key
 from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator
 from simulator.world import ChargingSubSession
@@ -189,10 +190,10 @@ async def test_the_store_is_read_back_old_sessions_pruned_and_unreadable_records
 ) -> None:
     entry = entry_for(sim)
     old_start = sim.clock.now() - timedelta(days=90)
-    hass_storage[store_key(entry.entry_id)] = {
+    hass_storage[store_key(entry.entry_id, "sessions")] = {
         "version": 1,
         "minor_version": 1,
-        "key": store_key(entry.entry_id),
+        "key": store_key(entry.entry_id, "sessions"),
         "data": {
             "sub_sessions": [
                 {
@@ -223,7 +224,7 @@ async def test_the_store_is_read_back_old_sessions_pruned_and_unreadable_records
     assert reader.data.sub_sessions.keys() == _sim_subs(sim).keys()
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert store_key(entry.entry_id) not in hass_storage
+    assert store_key(entry.entry_id, "sessions") not in hass_storage
 
 
 @pytest.fixture

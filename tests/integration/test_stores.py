@@ -13,7 +13,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.ev_energy.api import EvseStatusLog
 from custom_components.ev_energy.const import DOMAIN
-from custom_components.ev_energy.storage import STORE_NAMES, store_key
+from custom_components.ev_energy.storage import (
+    STORE_NAMES,
+    async_remove_entry_stores,
+    entry_stores,
+    store_key,
+)
 from simulator.testing import Simulator
 
 from .conftest import set_up_entry
@@ -77,3 +82,24 @@ async def test_a_reload_saves_what_the_entry_held_and_the_next_run_writes_again(
     entry.runtime_data.ledger.accept(sim.evse_ids[0], [], now=dt_util.utcnow())
     await entry.runtime_data.ledger.async_save()
     assert ledger_key in hass_storage
+
+
+async def test_a_removed_entrys_stores_write_nothing_more(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    stores = entry_stores(hass, "entry1")
+    ledger = stores.store("ledger")
+    await ledger.async_save({"devices": {}})
+    assert store_key("entry1", "ledger") in hass_storage
+
+    await async_remove_entry_stores(hass, "entry1")
+    await ledger.async_save(
+        {"devices": {"late": {}}}
+    )  # a save already under way when the entry went
+    assert store_key("entry1", "ledger") not in hass_storage
+
+
+def test_only_the_known_stores_can_be_made(hass: HomeAssistant) -> None:
+    # Removal deletes the stores it knows by name: an unknown one would outlive its entry.
+    with pytest.raises(ValueError, match="unknown store"):
+        entry_stores(hass, "entry1").store("scratch")
