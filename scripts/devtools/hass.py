@@ -196,11 +196,25 @@ class Hass:
         """Onboard the server if it is new, else sign in. Return True when it was onboarded now."""
         if await self.onboarding_steps_left():
             await self.onboard(username, password, name)
-            await self.keep_http_settings()
-            return True
-        await self.login(username, password)
+            onboarded = True
+        else:
+            await self.login(username, password)
+            onboarded = False
         await self.keep_http_settings()
-        return False
+        await self.wait_until_running()
+        return onboarded
+
+    async def wait_until_running(self, within: float = 90.0) -> None:
+        """Wait until Home Assistant has finished starting (its integrations, and their commands, are set up).
+
+        The HTTP server answers before then: Home Assistant 2026.11 was seen answering a WebSocket command of
+        application_credentials with "Unknown command" a moment after sign-in.
+        """
+        deadline = time.monotonic() + within
+        while (config := await self.request("GET", "/api/config")).get("state") != "RUNNING":
+            if time.monotonic() > deadline:
+                raise HassError(f"Home Assistant is {config.get('state')} after {within:.0f} s")
+            await asyncio.sleep(0.25)
 
     async def keep_http_settings(self) -> None:
         """Confirm the configuration's http: settings, which Home Assistant 2026.x otherwise reverts.
