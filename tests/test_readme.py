@@ -144,7 +144,10 @@ def test_compatibility_line_names_the_versions_ci_runs() -> None:
     assert f"Home Assistant {oldest} or newer" in line
     assert f"{oldest} (oldest supported)" in line
     assert f"{newest} (newest supported by the test harness, whole suite)" in line
-    assert f"{release} (newest release, real-process tests and hassfest)" in line
+    assert (
+        f"{release} (newest release, real-process tests and the hassfest and HACS rule checks)"
+        in line
+    )
 
 
 def test_info_md_is_short_and_agrees_with_the_readme() -> None:
