@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
+from tests.openapi import Spec
 
 DOCUMENTED_ORIGIN = "https://api.ev.energy"
 TOKEN = {
@@ -36,64 +37,36 @@ TOKEN = {
 class SpecExamples:
     """Answers built from an OpenAPI document's examples, as a documentation mock server does."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, spec: Spec) -> None:
         """Index the document's GET operations by a pattern of their path."""
-        self.document = document
-        self.operations = [
-            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), path, operation)
-            for path, item in document["paths"].items()
-            if (operation := item.get("get")) is not None
+        self.spec = spec
+        self.paths = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", path) + "$"), path)
+            for path, item in spec.document["paths"].items()
+            if "get" in item
         ]
         # Literal paths first: /users/me must not be taken for /users/{user_id}.
-        self.operations.sort(key=lambda entry: entry[1].count("{"))
-
-    def resolve(self, node: Any) -> Any:
-        """Follow ``$ref``s."""
-        while isinstance(node, dict) and "$ref" in node:
-            target: Any = self.document
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
-
-    def example(self, schema: Any, depth: int = 0) -> Any:
-        """Return the schema's example, or one built from its parts' examples."""
-        schema = self.resolve(schema)
-        if "example" in schema:
-            return schema["example"]
-        if schema.get("examples"):
-            return schema["examples"][0]
-        for key in ("oneOf", "anyOf"):
-            for option in schema.get(key, []):
-                if (value := self.example(option, depth)) is not None:
-                    return value
-        if schema.get("type") == "array" and depth < 4:
-            item = self.example(schema.get("items", {}), depth + 1)
-            return [] if item is None else [item]
-        properties: dict[str, Any] = {}
-        for part in [schema, *(self.resolve(sub) for sub in schema.get("allOf", []))]:
-            properties |= part.get("properties", {})
-        if properties and depth < 4:
-            return {name: self.example(sub, depth + 1) for name, sub in properties.items()}
-        return None
+        self.paths.sort(key=lambda entry: entry[1].count("{"))
 
     def answer(self, path: str) -> tuple[Any, bool] | None:
         """Return the body for GET ``path`` (below /v2) and whether it is a list, or None (404)."""
-        for pattern, _spec_path, operation in self.operations:
-            if not pattern.match(path):
-                continue
-            for code, response in operation.get("responses", {}).items():
-                if not str(code).startswith("2"):
-                    continue
-                for content in self.resolve(response).get("content", {}).values():
-                    if "example" in content:
-                        body = content["example"]
-                    elif content.get("examples"):
-                        body = self.resolve(next(iter(content["examples"].values()))).get("value")
-                    else:
-                        body = self.example(content.get("schema", {}))
-                    return body, isinstance(body, list)
-        return None
+        spec_path = next(
+            (spec_path for pattern, spec_path in self.paths if pattern.match(path)), None
+        )
+        if spec_path is None:
+            return None
+        if examples := self.spec.examples("get", spec_path, success=True):
+            body = examples[0][1]
+        else:
+            body = self.spec.example_of(self._success_schema(spec_path))
+        return body, isinstance(body, list)
+
+    def _success_schema(self, spec_path: str) -> Any:
+        for code, response in self.spec.document["paths"][spec_path]["get"]["responses"].items():
+            if str(code).startswith("2"):
+                for content in self.spec.resolve(response).get("content", {}).values():
+                    return content.get("schema", {})
+        return {}
 
 
 @pytest.fixture
@@ -104,7 +77,7 @@ async def documentation_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[list[URL]]:
     """Serve the spec's examples on 127.0.0.1 as the integration's ev.energy; yield the URLs asked."""
-    examples = SpecExamples(openapi_spec)
+    examples = SpecExamples(Spec(openapi_spec))
     asked: list[URL] = []
 
     async def token(_request: web.Request) -> web.Response:
