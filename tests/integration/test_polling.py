@@ -235,6 +235,20 @@ def _successes_after(sim: Simulator, start: int) -> list:
     return [entry for entry in _api_requests(sim, start) if entry.status == 200]
 
 
+async def _wait_after_429(
+    sim: Simulator, clock: Clock, retry_after: int | str, *, seconds: float, step: float
+) -> timedelta:
+    """Answer the next request 429 with this Retry-After; return how long polling waited before it resumed."""
+    sim.faults.rate_limit_now(retry_after=retry_after)
+    start = len(sim.requests)
+    await clock.run_for(seconds, step=step)
+    limited = _api_requests(sim, start)
+    assert limited[0].status == 429
+    resumed = _successes_after(sim, start)
+    assert resumed, "polling resumed"
+    return resumed[0].time - limited[0].time
+
+
 @pytest.mark.parametrize("retry_after", [10**9, 10**300])
 async def test_an_absurd_retry_after_pauses_polling_for_at_most_an_hour(
     hass: HomeAssistant,
@@ -243,15 +257,8 @@ async def test_an_absurd_retry_after_pauses_polling_for_at_most_an_hour(
     integration: MockConfigEntry,
     retry_after: int,
 ) -> None:
-    sim.faults.rate_limit_now(retry_after=retry_after)
-    start = len(sim.requests)
-    await clock.run_for(3600 + 600, step=60)
-
-    limited = _api_requests(sim, start)
-    assert limited[0].status == 429
-    resumed = _successes_after(sim, start)
-    assert resumed, "polling resumed"
-    assert timedelta(hours=1) <= resumed[0].time - limited[0].time <= timedelta(hours=1, minutes=2)
+    waited = await _wait_after_429(sim, clock, retry_after, seconds=3600 + 600, step=60)
+    assert timedelta(hours=1) <= waited <= timedelta(hours=1, minutes=2)
     assert state(hass, "sensor", f"{sim.evse_ids[0]}_charge_power").state != "unavailable"
 
 
@@ -264,15 +271,7 @@ async def test_a_retry_after_that_is_no_number_of_seconds_waits_the_default_minu
     retry_after: str,
 ) -> None:
     """Every unreadable wait is the same: "inf" used to stop polling for an hour, "soon" for a minute."""
-    sim.faults.rate_limit_now(retry_after=retry_after)
-    start = len(sim.requests)
-    await clock.run_for(600, step=30)
-
-    limited = _api_requests(sim, start)
-    assert limited[0].status == 429
-    resumed = _successes_after(sim, start)
-    assert resumed, "polling resumed"
-    waited = resumed[0].time - limited[0].time
+    waited = await _wait_after_429(sim, clock, retry_after, seconds=600, step=30)
     assert DEFAULT_RETRY_AFTER <= waited <= DEFAULT_RETRY_AFTER + timedelta(seconds=60), waited
 
 
