@@ -263,10 +263,6 @@ class ChargingStatistics:
         """Write what is held now (the entry unloads)."""
         await self._store.async_save(self._to_store())
 
-    async def async_remove(self) -> None:
-        """Remove the store with the entry."""
-        await self._store.async_remove()
-
     def add(self, sub: ChargingSubSession) -> bool:
         """Take a sub-session's energy usage (when expanded); return whether any hour changed."""
         usage = sub.energy_usage

@@ -140,10 +140,6 @@ class SampleLedger:
         """Write the ledger now (on unload: the next set-up reads it at once)."""
         await self._store.async_save(self._data_to_store())
 
-    async def async_remove(self) -> None:
-        """Delete the stored ledger, with its config entry."""
-        await self._store.async_remove()
-
     def high_water_mark(self, device_id: str) -> datetime | None:
         """Return the time of the newest sample processed for a device: the history is read from there."""
         device = self._devices.get(device_id)

@@ -22,6 +22,7 @@ from custom_components.ev_energy.charging_statistics import (
 )
 from custom_components.ev_energy.hourly import HourlyStatistics
 from custom_components.ev_energy.sessions import _newest_pages
+from custom_components.ev_energy.storage import async_remove_entry_stores
 
 H0 = datetime(2026, 11, 1, 0, tzinfo=UTC)
 
@@ -192,7 +193,7 @@ async def test_what_is_kept_survives_a_restart_and_old_sub_sessions_are_forgotte
 
     again.async_import(H0 + timedelta(days=40))
     assert again.contributions == {}
-    await again.async_remove()
+    await async_remove_entry_stores(hass, "entry")
     empty = ChargingStatistics(hass, "entry", statistics, str)
     await empty.async_load()
     assert empty.contributions == {}

@@ -16,6 +16,7 @@ from custom_components.ev_energy.ledger import (
     SampleLedger,
     Transition,
 )
+from custom_components.ev_energy.storage import async_remove_entry_stores
 
 START = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
 EVSE = "evse01"
@@ -146,7 +147,7 @@ async def test_saved_on_demand_and_removed_with_the_entry(
     assert hass_storage[f"{DOMAIN}.entry.ledger"]["data"]["devices"][EVSE]["mark"] == (
         _at(0).isoformat()
     )
-    await ledger.async_remove()
+    await async_remove_entry_stores(hass, "entry")
     assert f"{DOMAIN}.entry.ledger" not in hass_storage
 
 
