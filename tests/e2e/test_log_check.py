@@ -27,6 +27,16 @@ CLEAN = """\
 2026-11-20 17:30:01.002 DEBUG (MainThread) [custom_components.ev_energy] Finished fetching ev_energy data
 """
 UPSTREAM = """\
+2026-12-06 18:03:03.056+00:00 CRITICAL (SyncWorker_7) [concurrent.futures] Exception in worker
+Traceback (most recent call last):
+  File "/usr/lib/python3.14/concurrent/futures/thread.py", line 109, in _worker
+_queue.Empty
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/usr/lib/python3.14/concurrent/futures/thread.py", line 116, in _worker
+SystemExit
 2026-11-20 17:30:01.100 ERROR (MainThread) [homeassistant.setup] Setup failed for 'infrared': Unable to import \
 component: No module named 'infrared_protocols'
 Traceback (most recent call last):
