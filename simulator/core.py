@@ -31,7 +31,7 @@ from .render import Renderer
 from .requestlog import Counters, RequestLog
 from .scenarios import ScenarioOptions, build_scenario
 from .webhooks import WebhookSender
-from .world import ChargingSubSession, User, Vehicle, World
+from .world import ChargingSubSession, Evse, User, Vehicle, World
 
 TICK_SECONDS = 1.0
 SAVE_EVERY_SECONDS = 30.0
@@ -246,13 +246,18 @@ class Simulator:
             raise ConflictError("The car has no charger to plug into.")
         if vehicle.plugged_in:
             return
-        if not vehicle.at_home:
-            vehicle.at_home = True
-            vehicle.charge_level_watt_hours = min(
-                vehicle.charge_level_watt_hours, vehicle.trip_end_level_watt_hours
-            )
-            self.engine.plan_trip(vehicle, self.clock.now())
+        self._bring_home(vehicle)
         self.engine.plug_in(vehicle)
+
+    def _bring_home(self, vehicle: Vehicle) -> None:
+        """End the car's trip now, with the energy the whole trip would have used."""
+        if vehicle.at_home:
+            return
+        vehicle.at_home = True
+        vehicle.charge_level_watt_hours = min(
+            vehicle.charge_level_watt_hours, vehicle.trip_end_level_watt_hours
+        )
+        self.engine.plan_trip(vehicle, self.clock.now())
 
     def unplug(self, vehicle: Vehicle) -> None:
         """Unplug the car now (it stays at home until its next trip)."""
@@ -274,6 +279,16 @@ class Simulator:
             self.engine.boost_end(session.id)
         elif not charging and mode == "UNMANAGED_HOME":
             raise ConflictError("Smart charging is off: the car charges whenever it is plugged in.")
+
+    def set_stay_home(self, vehicle: Vehicle, stay: bool) -> None:
+        """Keep the car at home (a car that is out comes home now, unplugged), or let the routine go on."""
+        self.catch_up()
+        vehicle.stay_home = stay
+        if stay:
+            self._bring_home(vehicle)
+        else:
+            # A commute whose time passed while the car stayed home is not driven late: plan the next one.
+            self.engine.plan_trip(vehicle, self.clock.now())
 
     def set_battery_level(self, vehicle: Vehicle, percent: float) -> None:
         """Set the car's state of charge (0..100) and replan its charge."""
@@ -352,24 +367,39 @@ class Simulator:
             "routine_speed": self.engine.routine.speed,
             "routine_now": self.engine.routine.to_routine(self.clock.now()).isoformat(),
             "resumed": self.resumed,
-            "vehicles": [
-                {
-                    "id": v.id,
-                    "description": v.description,
-                    "at_home": v.at_home,
-                    "plugged_in": v.plugged_in,
-                    "state_of_charge_percentage": round(v.state_of_charge_percentage, 1),
-                    "odometer_meters": round(v.odometer_meters),
-                    "target_percentage": v.maximum_charge_limit_percentage,
-                }
-                for v in self.state.vehicles.values()
-            ],
-            "evses": [
-                {
-                    "id": e.id,
-                    "online": e.reachable,
-                    "meter_watt_hours": self.state.evse_meter_watt_hours(e.id),
-                }
-                for e in self.state.evses.values()
-            ],
+            "vehicles": [self._describe_vehicle(v) for v in self.state.vehicles.values()],
+            "evses": [self._describe_evse(e) for e in self.state.evses.values()],
+        }
+
+    def _describe_vehicle(self, vehicle: Vehicle) -> dict[str, Any]:
+        evse = self.state.evses.get(vehicle.home_evse_id or "")
+        power = self.engine.charge_power_watts(evse) if evse and vehicle.plugged_in else 0
+        logs = self.state.vehicle_logs.get(vehicle.id)
+        return {
+            "id": vehicle.id,
+            "description": vehicle.description,
+            "at_home": vehicle.at_home,
+            "stay_home": vehicle.stay_home,
+            "plugged_in": vehicle.plugged_in,
+            "charging": power > 0,
+            "charge_power_watts": power,
+            "state_of_charge_percentage": round(vehicle.state_of_charge_percentage, 1),
+            "odometer_meters": round(vehicle.odometer_meters),
+            "target_percentage": vehicle.maximum_charge_limit_percentage,
+            "last_report_at": logs[-1].sampled_at.isoformat() if logs else None,
+        }
+
+    def _describe_evse(self, evse: Evse) -> dict[str, Any]:
+        vehicle = self.state.vehicles.get(evse.vehicle_id or "")
+        power = self.engine.charge_power_watts(evse)
+        logs = self.state.evse_logs.get(evse.id)
+        return {
+            "id": evse.id,
+            "cpid": evse.cpid,
+            "online": evse.reachable,
+            "plugged_in": vehicle is not None and vehicle.plugged_in,
+            "charging": power > 0,
+            "charge_power_watts": power,
+            "meter_watt_hours": self.state.evse_meter_watt_hours(evse.id),
+            "last_report_at": logs[-1].sampled_at.isoformat() if logs else None,
         }

@@ -165,7 +165,8 @@ class Engine:
 
     def _run_trip_events(self) -> None:
         for vehicle in list(self.world.vehicles.values()):
-            if vehicle.at_home and vehicle.trip_start and self.now >= vehicle.trip_start:
+            departs = vehicle.trip_start is not None and self.now >= vehicle.trip_start
+            if vehicle.at_home and departs and not vehicle.stay_home:
                 self.depart(vehicle)
             elif not vehicle.at_home and vehicle.trip_end and self.now >= vehicle.trip_end:
                 self.arrive(vehicle)
@@ -365,6 +366,10 @@ class Engine:
         if sub.mode == "SMART" and not self._slot_on(sub, when):
             return _Flow(0, vehicle, sub)
         return _Flow(evse.max_power_watts, vehicle, sub)
+
+    def charge_power_watts(self, evse: Evse) -> int:
+        """Return the power the charger delivers now (what its next report says)."""
+        return self._flow(evse, self.now).watts
 
     def _slot_on(self, sub: ChargingSubSession, when: datetime) -> bool:
         slot = self._slot_of(when)

@@ -211,10 +211,55 @@ async def test_plugging_in_a_car_that_is_out_brings_it_home(api: Api) -> None:
     assert vehicle.trip_start > sim.clock.now()
 
 
+async def test_a_car_kept_home_is_not_driven_away_by_the_routine(api: Api) -> None:
+    sim = api.sim
+    vehicle = sim.vehicle()
+    sim.engine.depart(vehicle)
+    url = f"/_admin/vehicles/{vehicle.id}"
+    reply = await api.request("POST", url, json_body={"stay_home": True})
+    assert reply.status == 200
+    described = next(v for v in reply.json()["vehicles"] if v["id"] == vehicle.id)
+    assert described["stay_home"] is True
+    assert described["at_home"] is True
+    assert described["plugged_in"] is False
+    assert (await api.request("POST", url, json_body={"plugged_in": True})).status == 200
+    sim.clock.advance(timedelta(days=2))  # two commutes' times pass
+    assert vehicle.at_home
+    assert vehicle.plugged_in
+    reply = await api.request("POST", url, json_body={"stay_home": False})
+    assert reply.status == 200
+    assert vehicle.trip_start is not None
+    assert vehicle.trip_start > sim.clock.now(), "a missed commute must not start at once"
+    sim.clock.advance(timedelta(days=1))
+    assert vehicle.odometer_meters > 0
+    assert any(not log.is_plugged_in for log in sim.state.vehicle_logs[vehicle.id][-200:])
+
+
+async def test_the_state_shows_each_device_as_it_is_now(api: Api) -> None:
+    sim = api.sim
+    vehicle, evse_id = sim.vehicle(), sim.evse_ids[0]
+    sim.plug_in(vehicle)
+    sim.set_battery_level(vehicle, 40)
+    sim.set_charging(vehicle, True)
+    state = (await api.get("/_admin/state", token=None)).json()
+    car = next(v for v in state["vehicles"] if v["id"] == vehicle.id)
+    evse = next(e for e in state["evses"] if e["id"] == evse_id)
+    assert car["at_home"] is car["plugged_in"] is car["charging"] is True
+    assert car["charge_power_watts"] == evse["charge_power_watts"] == 7360
+    assert evse["plugged_in"] is evse["charging"] is True
+    assert car["state_of_charge_percentage"] == pytest.approx(40)
+    newest = sim.state.vehicle_logs[vehicle.id][-1].sampled_at
+    assert datetime.fromisoformat(car["last_report_at"]) == newest
+    assert datetime.fromisoformat(state["routine_now"]) == sim.engine.routine.to_routine(
+        sim.clock.now()
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [
         ({"plugged_in": "yes"}, 400),
+        ({"stay_home": 1}, 400),
         ({"battery_percent": "full"}, 400),
         ({"battery_percent": 101}, 400),
     ],
@@ -265,7 +310,8 @@ async def test_control_page_lists_the_controls(api: Api) -> None:
     assert page.content_type == "text/html"
     text = page.body.decode()
     vehicle_url = f"/_admin/vehicles/{api.sim.vehicle_ids[0]}"
-    for label in ("Plug in", "Unplug", "Start charging", "Stop charging", "Set battery level"):
+    labels = ("Stay home", "Follow the routine", "Plug in", "Unplug", "Start charging")
+    for label in (*labels, "Stop charging", "Set battery level"):
         assert f'data-url="{vehicle_url}"' in text
         assert f">{label}</button>" in text
     assert f'data-url="/_admin/evses/{api.sim.evse_ids[0]}"' in text
