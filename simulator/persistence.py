@@ -14,18 +14,29 @@ import json
 import os
 from pathlib import Path
 import types
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Protocol, Union, get_args, get_origin, get_type_hints
 
 from .clock import Routine
-from .oauth import AccessToken, OAuthClient, RefreshToken
+from .engine import Engine
+from .oauth import AccessToken, OAuthClient, OAuthServer, RefreshToken
+from .scenarios import WorldBuilder
 from .world import World
-
-if TYPE_CHECKING:
-    from .core import Simulator
 
 FORMAT_VERSION = 1
 # Status logs are history; the newest ones are enough to resume (and keep the file small).
 KEPT_LOGS_PER_DEVICE = 500
+
+
+class Resumable(Protocol):
+    """What a snapshot reads and a restore replaces: the Simulator's parts, not the Simulator."""
+
+    scenario: str
+    seed: int
+    primary_user_id: str
+    state: World
+    engine: Engine
+    builder: WorldBuilder
+    oauth: OAuthServer
 
 
 class StateFileError(ValueError):
@@ -73,7 +84,7 @@ def decode(kind: Any, data: Any) -> Any:
     return data
 
 
-def snapshot(sim: Simulator) -> dict[str, Any]:
+def snapshot(sim: Resumable) -> dict[str, Any]:
     """Return everything needed to resume ``sim`` as JSON-ready data."""
     world = encode(sim.state)
     for name in (f.name for f in fields(World) if f.name.endswith("_logs")):
@@ -101,7 +112,7 @@ def snapshot(sim: Simulator) -> dict[str, Any]:
     }
 
 
-def restore(sim: Simulator, data: dict[str, Any]) -> None:
+def restore(sim: Resumable, data: dict[str, Any]) -> None:
     """Replace ``sim``'s world, time and tokens with a ``snapshot``."""
     if data.get("version") != FORMAT_VERSION:
         raise StateFileError(f"unknown state file format {data.get('version')!r}")
@@ -132,7 +143,7 @@ def restore(sim: Simulator, data: dict[str, Any]) -> None:
     sim.oauth.refresh_tokens = decode(dict[str, RefreshToken], oauth["refresh_tokens"])
 
 
-def save(sim: Simulator, path: Path) -> None:
+def save(sim: Resumable, path: Path) -> None:
     """Write ``sim``'s snapshot to ``path`` atomically (a crash leaves the old file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")
@@ -140,7 +151,7 @@ def save(sim: Simulator, path: Path) -> None:
     os.replace(partial, path)
 
 
-def load(sim: Simulator, path: Path) -> bool:
+def load(sim: Resumable, path: Path) -> bool:
     """Resume ``sim`` from ``path``; return False when there is no such file."""
     try:
         text = path.read_text(encoding="utf-8")
