@@ -2,8 +2,9 @@
 
 What persists: the world (meters, odometers, charge levels, settings, sessions, recent
 status logs), the ID factory (new IDs never collide with saved ones), the engine's time
-and routine, and the OAuth clients and tokens (Home Assistant needs no new sign-in).
-What does not: rate-limit budgets, faults, webhooks and authorization codes.
+and routine, the OAuth clients and tokens (Home Assistant needs no new sign-in) and the
+webhook endpoints with their secrets (push keeps working).
+What does not: rate-limit budgets, faults, undelivered webhook messages and authorization codes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .clock import Routine
 from .engine import Engine
 from .oauth import AccessToken, OAuthClient, OAuthServer, RefreshToken
 from .scenarios import WorldBuilder
+from .webhooks import WebhookEndpoint, WebhookSender
 from .world import World
 
 FORMAT_VERSION = 1
@@ -37,6 +39,7 @@ class Resumable(Protocol):
     engine: Engine
     builder: WorldBuilder
     oauth: OAuthServer
+    webhooks: WebhookSender
 
 
 class StateFileError(ValueError):
@@ -109,6 +112,7 @@ def snapshot(sim: Resumable) -> dict[str, Any]:
             "access_tokens": encode(sim.oauth.access_tokens),
             "refresh_tokens": encode(sim.oauth.refresh_tokens),
         },
+        "webhook_endpoints": encode(sim.webhooks.endpoints),
     }
 
 
@@ -141,6 +145,9 @@ def restore(sim: Resumable, data: dict[str, Any]) -> None:
     sim.oauth.clients.update(decode(dict[str, OAuthClient], oauth["clients"]))
     sim.oauth.access_tokens = decode(dict[str, AccessToken], oauth["access_tokens"])
     sim.oauth.refresh_tokens = decode(dict[str, RefreshToken], oauth["refresh_tokens"])
+    # Files saved before the endpoints were kept have none.
+    endpoints = data.get("webhook_endpoints", {})
+    sim.webhooks.restore_endpoints(decode(dict[str, WebhookEndpoint], endpoints))
 
 
 def save(sim: Resumable, path: Path) -> None:
