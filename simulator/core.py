@@ -1,20 +1,21 @@
-"""The Simulator: world, engine, OAuth, rate limit, faults, webhooks and the HTTP server."""
+"""The Simulator: world, engine, OAuth, rate limit, faults, webhooks and the request log.
+
+It knows nothing of HTTP: ``simulator.app`` serves it (``SimulatorServer``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-import contextlib
 from datetime import datetime
 import logging
 from pathlib import Path
 import secrets
 from typing import Any
 
-from aiohttp import web
-
 from . import persistence
 from .clock import Clock, ManualClock
+from .devices import Devices
 from .engine import ConflictError
 from .faults import Faults
 from .oauth import (
@@ -98,16 +99,16 @@ class Simulator:
         for client in clients or [OAuthClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)]:
             self.oauth.register_client(client)
         self.rate_limiter = RateLimiter(rate_limit, self.clock)
-        self.faults = Faults(self)
+        self.devices = Devices(
+            self.state, builder, engine, self.clock, lambda: self.primary_user_id
+        )
+        self.faults = Faults(self.oauth, self.devices)
         self.webhooks = WebhookSender(self.clock)
         self.requests = RequestLog()
         self.portal_tokens: set[str] = set()
+        # Where it is served (set by the server), for the URLs it renders.
         self.origin = ""
-        self._runner: web.AppRunner | None = None
-        self._ticker: asyncio.Task[None] | None = None
         self._tick_seconds = tick_seconds
-        # Set on stop(): injected delays end at once instead of holding the shutdown.
-        self.stopping = asyncio.Event()
         self.engine.listeners.append(self._on_sub_session_event)
         self.state_file = state_file
         self.resumed = state_file is not None and persistence.load(self, state_file)
@@ -213,26 +214,11 @@ class Simulator:
     # ------------------------------------------------------------- devices
     def remove_evse(self, evse_id: str) -> None:
         """Take a charger out of the world (its open session ends)."""
-        evse = self.state.evses[evse_id]
-        vehicle = self.state.vehicles.get(evse.vehicle_id or "")
-        if vehicle is not None:
-            if vehicle.plugged_in:
-                self.engine.unplug(vehicle)
-            vehicle.home_evse_id = None
-        del self.state.evses[evse_id]
-        for site in self.state.evse_sites.values():
-            if evse_id in site.evse_ids:
-                site.evse_ids.remove(evse_id)
+        self.devices.remove_evse(evse_id)
 
     def remove_vehicle(self, vehicle_id: str) -> None:
         """Take a car out of the world (its open session ends)."""
-        vehicle = self.state.vehicles[vehicle_id]
-        if vehicle.plugged_in:
-            self.engine.unplug(vehicle)
-        for evse in self.state.evses.values():
-            if evse.vehicle_id == vehicle_id:
-                evse.vehicle_id = None
-        del self.state.vehicles[vehicle_id]
+        self.devices.remove_vehicle(vehicle_id)
 
     # ------------------------------------------------------- hands-on controls
     def vehicle(self) -> Vehicle:
@@ -298,25 +284,9 @@ class Simulator:
         vehicle.charge_level_watt_hours = vehicle.battery_size_watt_hours * percent / 100
         self.engine.vehicle_settings_changed(vehicle)
 
-    # -------------------------------------------------------------- server
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (0 = a free port); return the origin."""
-        from .app import build_app
-
-        self._runner = web.AppRunner(
-            build_app(self), handle_signals=False, shutdown_timeout=1.0, access_log=None
-        )
-        self.stopping.clear()
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound_host, bound_port = self._runner.addresses[0][:2]
-        self.origin = origin_for(bound_host, bound_port)
-        if not self.clock.is_manual:
-            self._ticker = asyncio.create_task(self._tick_forever())
-        return self.origin
-
-    async def _tick_forever(self) -> None:
+    # ---------------------------------------------------------- running
+    async def keep_time(self) -> None:
+        """Run the world with the clock, deliver webhooks and save now and then, until cancelled."""
         since_save = 0.0
         while True:
             await asyncio.sleep(self._tick_seconds)
@@ -336,19 +306,10 @@ class Simulator:
         except OSError as err:
             _LOGGER.warning("Could not save the simulator state to %s: %s", self.state_file, err)
 
-    async def stop(self) -> None:
-        """Stop serving and cancel background work."""
-        self.stopping.set()
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-            self.catch_up()
-            self.save()
+    def close(self) -> None:
+        """Catch up with the clock, save the world and stop following the clock."""
+        self.catch_up()
+        self.save()
         self.clock.unsubscribe(self._on_time)
 
     def describe(self) -> dict[str, Any]:

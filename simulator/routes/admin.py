@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.app import simulator_of
+from simulator.context import simulator_of
 from simulator.core import Simulator
 from simulator.engine import ConflictError, UnreachableError
 from simulator.timeutil import iso

@@ -8,9 +8,8 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from simulator import environment as env
-from simulator.app import json_response
 from simulator.clock import Routine
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response
 from simulator.problems import ProblemError
 from simulator.timeutil import iso
 from simulator.world import World

@@ -216,7 +216,13 @@ def home_assistant(config_dir: Path, api_url: str) -> Service:
     """Describe a Home Assistant process on a free port with the dev configuration (start with .start())."""
     port = free_port()
     prepare_config(config_dir, replace=True)
-    env = base_env() | {"EV_ENERGY_API_URL": api_url, "EV_ENERGY_HA_PORT": str(port)}
+    url = f"http://{HOST}:{port}"
+    # configuration.yaml reads both: the port to listen on, the URL as Home Assistant's internal URL.
+    env = base_env() | {
+        "EV_ENERGY_API_URL": api_url,
+        "EV_ENERGY_HA_PORT": str(port),
+        "EV_ENERGY_HA_URL": url,
+    }
     args = [
         sys.executable,
         "-m",
@@ -227,7 +233,7 @@ def home_assistant(config_dir: Path, api_url: str) -> Service:
         "--log-rotate-days",
         "7",
     ]
-    return Service("hass", args, config_dir / "hass.stdout.log", f"http://{HOST}:{port}", env)
+    return Service("hass", args, config_dir / "hass.stdout.log", url, env)
 
 
 def log_problems(log: str) -> list[str]:
