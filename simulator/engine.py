@@ -37,6 +37,7 @@ from .world import (
     InverterStatusLog,
     ScheduleSlot,
     Vehicle,
+    VehicleLocationLog,
     VehicleStatusLog,
     World,
 )
@@ -494,6 +495,9 @@ class Engine:
             if vehicle.integrated != "UNINTEGRATED":
                 log = self._vehicle_log(vehicle, when)
                 self.world.vehicle_logs.setdefault(vehicle.id, []).append(log)
+                self.world.vehicle_location_logs.setdefault(vehicle.id, []).append(
+                    VehicleLocationLog(vehicle.id, when, when + LOG_DELAY, vehicle.at_home)
+                )
         for inverter in self.world.inverters.values():
             watts = self.live_power(inverter.user_id, when)["generation"]
             self.world.inverter_logs.setdefault(inverter.id, []).append(

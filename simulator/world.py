@@ -348,6 +348,17 @@ class VehicleStatusLog:
 
 
 @dataclass(frozen=True)
+class VehicleLocationLog:
+    """When a car's position was sampled; the API tells only whether it was at home."""
+
+    vehicle_id: str
+    sampled_at: datetime
+    logged_at: datetime
+    # None when the user has no home location (the spec's null).
+    at_home: bool | None
+
+
+@dataclass(frozen=True)
 class InverterStatusLog:
     """A solar inverter sample."""
 
@@ -485,6 +496,7 @@ class World:
     sub_sessions: dict[str, ChargingSubSession] = field(default_factory=dict)
     evse_logs: dict[str, list[EvseStatusLog]] = field(default_factory=dict)
     vehicle_logs: dict[str, list[VehicleStatusLog]] = field(default_factory=dict)
+    vehicle_location_logs: dict[str, list[VehicleLocationLog]] = field(default_factory=dict)
     inverter_logs: dict[str, list[InverterStatusLog]] = field(default_factory=dict)
     home_battery_logs: dict[str, list[HomeBatteryStatusLog]] = field(default_factory=dict)
     boundary_meter_logs: dict[str, list[BoundaryMeterStatusLog]] = field(default_factory=dict)

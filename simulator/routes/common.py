@@ -144,16 +144,18 @@ def log_window[T](
     ]
 
 
-def find_log[T](logs: Sequence[T], sampled_at: Callable[[T], datetime], raw: str) -> T:
+def find_log[T](
+    logs: Sequence[T], sampled_at: Callable[[T], datetime], raw: str, what: str = "status log"
+) -> T:
     """Return the log sampled exactly at ``raw`` (404 otherwise)."""
     try:
         wanted = parse_iso(raw)
     except ValueError:
-        raise not_found("status log") from None
+        raise not_found(what) from None
     for log in logs:
         if sampled_at(log) == wanted:
             return log
-    raise not_found("status log")
+    raise not_found(what)
 
 
 def log_cursor(sampled_at: Callable[[Any], datetime]) -> Callable[[Any], str]:
