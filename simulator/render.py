@@ -28,6 +28,8 @@ from .world import (
     InverterStatusLog,
     Notification,
     SolarArray,
+    SolarForecast,
+    SolarForecastLog,
     Supplier,
     Tariff,
     User,
@@ -421,6 +423,30 @@ class Renderer:
             "inverter": inverter,
             "forecast": None,
             "user": self._user_ref(array.user_id, expand),
+        }
+
+    def solar_forecast(self, forecast: SolarForecast) -> Json:
+        """Render a SolarForecast."""
+        return {
+            "id": forecast.id,
+            "url": self.url("solar_forecasts", forecast.id),
+            "location": {"latitude": forecast.latitude, "longitude": forecast.longitude},
+        }
+
+    def solar_forecast_log(self, log: SolarForecastLog, expand: Expand = NO_EXPAND) -> Json:
+        """Render a SolarForecastLog (keyed by the start of its period)."""
+        parent: Any = self.url("solar_forecasts", log.solar_forecast_id)
+        if "solar_forecast" in expand and log.solar_forecast_id in self.world.solar_forecasts:
+            parent = self.solar_forecast(self.world.solar_forecasts[log.solar_forecast_id])
+        return {
+            "url": self.url(
+                "solar_forecasts", log.solar_forecast_id, "forecast_logs", iso(log.started_at)
+            ),
+            "started_at": iso(log.started_at),
+            "sampled_at": iso(log.sampled_at),
+            "interval_seconds": log.interval_seconds,
+            "forecast_watts_per_kilowatt": log.forecast_watts_per_kilowatt,
+            "solar_forecast": parent,
         }
 
     def home_battery(self, battery: HomeBattery, expand: Expand = NO_EXPAND) -> Json:

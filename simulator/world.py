@@ -213,6 +213,27 @@ class SolarArray:
 
 
 @dataclass
+class SolarForecast:
+    """A solar forecast for a place: predicted output per kW of panels (see ``Engine``)."""
+
+    id: str
+    user_id: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class SolarForecastLog:
+    """One forecast period: the output per kW of capacity predicted at ``sampled_at``."""
+
+    solar_forecast_id: str
+    started_at: datetime
+    sampled_at: datetime
+    interval_seconds: int
+    forecast_watts_per_kilowatt: int
+
+
+@dataclass
 class HomeBattery:
     """A stationary home battery and its state."""
 
@@ -484,6 +505,7 @@ class World:
     inverter_models: dict[str, InverterModel] = field(default_factory=dict)
     inverters: dict[str, Inverter] = field(default_factory=dict)
     solar_arrays: dict[str, SolarArray] = field(default_factory=dict)
+    solar_forecasts: dict[str, SolarForecast] = field(default_factory=dict)
     home_batteries: dict[str, HomeBattery] = field(default_factory=dict)
     hem_systems: dict[str, HemSystem] = field(default_factory=dict)
     boundary_meters: dict[str, BoundaryMeter] = field(default_factory=dict)

@@ -131,11 +131,14 @@ async def json_body(request: web.Request, slug: str) -> dict[str, Any]:
 
 
 def log_window[T](
-    request: web.Request, logs: Sequence[T], sampled_at: Callable[[T], datetime]
+    request: web.Request,
+    logs: Sequence[T],
+    sampled_at: Callable[[T], datetime],
+    field: str = "sampled_at",
 ) -> list[T]:
-    """Return logs newest first, filtered by ``sampled_at__gte`` / ``sampled_at__lte``."""
-    since = time_param(request, "sampled_at__gte")
-    until = time_param(request, "sampled_at__lte")
+    """Return logs newest first, filtered by ``<field>__gte`` / ``<field>__lte``."""
+    since = time_param(request, f"{field}__gte")
+    until = time_param(request, f"{field}__lte")
     return [
         log
         for log in reversed(logs)

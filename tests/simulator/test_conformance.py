@@ -231,6 +231,20 @@ def _location_log_ops(sim: Simulator, vehicle_id: str) -> Iterator[Op]:
         yield Op("GET", f"{base}/{iso(logs[-1].sampled_at)}", _expand("vehicle"))
 
 
+def _solar_forecast_ops(sim: Simulator) -> Iterator[Op]:
+    yield Op("GET", "/v2/solar_forecasts")
+    yield Op("GET", "/v2/solar_forecasts", [("page_size", "1")])
+    day = sim.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    for forecast_id in sim.state.solar_forecasts:
+        base = f"/v2/solar_forecasts/{forecast_id}"
+        yield Op("GET", base)
+        yield Op("GET", f"{base}/forecast_logs", _expand("solar_forecast"))
+        window = [("started_at__gte", iso(day)), ("started_at__lte", iso(day + timedelta(hours=6)))]
+        yield Op("GET", f"{base}/forecast_logs", [*window, ("page_size", "5")])
+        yield Op("GET", f"{base}/forecast_logs/{iso(day + timedelta(hours=12))}")
+        yield Op("GET", f"{base}/forecast_logs/{iso(day)}", _expand("solar_forecast"))
+
+
 def _home_energy_ops(sim: Simulator) -> Iterator[Op]:
     state = sim.state
     yield Op("GET", "/v2/inverters", _expand("latest_status_log"))
@@ -328,6 +342,7 @@ def _error_ops(sim: Simulator) -> Iterator[Op]:
     yield Op("GET", "/v2/evses", [("expand", "nonsense")], status=400)
     yield Op("GET", "/v2/evses/evse00000000000000000000000000", status=404)
     yield Op("GET", "/v2/vehicles/vhcl00000000000000000000000000", status=404)
+    yield Op("GET", "/v2/solar_forecasts/solf00000000000000000000000000", status=404)
     for vehicle_id in sim.vehicle_ids:
         yield Op("GET", f"/v2/vehicles/{vehicle_id}/location_logs/2020-01-01T00:00:00Z", status=404)
     for vehicle_id in sim.vehicle_ids:
@@ -342,6 +357,7 @@ def operations(sim: Simulator) -> list[Op]:
         *_evse_ops(sim),
         *_vehicle_ops(sim),
         *_home_energy_ops(sim),
+        *_solar_forecast_ops(sim),
         *_session_ops(sim),
         *_error_ops(sim),
     ]

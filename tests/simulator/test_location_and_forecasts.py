@@ -1,18 +1,21 @@
-"""Vehicle location logs: what they say, and how they are served."""
+"""Vehicle location logs and solar forecasts: what they say, and how they are served."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+import itertools
 import re
 from typing import Any
 
 from simulator.persistence import restore, snapshot
+from simulator.testing import Simulator
 from simulator.timeutil import iso, parse_iso
 from tests.conftest import SimulatorFactory
 
 from .conftest import Api
 
 NEXT = re.compile(r'<([^>]*)>; rel="next"')
+HALF_HOUR = timedelta(minutes=30)
 
 
 async def _all_pages(api: Api, path: str, params: dict[str, str]) -> tuple[list[Any], int]:
@@ -26,6 +29,14 @@ async def _all_pages(api: Api, path: str, params: dict[str, str]) -> tuple[list[
         items += reply.json()
         pages += 1
     return items, pages
+
+
+def _forecast_id(sim: Simulator) -> str:
+    return next(iter(sim.state.solar_forecasts))
+
+
+def _midnight(when: datetime) -> datetime:
+    return when.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # ------------------------------------------------------------------ vehicle location logs
@@ -121,3 +132,167 @@ async def test_location_logs_persist_like_the_other_logs(
     async with simulator_factory("home") as again:
         restore(again, saved)
         assert again.state.vehicle_location_logs[vehicle_id] == kept
+
+
+# ---------------------------------------------------------------------- solar forecasts
+
+
+async def test_a_home_with_solar_has_one_forecast_at_home(api: Api) -> None:
+    sim = api.sim
+    user = sim.state.users[sim.primary_user_id]
+    listed = (await api.get("/v2/solar_forecasts")).json()
+    forecast_id = _forecast_id(sim)
+    assert listed == [
+        {
+            "id": forecast_id,
+            "url": f"{sim.api_base}/solar_forecasts/{forecast_id}",
+            "location": {"latitude": user.latitude, "longitude": user.longitude},
+        }
+    ]
+    assert re.fullmatch(r"solf[A-Z\d]{26}", forecast_id)
+    assert (await api.get(f"/v2/solar_forecasts/{forecast_id}")).json() == listed[0]
+
+
+async def test_homes_without_solar_have_no_forecast(
+    simulator_factory: SimulatorFactory, http: Any
+) -> None:
+    async with simulator_factory("fleet", fleet_size=1) as sim:
+        api = Api(sim, http, sim.issue_token().access_token)
+        assert (await api.get("/v2/solar_forecasts")).json() == []
+
+
+async def test_forecasts_need_their_scope_and_the_owner(api: Api) -> None:
+    sim = api.sim
+    forecast_id = _forecast_id(sim)
+    solar_only = sim.issue_token(scopes=["solar:read", "inverter:read"]).access_token
+    for path in (
+        "/v2/solar_forecasts",
+        f"/v2/solar_forecasts/{forecast_id}",
+        f"/v2/solar_forecasts/{forecast_id}/forecast_logs",
+    ):
+        reply = await api.get(path, token=solar_only)
+        assert reply.status == 403, path
+        assert "solar_forecast:read" in reply.json()["detail"]
+    other = sim.add_user()
+    sim.builder.add_solar(other.id)
+    theirs = next(f.id for f in sim.state.solar_forecasts.values() if f.user_id == other.id)
+    assert (await api.get(f"/v2/solar_forecasts/{theirs}")).status == 404
+    assert (await api.get(f"/v2/solar_forecasts/{theirs}/forecast_logs")).status == 404
+    assert [f["id"] for f in (await api.get("/v2/solar_forecasts")).json()] == [forecast_id]
+    mine = sim.issue_token(user_id=other.id).access_token
+    assert (await api.get(f"/v2/solar_forecasts/{theirs}", token=mine)).status == 200
+
+
+async def test_forecast_logs_are_half_hours_from_today_newest_first(api: Api) -> None:
+    sim = api.sim
+    forecast_id = _forecast_id(sim)
+    path = f"/v2/solar_forecasts/{forecast_id}/forecast_logs"
+    logs, pages = await _all_pages(api, path, {"page_size": "100"})
+    starts = [parse_iso(log["started_at"]) for log in logs]
+    today = _midnight(sim.clock.now())
+    assert starts == [today + HALF_HOUR * n for n in reversed(range(3 * 48))]
+    assert pages == 2
+    assert {log["interval_seconds"] for log in logs} == {1800}
+    assert {log["solar_forecast"] for log in logs} == {
+        f"{sim.api_base}/solar_forecasts/{forecast_id}"
+    }
+    by_start = {parse_iso(log["started_at"]): log["forecast_watts_per_kilowatt"] for log in logs}
+    assert by_start[today.replace(hour=2)] == 0  # night
+    assert by_start[today.replace(hour=12)] > 100  # noon
+
+
+async def test_forecast_logs_filter_by_start_and_expand_the_forecast(api: Api) -> None:
+    forecast_id = _forecast_id(api.sim)
+    today = _midnight(api.sim.clock.now())
+    path = f"/v2/solar_forecasts/{forecast_id}/forecast_logs"
+    params = {
+        "started_at__gte": iso(today.replace(hour=10)),
+        "started_at__lte": iso(today.replace(hour=12)),
+        "expand": "solar_forecast",
+    }
+    window = (await api.get(path, params=params)).json()
+    assert [log["started_at"] for log in window] == [
+        iso(today.replace(hour=h, minute=m))
+        for h, m in ((12, 0), (11, 30), (11, 0), (10, 30), (10, 0))
+    ]
+    assert {log["solar_forecast"]["id"] for log in window} == {forecast_id}
+    noon = await api.get(f"{path}/{iso(today.replace(hour=12))}")
+    assert noon.status == 200
+    assert noon.json() == {**window[0], "solar_forecast": window[0]["solar_forecast"]["url"]}
+    assert (await api.get(f"{path}/{iso(today.replace(hour=12, minute=10))}")).status == 404
+    assert (await api.get(f"{path}/{iso(today - HALF_HOUR)}")).status == 404
+    assert (await api.get(f"{path}/not-a-time")).status == 404
+    assert (await api.get(path, params={"expand": "user"})).status == 400
+
+
+async def test_a_started_period_keeps_its_forecast_while_later_ones_are_renewed(
+    api: Api,
+) -> None:
+    sim = api.sim
+    path = f"/v2/solar_forecasts/{_forecast_id(sim)}/forecast_logs"
+    today = _midnight(sim.clock.now())  # the clock is at 17:30
+    before = {log["started_at"]: log for log in (await _all_pages(api, path, {}))[0]}
+    morning, tomorrow_noon = (
+        iso(today.replace(hour=9)),
+        iso(today.replace(hour=12) + timedelta(days=1)),
+    )
+    assert before[morning]["sampled_at"] == iso(today.replace(hour=6))
+    assert before[tomorrow_noon]["sampled_at"] == iso(today.replace(hour=12))
+    sim.clock.advance(timedelta(hours=1))  # past 18:00: a new forecast
+    after = {log["started_at"]: log for log in (await _all_pages(api, path, {}))[0]}
+    assert after[morning] == before[morning]
+    assert after[tomorrow_noon]["sampled_at"] == iso(today.replace(hour=18))
+    renewed = [s for s in after if s > iso(sim.clock.now()) and after[s] != before[s]]
+    assert renewed
+
+
+async def test_the_forecast_is_close_to_what_the_sun_then_does(api: Api) -> None:
+    sim = api.sim
+    capacity_kw = sum(a.capacity_watts for a in sim.state.solar_arrays.values()) / 1000
+    tomorrow = _midnight(sim.clock.now()) + timedelta(days=1)
+    params = {
+        "started_at__gte": iso(tomorrow),
+        "started_at__lte": iso(tomorrow + timedelta(hours=23)),
+    }
+    path = f"/v2/solar_forecasts/{_forecast_id(sim)}/forecast_logs"
+    forecast = {
+        parse_iso(log["started_at"]): log["forecast_watts_per_kilowatt"] * capacity_kw
+        for log in (await _all_pages(api, path, params))[0]
+    }
+    sim.clock.advance(timedelta(days=2))
+    inverter_logs = next(iter(sim.state.inverter_logs.values()))
+    for start, predicted in forecast.items():
+        samples = [
+            log.solar_power_watts
+            for log in inverter_logs
+            if start <= log.sampled_at < start + HALF_HOUR
+        ]
+        actual = sum(samples) / len(samples)
+        assert abs(predicted - actual) <= 0.15 * actual + 50, (start, predicted, actual)
+    predicted_wh = sum(forecast.values()) / 2
+    actual_wh = sum(
+        log.solar_power_watts / 12
+        for log in inverter_logs
+        if tomorrow <= log.sampled_at < tomorrow + timedelta(days=1)
+    )
+    assert actual_wh > 5000
+    assert abs(predicted_wh - actual_wh) <= 0.1 * actual_wh
+
+
+async def test_a_compressed_routine_compresses_the_forecast_periods(
+    simulator_factory: SimulatorFactory, http: Any
+) -> None:
+    async with simulator_factory("home", routine_speed=60) as sim:
+        api = Api(sim, http, sim.issue_token().access_token)
+        path = f"/v2/solar_forecasts/{_forecast_id(sim)}/forecast_logs"
+        logs, _pages = await _all_pages(api, path, {"page_size": "100"})
+        starts = [parse_iso(log["started_at"]) for log in logs]
+        assert len(starts) == 3 * 48
+        assert {a - b for a, b in itertools.pairwise(starts)} == {timedelta(seconds=30)}
+        assert {log["interval_seconds"] for log in logs} == {30}
+        routine_noon = sim.engine.routine.to_clock(
+            _midnight(sim.engine.routine.to_routine(sim.clock.now())).replace(hour=12)
+        )
+        assert iso(routine_noon) in {
+            log["started_at"] for log in logs if log["forecast_watts_per_kilowatt"] > 100
+        }
