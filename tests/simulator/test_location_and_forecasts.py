@@ -151,6 +151,8 @@ async def test_a_home_with_solar_has_one_forecast_at_home(api: Api) -> None:
     ]
     assert re.fullmatch(r"solf[A-Z\d]{26}", forecast_id)
     assert (await api.get(f"/v2/solar_forecasts/{forecast_id}")).json() == listed[0]
+    sim.builder.add_solar(sim.primary_user_id)  # a second array: still one place to forecast
+    assert (await api.get("/v2/solar_forecasts")).json() == listed
 
 
 async def test_homes_without_solar_have_no_forecast(
