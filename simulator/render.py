@@ -28,10 +28,13 @@ from .world import (
     InverterStatusLog,
     Notification,
     SolarArray,
+    SolarForecast,
+    SolarForecastLog,
     Supplier,
     Tariff,
     User,
     Vehicle,
+    VehicleLocationLog,
     VehicleMake,
     VehicleModel,
     VehicleStatusLog,
@@ -263,17 +266,29 @@ class Renderer:
         """Return the detail URL of a car status log."""
         return self.url("vehicles", log.vehicle_id, "status_logs", iso(log.sampled_at))
 
+    def _vehicle_ref(self, vehicle_id: str, expand: Expand) -> Any:
+        if "vehicle" in expand and vehicle_id in self.world.vehicles:
+            return self.vehicle(self.world.vehicles[vehicle_id], child(expand, "vehicle"))
+        return self.url("vehicles", vehicle_id)
+
     def vehicle_log(self, log: VehicleStatusLog, expand: Expand = NO_EXPAND) -> Json:
         """Render a VehicleStatusLog."""
-        vehicle: Any = self.url("vehicles", log.vehicle_id)
-        if "vehicle" in expand and log.vehicle_id in self.world.vehicles:
-            vehicle = self.vehicle(self.world.vehicles[log.vehicle_id], child(expand, "vehicle"))
         return {
             "url": self.vehicle_log_url(log),
             "logged_at": iso(log.logged_at),
             "sampled_at": iso(log.sampled_at),
-            "vehicle": vehicle,
+            "vehicle": self._vehicle_ref(log.vehicle_id, expand),
             **_telemetry(log),
+        }
+
+    def vehicle_location_log(self, log: VehicleLocationLog, expand: Expand = NO_EXPAND) -> Json:
+        """Render a VehicleLocationLog: when, and whether at home (never the position)."""
+        return {
+            "url": self.url("vehicles", log.vehicle_id, "location_logs", iso(log.sampled_at)),
+            "sampled_at": iso(log.sampled_at),
+            "logged_at": iso(log.logged_at),
+            "vehicle": self._vehicle_ref(log.vehicle_id, expand),
+            "at_home": log.at_home,
         }
 
     def state_of_charge(self, vehicle: Vehicle) -> Json:
@@ -408,6 +423,30 @@ class Renderer:
             "inverter": inverter,
             "forecast": None,
             "user": self._user_ref(array.user_id, expand),
+        }
+
+    def solar_forecast(self, forecast: SolarForecast) -> Json:
+        """Render a SolarForecast."""
+        return {
+            "id": forecast.id,
+            "url": self.url("solar_forecasts", forecast.id),
+            "location": {"latitude": forecast.latitude, "longitude": forecast.longitude},
+        }
+
+    def solar_forecast_log(self, log: SolarForecastLog, expand: Expand = NO_EXPAND) -> Json:
+        """Render a SolarForecastLog (keyed by the start of its period)."""
+        parent: Any = self.url("solar_forecasts", log.solar_forecast_id)
+        if "solar_forecast" in expand and log.solar_forecast_id in self.world.solar_forecasts:
+            parent = self.solar_forecast(self.world.solar_forecasts[log.solar_forecast_id])
+        return {
+            "url": self.url(
+                "solar_forecasts", log.solar_forecast_id, "forecast_logs", iso(log.started_at)
+            ),
+            "started_at": iso(log.started_at),
+            "sampled_at": iso(log.sampled_at),
+            "interval_seconds": log.interval_seconds,
+            "forecast_watts_per_kilowatt": log.forecast_watts_per_kilowatt,
+            "solar_forecast": parent,
         }
 
     def home_battery(self, battery: HomeBattery, expand: Expand = NO_EXPAND) -> Json:

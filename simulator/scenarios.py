@@ -23,6 +23,7 @@ from .world import (
     InverterModel,
     Notification,
     SolarArray,
+    SolarForecast,
     Supplier,
     Tariff,
     User,
@@ -215,7 +216,17 @@ class WorldBuilder:
         self.world.inverter_logs[inverter.id] = []
         array = SolarArray(self.ids.new("solr"), user_id, inverter.id, capacity_watts)
         self.world.solar_arrays[array.id] = array
+        self._solar_forecast(user_id, array)
         return inverter
+
+    def _solar_forecast(self, user_id: str, array: SolarArray) -> None:
+        """Give the user one solar forecast at home (ev.energy forecasts a place, not an array)."""
+        if any(f.user_id == user_id for f in self.world.solar_forecasts.values()):
+            return
+        user = self.world.users[user_id]
+        # Derived from the array's ID rather than minted: minting would shift every later ID.
+        forecast = SolarForecast("solf" + array.id[4:], user_id, user.latitude, user.longitude)
+        self.world.solar_forecasts[forecast.id] = forecast
 
     def add_home_energy(self, user_id: str, *, battery: bool) -> None:
         """Add a HEM system and a boundary meter (and optionally a home battery)."""

@@ -213,6 +213,27 @@ class SolarArray:
 
 
 @dataclass
+class SolarForecast:
+    """A solar forecast for a place: predicted output per kW of panels (see ``Engine``)."""
+
+    id: str
+    user_id: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class SolarForecastLog:
+    """One forecast period: the output per kW of capacity predicted at ``sampled_at``."""
+
+    solar_forecast_id: str
+    started_at: datetime
+    sampled_at: datetime
+    interval_seconds: int
+    forecast_watts_per_kilowatt: int
+
+
+@dataclass
 class HomeBattery:
     """A stationary home battery and its state."""
 
@@ -348,6 +369,17 @@ class VehicleStatusLog:
 
 
 @dataclass(frozen=True)
+class VehicleLocationLog:
+    """When a car's position was sampled; the API tells only whether it was at home."""
+
+    vehicle_id: str
+    sampled_at: datetime
+    logged_at: datetime
+    # None when the user has no home location (the spec's null).
+    at_home: bool | None
+
+
+@dataclass(frozen=True)
 class InverterStatusLog:
     """A solar inverter sample."""
 
@@ -473,6 +505,7 @@ class World:
     inverter_models: dict[str, InverterModel] = field(default_factory=dict)
     inverters: dict[str, Inverter] = field(default_factory=dict)
     solar_arrays: dict[str, SolarArray] = field(default_factory=dict)
+    solar_forecasts: dict[str, SolarForecast] = field(default_factory=dict)
     home_batteries: dict[str, HomeBattery] = field(default_factory=dict)
     hem_systems: dict[str, HemSystem] = field(default_factory=dict)
     boundary_meters: dict[str, BoundaryMeter] = field(default_factory=dict)
@@ -485,6 +518,7 @@ class World:
     sub_sessions: dict[str, ChargingSubSession] = field(default_factory=dict)
     evse_logs: dict[str, list[EvseStatusLog]] = field(default_factory=dict)
     vehicle_logs: dict[str, list[VehicleStatusLog]] = field(default_factory=dict)
+    vehicle_location_logs: dict[str, list[VehicleLocationLog]] = field(default_factory=dict)
     inverter_logs: dict[str, list[InverterStatusLog]] = field(default_factory=dict)
     home_battery_logs: dict[str, list[HomeBatteryStatusLog]] = field(default_factory=dict)
     boundary_meter_logs: dict[str, list[BoundaryMeterStatusLog]] = field(default_factory=dict)

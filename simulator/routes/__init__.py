@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from . import admin, catalogue, devices, energy, misc, oauth, sessions, tariffs, users, vehicles
+from . import (
+    admin,
+    catalogue,
+    devices,
+    energy,
+    misc,
+    oauth,
+    sessions,
+    solar_forecasts,
+    tariffs,
+    users,
+    vehicles,
+)
 
 ROUTE_TABLES: list[web.RouteTableDef] = [
     oauth.routes,
@@ -13,6 +25,7 @@ ROUTE_TABLES: list[web.RouteTableDef] = [
     vehicles.routes,
     catalogue.routes,
     energy.routes,
+    solar_forecasts.routes,
     sessions.routes,
     tariffs.routes,
     misc.routes,

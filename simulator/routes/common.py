@@ -130,11 +130,14 @@ async def json_body(request: web.Request, slug: str) -> dict[str, Any]:
 
 
 def log_window[T](
-    request: web.Request, logs: Sequence[T], sampled_at: Callable[[T], datetime]
+    request: web.Request,
+    logs: Sequence[T],
+    sampled_at: Callable[[T], datetime],
+    field: str = "sampled_at",
 ) -> list[T]:
-    """Return logs newest first, filtered by ``sampled_at__gte`` / ``sampled_at__lte``."""
-    since = time_param(request, "sampled_at__gte")
-    until = time_param(request, "sampled_at__lte")
+    """Return logs newest first, filtered by ``<field>__gte`` / ``<field>__lte``."""
+    since = time_param(request, f"{field}__gte")
+    until = time_param(request, f"{field}__lte")
     return [
         log
         for log in reversed(logs)
@@ -143,16 +146,18 @@ def log_window[T](
     ]
 
 
-def find_log[T](logs: Sequence[T], sampled_at: Callable[[T], datetime], raw: str) -> T:
+def find_log[T](
+    logs: Sequence[T], sampled_at: Callable[[T], datetime], raw: str, what: str = "status log"
+) -> T:
     """Return the log sampled exactly at ``raw`` (404 otherwise)."""
     try:
         wanted = parse_iso(raw)
     except ValueError:
-        raise not_found("status log") from None
+        raise not_found(what) from None
     for log in logs:
         if sampled_at(log) == wanted:
             return log
-    raise not_found("status log")
+    raise not_found(what)
 
 
 def log_cursor(sampled_at: Callable[[Any], datetime]) -> Callable[[Any], str]:

@@ -1,13 +1,16 @@
-"""``/v2/vehicles`` and their status logs, state of charge and reconnect link."""
+"""``/v2/vehicles`` and their status and location logs, state of charge and reconnect link."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from aiohttp import web
 
 from simulator.context import endpoint, json_response
 from simulator.problems import validation_failed
+from simulator.render import Expand, Json
 from simulator.timeutil import iso
 from simulator.world import Vehicle
 
@@ -107,30 +110,62 @@ async def patch_vehicle(request: web.Request) -> web.Response:
     return json_response(renderer(request).vehicle(vehicle, expand(request)))
 
 
+class _Sampled(Protocol):
+    @property
+    def sampled_at(self) -> datetime: ...
+
+
+type _LogRenderer[T] = Callable[[T, Expand], Json]
+
+
+def _car_logs[T: _Sampled](
+    request: web.Request, logs: Mapping[str, list[T]], render: _LogRenderer[T]
+) -> web.Response:
+    """List one kind of a car's logs, newest first, filtered by ``sampled_at``."""
+    window = log_window(request, logs.get(_vehicle(request).id, []), lambda x: x.sampled_at)
+    exp = expand(request)
+    cursor = log_cursor(lambda log: log.sampled_at)
+    return listing(request, window, cursor, lambda log: render(log, exp))
+
+
+def _car_log[T: _Sampled](
+    request: web.Request, logs: Mapping[str, list[T]], render: _LogRenderer[T], what: str
+) -> web.Response:
+    """Return one kind of a car's log sampled at exactly ``sampled_at``."""
+    raw = request.match_info["sampled_at"]
+    log = find_log(logs.get(_vehicle(request).id, []), lambda x: x.sampled_at, raw, what)
+    return json_response(render(log, expand(request)))
+
+
 @routes.get("/v2/vehicles/{vehicle_id}/status_logs")
 @endpoint(scopes=("vehicle:read",), expand=LOG_EXPAND)
 async def list_vehicle_logs(request: web.Request) -> web.Response:
     """List a car's status logs, newest first, filtered by ``sampled_at``."""
-    vehicle = _vehicle(request)
-    logs = log_window(
-        request, sim(request).state.vehicle_logs.get(vehicle.id, []), lambda x: x.sampled_at
-    )
-    render, exp = renderer(request), expand(request)
-    cursor = log_cursor(lambda log: log.sampled_at)
-    return listing(request, logs, cursor, lambda log: render.vehicle_log(log, exp))
+    return _car_logs(request, sim(request).state.vehicle_logs, renderer(request).vehicle_log)
 
 
 @routes.get("/v2/vehicles/{vehicle_id}/status_logs/{sampled_at}")
 @endpoint(scopes=("vehicle:read",), expand=LOG_EXPAND)
 async def get_vehicle_log(request: web.Request) -> web.Response:
     """Return the car status log sampled at exactly ``sampled_at``."""
-    vehicle = _vehicle(request)
-    log = find_log(
-        sim(request).state.vehicle_logs.get(vehicle.id, []),
-        lambda x: x.sampled_at,
-        request.match_info["sampled_at"],
-    )
-    return json_response(renderer(request).vehicle_log(log, expand(request)))
+    logs = sim(request).state.vehicle_logs
+    return _car_log(request, logs, renderer(request).vehicle_log, "status log")
+
+
+@routes.get("/v2/vehicles/{vehicle_id}/location_logs")
+@endpoint(scopes=("vehicle:read",), expand=LOG_EXPAND)
+async def list_vehicle_location_logs(request: web.Request) -> web.Response:
+    """List when a car's position was sampled and whether it was at home, newest first."""
+    logs = sim(request).state.vehicle_location_logs
+    return _car_logs(request, logs, renderer(request).vehicle_location_log)
+
+
+@routes.get("/v2/vehicles/{vehicle_id}/location_logs/{sampled_at}")
+@endpoint(scopes=("vehicle:read",), expand=LOG_EXPAND)
+async def get_vehicle_location_log(request: web.Request) -> web.Response:
+    """Return the car location log sampled at exactly ``sampled_at``."""
+    logs = sim(request).state.vehicle_location_logs
+    return _car_log(request, logs, renderer(request).vehicle_location_log, "location log")
 
 
 @routes.get("/v2/vehicles/{vehicle_id}/state_of_charge")

@@ -39,6 +39,7 @@ ENDPOINTS: dict[tuple[str, str], Call] = {
         ID, maximum_charge_limit_percentage=80
     ),
     ("get", "/vehicles/{vehicle_id}/status_logs"): lambda c: c.list_vehicle_status_logs(ID),
+    ("get", "/vehicles/{vehicle_id}/location_logs"): lambda c: c.list_vehicle_location_logs(ID),
     ("get", "/vehicles/{vehicle_id}/state_of_charge"): lambda c: c.get_state_of_charge(ID),
     ("patch", "/vehicles/{vehicle_id}/state_of_charge"): lambda c: c.set_state_of_charge(ID, 40),
     ("post", "/vehicles/{vehicle_id}/reconnect"): lambda c: c.reconnect_vehicle(ID),
@@ -51,6 +52,11 @@ ENDPOINTS: dict[tuple[str, str], Call] = {
     ("get", "/inverters"): lambda c: c.list_inverters(),
     ("get", "/inverters/{inverter_id}"): lambda c: c.get_inverter(ID),
     ("get", "/solar_arrays"): lambda c: c.list_solar_arrays(),
+    ("get", "/solar_forecasts"): lambda c: c.list_solar_forecasts(),
+    ("get", "/solar_forecasts/{solar_forecast_id}"): lambda c: c.get_solar_forecast(ID),
+    ("get", "/solar_forecasts/{solar_forecast_id}/forecast_logs"): lambda c: (
+        c.list_solar_forecast_logs(ID)
+    ),
     ("get", "/charging_sessions"): lambda c: c.list_charging_sessions(),
     ("get", "/charging_sessions/{charging_session_id}"): lambda c: c.get_charging_session(ID),
     ("post", "/charging_sessions/{charging_session_id}/boost_start"): lambda c: c.boost_start(ID),

@@ -41,6 +41,7 @@ from custom_components.ev_energy.api import (
     IntegrationStatus,
     InverterStatusLog,
     ItemList,
+    SolarForecast,
     StateOfChargeSource,
     StaticTokenAuth,
     SubSessionMode,
@@ -53,6 +54,9 @@ from custom_components.ev_energy.api import (
 )
 from simulator.testing import Simulator
 from tests.conftest import SimulatorFactory
+
+LOCATION_LOGS = "GET /v2/vehicles/{vehicle_id}/location_logs"
+FORECAST_LOGS = "GET /v2/solar_forecasts/{solar_forecast_id}/forecast_logs"
 
 
 @pytest.fixture
@@ -221,6 +225,51 @@ async def test_solar_battery_and_home_energy(sim: Simulator, client: EvEnergyCli
     assert {meter.id for meter in meters} == set(sim.state.boundary_meters)
 
 
+async def test_solar_forecast_and_its_periods(sim: Simulator, client: EvEnergyClient) -> None:
+    forecasts = await client.list_solar_forecasts()
+    truth = next(iter(sim.state.solar_forecasts.values()))
+    assert [forecast.id for forecast in forecasts] == [truth.id]
+    forecast = await client.get_solar_forecast(truth.id)
+    assert forecast.location is not None
+    assert (forecast.location.latitude, forecast.location.longitude) == (
+        truth.latitude,
+        truth.longitude,
+    )
+    periods = await client.list_solar_forecast_logs(truth.id)
+    expected = sim.engine.solar_forecast(truth, sim.clock.now())
+    assert [(p.started_at, p.forecast_watts_per_kilowatt) for p in periods] == [
+        (log.started_at, log.forecast_watts_per_kilowatt) for log in reversed(expected)
+    ]
+    assert len(sim.requests.for_endpoint(FORECAST_LOGS)) == 2  # 144 half-hours, 100 a page
+    assert {resource_id(p.solar_forecast) for p in periods} == {truth.id}
+    assert {p.interval_seconds for p in periods} == {1800}
+    noon = sim.clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    window = await client.list_solar_forecast_logs(
+        truth.id, started_at_gte=noon - timedelta(hours=1), started_at_lte=noon
+    )
+    assert [p.started_at for p in window] == [noon - timedelta(minutes=m) for m in (0, 30, 60)]
+    with pytest.raises(EvEnergyIncompleteListError) as caught:
+        await client.list_solar_forecast_logs(truth.id, max_pages=1)
+    assert len(caught.value.items) == 100
+
+
+async def test_a_forecast_period_without_a_value_parses(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    forecast_id = next(iter(sim.state.solar_forecasts))
+    sim.faults.null_field("solar_forecasts.*.forecast_logs.0.forecast_watts_per_kilowatt")
+    sim.faults.null_field("solar_forecasts.*.location")
+    tomorrow_noon = sim.clock.now().replace(hour=12, minute=0) + timedelta(days=1)
+    periods = await client.list_solar_forecast_logs(forecast_id, started_at_gte=tomorrow_noon)
+    assert periods[0].forecast_watts_per_kilowatt is None
+    assert periods[0].started_at is not None
+    assert all(p.forecast_watts_per_kilowatt is not None for p in periods[1:])
+    assert len(periods) == 24 + 48  # one page: the fault hit its first period only
+    forecast = await client.get_solar_forecast(forecast_id)
+    assert isinstance(forecast, SolarForecast)
+    assert forecast.location is None
+
+
 async def test_tariff_and_carbon(sim: Simulator, client: EvEnergyClient) -> None:
     tariff_id = sim.state.users[sim.primary_user_id].tariff_id
     tariff = await client.get_tariff(tariff_id)
@@ -290,6 +339,41 @@ async def test_status_logs_span_pages_newest_first_and_grow_with_time(
         log.sampled_at is not None and newest - timedelta(hours=1) <= log.sampled_at <= newest
         for log in window
     )
+
+
+async def test_location_logs_say_when_the_car_was_home(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    truth = sim.state.vehicle_location_logs[vehicle_id]
+    logs = await client.list_vehicle_location_logs(vehicle_id)
+    assert [(log.sampled_at, log.at_home) for log in logs] == [
+        (t.sampled_at, t.at_home) for t in reversed(truth)
+    ]
+    assert len(sim.requests.for_endpoint(LOCATION_LOGS)) == math.ceil(len(truth) / 100) > 1
+    assert {resource_id(log.vehicle) for log in logs} == {vehicle_id}
+    since, until = truth[-7].sampled_at, truth[-2].sampled_at
+    window = await client.list_vehicle_location_logs(
+        vehicle_id, sampled_at_gte=since, sampled_at_lte=until
+    )
+    assert [log.sampled_at for log in window] == [t.sampled_at for t in reversed(truth[-7:-1])]
+
+
+async def test_a_location_log_that_cannot_be_parsed_is_dropped(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    sim.faults.null_field("vehicles.*.location_logs.0.at_home")
+    sim.faults.bad_value("vehicles.*.location_logs.1.at_home", "home")
+    truth = list(reversed(sim.state.vehicle_location_logs[vehicle_id]))[:5]
+    logs = await client.list_vehicle_location_logs(vehicle_id, sampled_at_gte=truth[-1].sampled_at)
+    assert logs[0].sampled_at == truth[0].sampled_at
+    assert logs[0].at_home is None
+    # The second is gone, and said so; the rest are as they were.
+    assert [log.sampled_at for log in logs[1:]] == [t.sampled_at for t in truth[2:]]
+    assert [d.reason for d in logs.dropped] == [
+        "Cannot parse VehicleLocationLog: VehicleLocationLog.at_home: expected a boolean, got str"
+    ]
 
 
 async def test_max_pages_reached_fails_with_what_was_read(

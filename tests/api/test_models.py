@@ -18,10 +18,13 @@ from custom_components.ev_energy.api import (
     EvseStatusLog,
     IntegrationStatus,
     LockMode,
+    SolarForecast,
+    SolarForecastLog,
     Tariff,
     UsageInterval,
     UserDetail,
     Vehicle,
+    VehicleLocationLog,
     VehicleReconnection,
     parse_datetime,
     resource_id,
@@ -348,3 +351,42 @@ def test_parse_errors_without_a_field_or_a_cause() -> None:
     assert describe_parse_error(ValueError("secret")) == "invalid value (ValueError)"
     bare = InvalidFieldValue("cpid", str, "secret", EvseModel)
     assert describe_parse_error(bare) == "EvseModel.cpid: invalid value"
+
+
+def test_location_log_at_home_may_be_null_or_missing() -> None:
+    sampled = "2026-11-20T17:30:00Z"
+    home = VehicleLocationLog.from_dict({"sampled_at": sampled, "at_home": True, "lat": 51.0})
+    assert home.at_home is True
+    assert home.sampled_at == datetime(2026, 11, 20, 17, 30, tzinfo=UTC)
+    # null: the user has no home location; a log without the field says nothing either.
+    assert VehicleLocationLog.from_dict({"at_home": None}).at_home is None
+    assert VehicleLocationLog.from_dict({"sampled_at": sampled}).at_home is None
+    expanded = VehicleLocationLog.from_dict({"vehicle": {"id": "vhcl1"}, "at_home": False})
+    assert isinstance(expanded.vehicle, Vehicle)
+    assert expanded.at_home is False
+    with pytest.raises(ValueError, match="at_home"):
+        VehicleLocationLog.from_dict({"at_home": "yes"})
+
+
+def test_solar_forecast_and_its_logs_tolerate_nulls_and_expansion() -> None:
+    forecast = SolarForecast.from_dict(
+        {"id": "solf1", "location": {"latitude": 51.5, "longitude": -1}, "capacity": 4}
+    )
+    assert forecast.location is not None
+    assert (forecast.location.latitude, forecast.location.longitude) == (51.5, -1.0)
+    assert SolarForecast.from_dict({"id": "solf1", "location": None}).location is None
+    log = SolarForecastLog.from_dict(
+        {
+            "started_at": "2026-11-20T12:00:00Z",
+            "interval_seconds": 1800,
+            "forecast_watts_per_kilowatt": 420,
+            "solar_forecast": {"id": "solf1"},
+        }
+    )
+    assert log.forecast_watts_per_kilowatt == 420
+    assert log.sampled_at is None
+    assert resource_id(log.solar_forecast) == "solf1"
+    by_url = SolarForecastLog.from_dict({"solar_forecast": "https://x/v2/solar_forecasts/solf1"})
+    assert resource_id(by_url.solar_forecast) == "solf1"
+    with pytest.raises(ValueError, match="forecast_watts_per_kilowatt"):
+        SolarForecastLog.from_dict({"forecast_watts_per_kilowatt": "420"})

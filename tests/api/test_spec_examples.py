@@ -52,6 +52,8 @@ from custom_components.ev_energy.api import (
     Schedule,
     Schedules,
     SolarArray,
+    SolarForecast,
+    SolarForecastLog,
     StateOfCharge,
     Supplier,
     Tariff,
@@ -59,6 +61,7 @@ from custom_components.ev_energy.api import (
     UsageInterval,
     User,
     Vehicle,
+    VehicleLocationLog,
     VehicleMake,
     VehicleModel,
     VehicleReconnection,
@@ -82,6 +85,7 @@ SCHEMA_MODELS: dict[str, type[EvEnergyModel]] = {
     "EVSESite": EvseSite,
     "Vehicle": Vehicle,
     "VehicleStatusLog": VehicleStatusLog,
+    "VehicleLocationLog": VehicleLocationLog,
     "VehicleTrim": VehicleTrim,
     "VehicleModel": VehicleModel,
     "VehicleMake": VehicleMake,
@@ -92,6 +96,8 @@ SCHEMA_MODELS: dict[str, type[EvEnergyModel]] = {
     "InverterModel": InverterModel,
     "InverterStatusLog": InverterStatusLog,
     "SolarArray": SolarArray,
+    "SolarForecast": SolarForecast,
+    "SolarForecastLog": SolarForecastLog,
     "ChargingSession": ChargingSession,
     "ChargingSubSession": ChargingSubSession,
     "EnergyUsage": EnergyUsage,
@@ -146,9 +152,24 @@ async def test_success_examples_parse_through_the_client(
             if isinstance(example, list):
                 assert len(result) == len(example), (method, path)
             served += 1
-    # The spec has 2xx examples for only 7 of our operations (root, EVSE, connectivity,
-    # notifications, solar arrays, inverters list and detail); make sure we saw them.
-    assert served >= 7
+    # The spec has 2xx examples for only 9 of our operations (root, EVSE, connectivity,
+    # notifications, solar arrays, inverters list and detail, solar forecasts list and
+    # detail); make sure we saw them.
+    assert served >= 9
+
+
+async def test_solar_forecast_examples_keep_their_location(
+    spec: Spec, fake_api: FakeApi, fake_client: EvEnergyClient
+) -> None:
+    examples = spec.examples("get", "/solar_forecasts/{solar_forecast_id}", success=True)
+    assert examples
+    for _status, example in examples:
+        fake_api.json("GET", f"/solar_forecasts/{example['id']}", example)
+        forecast = await fake_client.get_solar_forecast(example["id"])
+        assert forecast.id == example["id"]
+        assert forecast.location is not None
+        assert forecast.location.latitude == example["location"]["latitude"]
+        assert forecast.location.longitude == example["location"]["longitude"]
 
 
 async def test_error_examples_become_typed_exceptions(

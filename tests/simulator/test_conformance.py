@@ -213,11 +213,36 @@ def _vehicle_ops(sim: Simulator) -> Iterator[Op]:
         logs = sim.state.vehicle_logs.get(vehicle_id, [])
         if logs:
             yield Op("GET", f"{base}/status_logs/{iso(logs[-1].sampled_at)}", _expand("vehicle"))
+        yield from _location_log_ops(sim, vehicle_id)
         yield Op("GET", f"{base}/state_of_charge")
         yield Op("PATCH", f"{base}/state_of_charge", json_body={"state_of_charge_percentage": 55})
         yield Op("PATCH", f"{base}/state_of_charge", json_body={"state_of_charge_percentage": None})
         yield Op("POST", f"{base}/reconnect", status=201)
         assert vehicle.id == vehicle_id
+
+
+def _location_log_ops(sim: Simulator, vehicle_id: str) -> Iterator[Op]:
+    base = f"/v2/vehicles/{vehicle_id}/location_logs"
+    yield Op("GET", base, _expand("vehicle.trim.model.make", "vehicle.user"))
+    logs = sim.state.vehicle_location_logs.get(vehicle_id, [])
+    if logs:
+        window = [("sampled_at__gte", iso(logs[-6].sampled_at)), ("page_size", "2")]
+        yield Op("GET", base, [*window, ("sampled_at__lte", iso(logs[-1].sampled_at))])
+        yield Op("GET", f"{base}/{iso(logs[-1].sampled_at)}", _expand("vehicle"))
+
+
+def _solar_forecast_ops(sim: Simulator) -> Iterator[Op]:
+    yield Op("GET", "/v2/solar_forecasts")
+    yield Op("GET", "/v2/solar_forecasts", [("page_size", "1")])
+    day = sim.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    for forecast_id in sim.state.solar_forecasts:
+        base = f"/v2/solar_forecasts/{forecast_id}"
+        yield Op("GET", base)
+        yield Op("GET", f"{base}/forecast_logs", _expand("solar_forecast"))
+        window = [("started_at__gte", iso(day)), ("started_at__lte", iso(day + timedelta(hours=6)))]
+        yield Op("GET", f"{base}/forecast_logs", [*window, ("page_size", "5")])
+        yield Op("GET", f"{base}/forecast_logs/{iso(day + timedelta(hours=12))}")
+        yield Op("GET", f"{base}/forecast_logs/{iso(day)}", _expand("solar_forecast"))
 
 
 def _home_energy_ops(sim: Simulator) -> Iterator[Op]:
@@ -317,6 +342,9 @@ def _error_ops(sim: Simulator) -> Iterator[Op]:
     yield Op("GET", "/v2/evses", [("expand", "nonsense")], status=400)
     yield Op("GET", "/v2/evses/evse00000000000000000000000000", status=404)
     yield Op("GET", "/v2/vehicles/vhcl00000000000000000000000000", status=404)
+    yield Op("GET", "/v2/solar_forecasts/solf00000000000000000000000000", status=404)
+    for vehicle_id in sim.vehicle_ids:
+        yield Op("GET", f"/v2/vehicles/{vehicle_id}/location_logs/2020-01-01T00:00:00Z", status=404)
     for vehicle_id in sim.vehicle_ids:
         body = {"maximum_charge_limit_percentage": 30}
         yield Op("PATCH", f"/v2/vehicles/{vehicle_id}", json_body=body, status=400)
@@ -329,6 +357,7 @@ def operations(sim: Simulator) -> list[Op]:
         *_evse_ops(sim),
         *_vehicle_ops(sim),
         *_home_energy_ops(sim),
+        *_solar_forecast_ops(sim),
         *_session_ops(sim),
         *_error_ops(sim),
     ]

@@ -57,6 +57,8 @@ from .models import (
     Notification,
     Schedule,
     SolarArray,
+    SolarForecast,
+    SolarForecastLog,
     StateOfCharge,
     SubSessionMode,
     Tariff,
@@ -64,6 +66,7 @@ from .models import (
     User,
     UserDetail,
     Vehicle,
+    VehicleLocationLog,
     VehicleMake,
     VehicleModel,
     VehicleReconnection,
@@ -451,6 +454,25 @@ class EvEnergyClient:
             max_pages=max_pages,
         )
 
+    async def list_vehicle_location_logs(
+        self,
+        vehicle_id: str,
+        *,
+        sampled_at_gte: datetime | None = None,
+        sampled_at_lte: datetime | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> ItemList[VehicleLocationLog]:
+        """List when a vehicle's position was sampled and whether it was at home, newest first."""
+        query = _query(sampled_at__gte=sampled_at_gte, sampled_at__lte=sampled_at_lte)
+        return await self._get_list(
+            VehicleLocationLog,
+            "vehicles",
+            vehicle_id,
+            "location_logs",
+            query=query,
+            max_pages=max_pages,
+        )
+
     async def get_state_of_charge(self, vehicle_id: str) -> StateOfCharge:
         """Get a vehicle's state of charge and its source (manual or connected)."""
         return await self._get_one(StateOfCharge, "vehicles", vehicle_id, "state_of_charge")
@@ -528,6 +550,35 @@ class EvEnergyClient:
         """List solar arrays."""
         return await self._get_list(
             SolarArray, "solar_arrays", query=_query(expand), max_pages=max_pages
+        )
+
+    async def list_solar_forecasts(
+        self, *, max_pages: int = DEFAULT_MAX_PAGES
+    ) -> ItemList[SolarForecast]:
+        """List the solar forecasts (one per forecast location)."""
+        return await self._get_list(SolarForecast, "solar_forecasts", max_pages=max_pages)
+
+    async def get_solar_forecast(self, solar_forecast_id: str) -> SolarForecast:
+        """Get one solar forecast."""
+        return await self._get_one(SolarForecast, "solar_forecasts", solar_forecast_id)
+
+    async def list_solar_forecast_logs(
+        self,
+        solar_forecast_id: str,
+        *,
+        started_at_gte: datetime | None = None,
+        started_at_lte: datetime | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> ItemList[SolarForecastLog]:
+        """List a forecast's periods (W per kW of capacity), the latest period first."""
+        query = _query(started_at__gte=started_at_gte, started_at__lte=started_at_lte)
+        return await self._get_list(
+            SolarForecastLog,
+            "solar_forecasts",
+            solar_forecast_id,
+            "forecast_logs",
+            query=query,
+            max_pages=max_pages,
         )
 
     async def list_home_batteries(

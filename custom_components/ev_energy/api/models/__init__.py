@@ -77,6 +77,7 @@ from .sessions import (
     UsageInterval,
 )
 from .sites import EvseSite
+from .solar_forecasts import SolarForecast, SolarForecastLog
 from .tariffs import (
     DailyPrices,
     PriceSummary,
@@ -90,6 +91,7 @@ from .users import Coordinates, Location, LocationDetail, User, UserDetail
 from .vehicles import (
     StateOfCharge,
     Vehicle,
+    VehicleLocationLog,
     VehicleMake,
     VehicleModel,
     VehicleReconnection,
@@ -156,6 +158,8 @@ __all__ = [
     "SchedulerTariff",
     "Schedules",
     "SolarArray",
+    "SolarForecast",
+    "SolarForecastLog",
     "SolarForecastSummary",
     "SolarModeType",
     "StateOfCharge",
@@ -171,6 +175,7 @@ __all__ = [
     "UserDetail",
     "Vehicle",
     "VehicleClass",
+    "VehicleLocationLog",
     "VehicleMake",
     "VehicleModel",
     "VehicleReconnection",

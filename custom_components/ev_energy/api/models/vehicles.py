@@ -1,4 +1,4 @@
-"""Vehicles, their catalogue (make/model/trim), status logs and state of charge."""
+"""Vehicles, their catalogue (make/model/trim), status and location logs, state of charge."""
 
 from __future__ import annotations
 
@@ -87,6 +87,20 @@ class VehicleStatusLog(EvEnergyModel):
     data_source: str | None = None
     state: VehicleState | None = None
     state_raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VehicleLocationLog(EvEnergyModel):
+    """When a vehicle's position was sampled and whether it was at home (never the position).
+
+    ``at_home`` is None when the user has no home location.
+    """
+
+    url: str | None = None
+    sampled_at: datetime | None = None
+    logged_at: datetime | None = None
+    vehicle: str | Vehicle | None = field(default=None, metadata=expandable(lambda: Vehicle))
+    at_home: bool | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
