@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.app import json_response
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response
 from simulator.world import SolarForecast, SolarForecastLog
 
 from .common import expand, find_log, listing, log_cursor, log_window, owned, renderer, sim, visible
