@@ -1,4 +1,4 @@
-"""Freshness at the devices' own cadence: idle polls follow the reports.
+"""Freshness at the devices' own cadence: idle polls follow the reports, and an unplug is read at once.
 
 The simulator's devices report every minute here, as in the demo (scripts/develop); the simulator's reports are
 readable at once, so a poll timed to them lands a few seconds after each.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -67,3 +68,25 @@ async def test_idle_polls_follow_reports_every_minute_and_a_plug_in_shows_second
     shown_at = await until_shown(hass, clock, f"{sim.evse_ids[0]}_plugged_in", "on")
     report = first_report(sim, sim.evse_ids[0], plugged_at, plugged_in=True)
     assert timedelta(0) <= shown_at - report <= WITHIN
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_an_unplug_reads_the_sessions_at_once_and_ends_the_slot_and_the_boost(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    evse_id = sim.evse_ids[0]
+    assert _plugged_in(hass, sim) == "on"
+    assert state(hass, "switch", f"{evse_id}_charge_now").state != STATE_UNAVAILABLE
+    # The second poll learns the cadence (from the report history); sessions are read every 5 minutes meanwhile.
+    await clock.run_for(400, step=STEP)
+    await _to_report_phase(clock, sim, 25)
+    unplugged_at = sim.clock.now()
+    await admin(hass, sim, f"vehicles/{sim.vehicle_ids[0]}", {"plugged_in": False})
+
+    shown_at = await until_shown(hass, clock, f"{sim.evse_ids[0]}_plugged_in", "off")
+    assert shown_at - unplugged_at < timedelta(seconds=REPORT_INTERVAL)
+    reads = [r.time for r in sim.requests if r.path == "/v2/charging_sub_sessions"]
+    assert max(reads) >= _polls(sim, unplugged_at)[0], "the poll that saw the unplug read sessions"
+    assert state(hass, "switch", f"{evse_id}_charge_now").state == STATE_UNAVAILABLE
+    for device_id in (evse_id, sim.vehicle_ids[0]):
+        assert state(hass, "binary_sensor", f"{device_id}_slot_active").state == "off"
