@@ -197,6 +197,11 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
         devices = {self.device_id, running.evse_id, running.vehicle_id}
         return None if any(_reports_unplugged(polled, device) for device in devices) else running
 
+    def planned_slots(self) -> list[PlannedSlot]:
+        """Return the planned slots of the device's open sub-session (none once its car is unplugged)."""
+        running = self.running_sub_session()
+        return [] if running is None else self.coordinator.data.schedules.get(running.id, [])
+
 
 def _reports_unplugged(data: EvEnergyData | None, device_id: str | None) -> bool:
     """Return whether a charger's or car's latest report, while recent, says nothing is plugged in.
@@ -240,9 +245,7 @@ class SessionEntity(ReaderEntity):
 
     def current_or_next_slot(self, now: datetime) -> PlannedSlot | None:
         """Return the planned slot in progress, or the next one (none once the car is unplugged)."""
-        running = self.running_sub_session()
-        slots = [] if running is None else self.coordinator.data.schedules.get(running.id, [])
-        return next((slot for slot in slots if slot.end > now), None)
+        return next((slot for slot in self.planned_slots() if slot.end > now), None)
 
 
 class SessionSensor(SessionEntity, SensorEntity):

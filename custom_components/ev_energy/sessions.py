@@ -306,13 +306,6 @@ class SessionsData:
             result.append(summary)
         return result[::-1]
 
-    def planned(
-        self, vehicle_id: str | None = None, evse_id: str | None = None
-    ) -> list[PlannedSlot]:
-        """Return the planned charging slots of a car's (or charger's) running sub-session."""
-        running = self.open_sub_session(evse_id, vehicle_id)
-        return [] if running is None else self.schedules.get(running.id, [])
-
 
 def summarize(latest: SubSessionRecord, subs: Iterable[SubSessionRecord]) -> SessionSummary:
     """Return the session ``latest`` belongs to: every sub-session with its session id, or itself alone."""

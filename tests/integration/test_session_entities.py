@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN, SERVICE_GET_EVENTS
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -111,6 +112,20 @@ async def test_next_slot_sensors_and_slot_active_follow_the_simulators_schedule(
     assert state(hass, "binary_sensor", f"{sim.evse_ids[0]}_slot_active").state == "on"
 
 
+async def _planned_events(hass: HomeAssistant, vehicle_id: str) -> list[dict[str, str]]:
+    """Return the planned charging slots the car's calendar shows for the next day."""
+    target = entity_id(hass, "calendar", f"{vehicle_id}_charging_calendar")
+    response = await hass.services.async_call(
+        CALENDAR_DOMAIN,
+        SERVICE_GET_EVENTS,
+        {ATTR_ENTITY_ID: target, "duration": {"hours": 24}},
+        blocking=True,
+        return_response=True,
+    )
+    events: list[dict[str, str]] = response[target]["events"]  # type: ignore[index, assignment]
+    return [event for event in events if event["summary"] == "Planned charging"]
+
+
 async def test_an_unplugged_car_claims_no_slot_or_boost_while_its_sessions_cannot_be_read(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
@@ -119,9 +134,9 @@ async def test_an_unplugged_car_claims_no_slot_or_boost_while_its_sessions_canno
     await clock.run_for((first - sim.clock.now()).total_seconds() + 60, step=600)
     for device_id in (vehicle_id, evse_id):
         assert state(hass, "binary_sensor", f"{device_id}_slot_active").state == "on"
-    assert (
-        state(hass, "switch", f"{evse_id}_charge_now").state == "off"
-    )  # available: a boost can start
+    # Charge now is available (a boost can start) and the calendar shows the planned slots.
+    assert state(hass, "switch", f"{evse_id}_charge_now").state == "off"
+    assert await _planned_events(hass, vehicle_id)
 
     faults = {"count": 100, "path_prefix": "charging_sub_sessions"}
     await admin(hass, sim, "faults/server_errors", faults)
@@ -137,3 +152,4 @@ async def test_an_unplugged_car_claims_no_slot_or_boost_while_its_sessions_canno
         assert state(hass, "binary_sensor", f"{device_id}_slot_active").state == "off"
     assert state(hass, "sensor", f"{vehicle_id}_next_slot_start").state == STATE_UNKNOWN
     assert state(hass, "switch", f"{evse_id}_charge_now").state == STATE_UNAVAILABLE
+    assert await _planned_events(hass, vehicle_id) == []
