@@ -195,7 +195,8 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
             return None
         polled = self.coordinator.polling.data
         devices = {self.device_id, running.evse_id, running.vehicle_id}
-        return None if any(_reports_unplugged(polled, device) for device in devices) else running
+        unplugged = any(_reports_unplugged(polled, device) for device in devices if device)
+        return None if unplugged else running
 
     def planned_slots(self) -> list[PlannedSlot]:
         """Return the planned slots of the device's open sub-session (none once its car is unplugged)."""
@@ -203,20 +204,16 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
         return [] if running is None else self.coordinator.data.schedules.get(running.id, [])
 
 
-def _reports_unplugged(data: EvEnergyData | None, device_id: str | None) -> bool:
+def _reports_unplugged(data: EvEnergyData, device_id: str) -> bool:
     """Return whether a charger's or car's latest report, while recent, says nothing is plugged in.
 
     That is when the device's *Plugged in* shows off; a report too old to show says nothing.
     """
-    if data is None or device_id is None:
-        return False
-    sample: EvseStatusLog | VehicleStatusLog | None
-    if (evse := data.evses.get(device_id)) is not None:
-        sample, stale_after = EVSE.latest_sample(evse), EVSE.stale_after
-    elif (car := data.vehicles.get(device_id)) is not None:
-        sample, stale_after = VEHICLE.latest_sample(car), VEHICLE.stale_after
-    else:
-        return False
+    evse, car = data.evses.get(device_id), data.vehicles.get(device_id)
+    sample: EvseStatusLog | VehicleStatusLog | None = (
+        EVSE.latest_sample(evse) if evse else VEHICLE.latest_sample(car) if car else None
+    )
+    stale_after = EVSE.stale_after if evse else VEHICLE.stale_after
     return (
         sample is not None
         and sample.is_plugged_in is False
