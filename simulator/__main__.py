@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 import signal
 
+from .app import SimulatorServer
 from .clock import ManualClock, ScaledClock
 from .core import Simulator
 from .oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -94,7 +95,8 @@ async def _serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    origin = await sim.start(args.host, args.port)
+    server = SimulatorServer(sim)
+    origin = await server.start(args.host, args.port)
     print(  # noqa: T201 - the CLI banner
         json.dumps(
             {
@@ -112,7 +114,7 @@ async def _serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
-        await sim.stop()
+        await server.stop()
 
 
 def main() -> None:

@@ -1,57 +1,42 @@
-"""The aiohttp application: middlewares for the request log, faults and API conventions."""
+"""The HTTP server: the aiohttp application serving a Simulator, and its start and stop.
+
+The server knows the simulator, never the reverse: the simulator is the world and its services,
+the middlewares here (request log, faults, API conventions) and the routes serve it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from yarl import URL
 
 from .context import (
     ENDPOINTS,
+    SIM_KEY,
     Caller,
     EndpointSpec,
     Handler,
     current_caller,
+    request_origin,
     request_scope,
     set_caller,
     set_expand,
+    simulator_of,
 )
-from .faults import BurstFault, apply_field_faults
-from .pagination import link_header
-from .problems import ProblemError, not_found
+from .core import Simulator, origin_for
+from .faults import fault_middleware
+from .problems import API_VERSION, ProblemError, not_found
 from .ratelimit import RateDecision
 from .render import normalize_expand
 from .requestlog import RequestRecord
+from .routes import ROUTE_TABLES
 
-if TYPE_CHECKING:
-    from .core import Simulator
-
-SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator")
 _LOGGER = logging.getLogger(__name__)
 # One line per request (method, path without query, status, duration): the demo's simulator.log.
 _REQUEST_LOGGER = logging.getLogger("simulator.requests")
-API_VERSION = "2"
-_UNFAULTED_PREFIXES = ("/_admin", "/_portal")
-_HTML_ERROR = (
-    "<html><head><title>{status} {reason}</title></head><body>"
-    "<center><h1>{status} {reason}</h1></center><hr><center>nginx</center></body></html>"
-)
-
-
-def simulator_of(request: web.Request) -> Simulator:
-    """Return the simulator serving ``request``."""
-    return request.app[SIM_KEY]
-
-
-def request_origin(request: web.Request) -> str:
-    """Return the origin to put in URLs (the bound origin, else what the client used)."""
-    return simulator_of(request).origin or f"{request.scheme}://{request.host}"
 
 
 def _route_template(request: web.Request) -> str:
@@ -101,87 +86,6 @@ def _record(request: web.Request, status: int, duration: float) -> None:
             duration_seconds=duration,
         )
     )
-
-
-# ------------------------------------------------------------------ faults
-@web.middleware
-async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Apply the injected faults around the real handler."""
-    if request.path.startswith(_UNFAULTED_PREFIXES):
-        return await handler(request)
-    sim = simulator_of(request)
-    state = sim.faults.state
-    delay = state.take({"delay"}, request.path)
-    if delay is not None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(sim.stopping.wait(), delay.seconds)
-    replacement = state.take({"server_error", "html_error", "rate_limit"}, request.path)
-    if replacement is not None:
-        return _fault_response(request, replacement)
-    malformed = state.take({"malformed_json"}, request.path)
-    response = await handler(request)
-    if not isinstance(response, web.Response):  # pragma: no cover - we never stream
-        return response
-    if request.path.startswith("/v2"):
-        _rewrite_json(request, response, sim)
-        _endless_link(request, response, sim)
-    if malformed is not None and isinstance(response.body, bytes):
-        response.body = response.body[: max(1, len(response.body) // 2)]
-    return response
-
-
-def _fault_response(request: web.Request, fault: BurstFault) -> web.Response:
-    instance = str(request.url)
-    if fault.kind == "html_error":
-        reason = "Bad Gateway" if fault.status == 502 else "Service Unavailable"
-        return web.Response(
-            status=fault.status,
-            text=_HTML_ERROR.format(status=fault.status, reason=reason),
-            content_type="text/html",
-        )
-    if fault.kind == "rate_limit":
-        wait = fault.header_value or str(int(fault.seconds))
-        return ProblemError(
-            429,
-            "rate-limit-exceeded",
-            "Too Many Requests",
-            f"Request was rate limited. Try again in {wait} seconds",
-            headers={fault.header: wait, "EvEnergy-Version": API_VERSION},
-        ).response(instance)
-    return ProblemError(
-        fault.status,
-        "server-error",
-        "Server Error",
-        "The server encountered an unexpected condition.",
-    ).response(instance)
-
-
-def _rewrite_json(request: web.Request, response: web.Response, sim: Simulator) -> None:
-    faults = sim.faults.state.fields
-    if not faults or response.content_type != "application/json":
-        return
-    if not isinstance(response.body, bytes):  # pragma: no cover - we only send bytes
-        return
-    body = json.loads(response.body)
-    segments = [s for s in request.path.split("/")[2:] if s]
-    if apply_field_faults(faults, segments, body):
-        response.body = json.dumps(body).encode()
-
-
-def _endless_link(request: web.Request, response: web.Response, sim: Simulator) -> None:
-    if "Link" not in response.headers:
-        return
-    for rule in sim.faults.state.endless:
-        if request.path.startswith(rule.path_prefix):
-            page = int(request.query.get("endless_page", "0") or 0)
-            url = URL(request_origin(request) + request.path)
-            kept = [(k, v) for k, v in request.query.items() if k != "endless_page"]
-            if rule.loop and page >= 1:
-                next_url = url.with_query(kept)
-            else:
-                next_url = url.with_query([*kept, ("endless_page", str(page + 1))])
-            response.headers["Link"] = link_header(None, str(next_url))
-            return
 
 
 # --------------------------------------------------------------------- api
@@ -333,20 +237,59 @@ def _parse_expand(request: web.Request, spec: EndpointSpec) -> frozenset[str]:
     return expand
 
 
-def json_response(data: Any, *, status: int = 200, link: str | None = None) -> web.Response:
-    """Return a JSON response (with a Link header for lists)."""
-    response = web.json_response(data, status=status)
-    if link is not None:
-        response.headers["Link"] = link
-    return response
-
-
-def build_app(sim: Simulator) -> web.Application:
-    """Create the aiohttp application serving ``sim``."""
-    from .routes import ROUTE_TABLES
-
-    app = web.Application(middlewares=[request_log_middleware, fault_middleware, api_middleware])
+def build_app(sim: Simulator, stopping: asyncio.Event) -> web.Application:
+    """Create the aiohttp application serving ``sim``; ``stopping`` cuts injected delays short."""
+    app = web.Application(
+        middlewares=[
+            request_log_middleware,
+            fault_middleware(sim.faults, stopping, request_origin),
+            api_middleware,
+        ]
+    )
     app[SIM_KEY] = sim
     for table in ROUTE_TABLES:
         app.router.add_routes(table)
     return app
+
+
+class SimulatorServer:
+    """Serves a simulator over HTTP and, with a running clock, keeps its world moving."""
+
+    def __init__(self, sim: Simulator) -> None:
+        """Serve ``sim`` once started."""
+        self.sim = sim
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        # Set on stop(): injected delays end at once instead of holding the shutdown.
+        self._stopping = asyncio.Event()
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Serve on ``host:port`` (0 = a free port); return the origin."""
+        self._runner = web.AppRunner(
+            build_app(self.sim, self._stopping),
+            handle_signals=False,
+            shutdown_timeout=1.0,
+            access_log=None,
+        )
+        self._stopping.clear()
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        bound_host, bound_port = self._runner.addresses[0][:2]
+        self.sim.origin = origin_for(bound_host, bound_port)
+        if not self.sim.clock.is_manual:
+            self._ticker = asyncio.create_task(self.sim.keep_time())
+        return self.sim.origin
+
+    async def stop(self) -> None:
+        """Stop serving and the background work, then let the simulator save its world."""
+        self._stopping.set()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.sim.close()

@@ -1,4 +1,8 @@
-"""Per-endpoint requirements (scopes, allowed expands) and the per-request caller."""
+"""What a request handler needs: the simulator serving it, the caller, the endpoint's rules.
+
+The server puts the simulator on the application (``SIM_KEY``); handlers reach it here, so they
+never import the server.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,16 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
+from .core import Simulator
 from .render import NO_EXPAND, Expand
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
 # Per-request state lives in context variables rather than on the request object, so no
 # aiohttp request-storage API (str keys vs RequestKey, which varies by version) is needed.
 # Each request runs in one task; the outermost middleware resets them (see request_scope).
@@ -101,3 +108,21 @@ def get_caller(_request: web.Request) -> Caller:
 def get_expand(_request: web.Request) -> Expand:
     """Return the validated expansions of a /v2 request."""
     return _EXPAND.get()
+
+
+def simulator_of(request: web.Request) -> Simulator:
+    """Return the simulator serving ``request``."""
+    return request.app[SIM_KEY]
+
+
+def request_origin(request: web.Request) -> str:
+    """Return the origin to put in URLs (the bound origin, else what the client used)."""
+    return simulator_of(request).origin or f"{request.scheme}://{request.host}"
+
+
+def json_response(data: Any, *, status: int = 200, link: str | None = None) -> web.Response:
+    """Return a JSON response (with a Link header for lists)."""
+    response = web.json_response(data, status=status)
+    if link is not None:
+        response.headers["Link"] = link
+    return response

@@ -1,20 +1,21 @@
-"""The Simulator: world, engine, OAuth, rate limit, faults, webhooks and the HTTP server."""
+"""The Simulator: world, engine, OAuth, rate limit, faults, webhooks and the request log.
+
+It knows nothing of HTTP: ``simulator.app`` serves it (``SimulatorServer``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-import contextlib
 from datetime import datetime
 import logging
 from pathlib import Path
 import secrets
 from typing import Any
 
-from aiohttp import web
-
 from . import persistence
 from .clock import Clock, ManualClock
+from .devices import Devices
 from .engine import ConflictError
 from .faults import Faults
 from .oauth import (
@@ -31,7 +32,7 @@ from .render import Renderer
 from .requestlog import Counters, RequestLog
 from .scenarios import ScenarioOptions, build_scenario
 from .webhooks import WebhookSender
-from .world import ChargingSubSession, User, Vehicle, World
+from .world import ChargingSubSession, Evse, User, Vehicle, World
 
 TICK_SECONDS = 1.0
 SAVE_EVERY_SECONDS = 30.0
@@ -98,16 +99,16 @@ class Simulator:
         for client in clients or [OAuthClient(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)]:
             self.oauth.register_client(client)
         self.rate_limiter = RateLimiter(rate_limit, self.clock)
-        self.faults = Faults(self)
+        self.devices = Devices(
+            self.state, builder, engine, self.clock, lambda: self.primary_user_id
+        )
+        self.faults = Faults(self.oauth, self.devices)
         self.webhooks = WebhookSender(self.clock)
         self.requests = RequestLog()
         self.portal_tokens: set[str] = set()
+        # Where it is served (set by the server), for the URLs it renders.
         self.origin = ""
-        self._runner: web.AppRunner | None = None
-        self._ticker: asyncio.Task[None] | None = None
         self._tick_seconds = tick_seconds
-        # Set on stop(): injected delays end at once instead of holding the shutdown.
-        self.stopping = asyncio.Event()
         self.engine.listeners.append(self._on_sub_session_event)
         self.state_file = state_file
         self.resumed = state_file is not None and persistence.load(self, state_file)
@@ -213,26 +214,11 @@ class Simulator:
     # ------------------------------------------------------------- devices
     def remove_evse(self, evse_id: str) -> None:
         """Take a charger out of the world (its open session ends)."""
-        evse = self.state.evses[evse_id]
-        vehicle = self.state.vehicles.get(evse.vehicle_id or "")
-        if vehicle is not None:
-            if vehicle.plugged_in:
-                self.engine.unplug(vehicle)
-            vehicle.home_evse_id = None
-        del self.state.evses[evse_id]
-        for site in self.state.evse_sites.values():
-            if evse_id in site.evse_ids:
-                site.evse_ids.remove(evse_id)
+        self.devices.remove_evse(evse_id)
 
     def remove_vehicle(self, vehicle_id: str) -> None:
         """Take a car out of the world (its open session ends)."""
-        vehicle = self.state.vehicles[vehicle_id]
-        if vehicle.plugged_in:
-            self.engine.unplug(vehicle)
-        for evse in self.state.evses.values():
-            if evse.vehicle_id == vehicle_id:
-                evse.vehicle_id = None
-        del self.state.vehicles[vehicle_id]
+        self.devices.remove_vehicle(vehicle_id)
 
     # ------------------------------------------------------- hands-on controls
     def vehicle(self) -> Vehicle:
@@ -246,13 +232,18 @@ class Simulator:
             raise ConflictError("The car has no charger to plug into.")
         if vehicle.plugged_in:
             return
-        if not vehicle.at_home:
-            vehicle.at_home = True
-            vehicle.charge_level_watt_hours = min(
-                vehicle.charge_level_watt_hours, vehicle.trip_end_level_watt_hours
-            )
-            self.engine.plan_trip(vehicle, self.clock.now())
+        self._bring_home(vehicle)
         self.engine.plug_in(vehicle)
+
+    def _bring_home(self, vehicle: Vehicle) -> None:
+        """End the car's trip now, with the energy the whole trip would have used."""
+        if vehicle.at_home:
+            return
+        vehicle.at_home = True
+        vehicle.charge_level_watt_hours = min(
+            vehicle.charge_level_watt_hours, vehicle.trip_end_level_watt_hours
+        )
+        self.engine.plan_trip(vehicle, self.clock.now())
 
     def unplug(self, vehicle: Vehicle) -> None:
         """Unplug the car now (it stays at home until its next trip)."""
@@ -275,6 +266,16 @@ class Simulator:
         elif not charging and mode == "UNMANAGED_HOME":
             raise ConflictError("Smart charging is off: the car charges whenever it is plugged in.")
 
+    def set_stay_home(self, vehicle: Vehicle, stay: bool) -> None:
+        """Keep the car at home (a car that is out comes home now, unplugged), or let the routine go on."""
+        self.catch_up()
+        vehicle.stay_home = stay
+        if stay:
+            self._bring_home(vehicle)
+        else:
+            # A commute whose time passed while the car stayed home is not driven late: plan the next one.
+            self.engine.plan_trip(vehicle, self.clock.now())
+
     def set_battery_level(self, vehicle: Vehicle, percent: float) -> None:
         """Set the car's state of charge (0..100) and replan its charge."""
         if not 0 <= percent <= 100:
@@ -283,25 +284,9 @@ class Simulator:
         vehicle.charge_level_watt_hours = vehicle.battery_size_watt_hours * percent / 100
         self.engine.vehicle_settings_changed(vehicle)
 
-    # -------------------------------------------------------------- server
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (0 = a free port); return the origin."""
-        from .app import build_app
-
-        self._runner = web.AppRunner(
-            build_app(self), handle_signals=False, shutdown_timeout=1.0, access_log=None
-        )
-        self.stopping.clear()
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        bound_host, bound_port = self._runner.addresses[0][:2]
-        self.origin = origin_for(bound_host, bound_port)
-        if not self.clock.is_manual:
-            self._ticker = asyncio.create_task(self._tick_forever())
-        return self.origin
-
-    async def _tick_forever(self) -> None:
+    # ---------------------------------------------------------- running
+    async def keep_time(self) -> None:
+        """Run the world with the clock, deliver webhooks and save now and then, until cancelled."""
         since_save = 0.0
         while True:
             await asyncio.sleep(self._tick_seconds)
@@ -321,19 +306,10 @@ class Simulator:
         except OSError as err:
             _LOGGER.warning("Could not save the simulator state to %s: %s", self.state_file, err)
 
-    async def stop(self) -> None:
-        """Stop serving and cancel background work."""
-        self.stopping.set()
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-            self.catch_up()
-            self.save()
+    def close(self) -> None:
+        """Catch up with the clock, save the world and stop following the clock."""
+        self.catch_up()
+        self.save()
         self.clock.unsubscribe(self._on_time)
 
     def describe(self) -> dict[str, Any]:
@@ -352,24 +328,39 @@ class Simulator:
             "routine_speed": self.engine.routine.speed,
             "routine_now": self.engine.routine.to_routine(self.clock.now()).isoformat(),
             "resumed": self.resumed,
-            "vehicles": [
-                {
-                    "id": v.id,
-                    "description": v.description,
-                    "at_home": v.at_home,
-                    "plugged_in": v.plugged_in,
-                    "state_of_charge_percentage": round(v.state_of_charge_percentage, 1),
-                    "odometer_meters": round(v.odometer_meters),
-                    "target_percentage": v.maximum_charge_limit_percentage,
-                }
-                for v in self.state.vehicles.values()
-            ],
-            "evses": [
-                {
-                    "id": e.id,
-                    "online": e.reachable,
-                    "meter_watt_hours": self.state.evse_meter_watt_hours(e.id),
-                }
-                for e in self.state.evses.values()
-            ],
+            "vehicles": [self._describe_vehicle(v) for v in self.state.vehicles.values()],
+            "evses": [self._describe_evse(e) for e in self.state.evses.values()],
+        }
+
+    def _describe_vehicle(self, vehicle: Vehicle) -> dict[str, Any]:
+        evse = self.state.evses.get(vehicle.home_evse_id or "")
+        power = self.engine.charge_power_watts(evse) if evse and vehicle.plugged_in else 0
+        logs = self.state.vehicle_logs.get(vehicle.id)
+        return {
+            "id": vehicle.id,
+            "description": vehicle.description,
+            "at_home": vehicle.at_home,
+            "stay_home": vehicle.stay_home,
+            "plugged_in": vehicle.plugged_in,
+            "charging": power > 0,
+            "charge_power_watts": power,
+            "state_of_charge_percentage": round(vehicle.state_of_charge_percentage, 1),
+            "odometer_meters": round(vehicle.odometer_meters),
+            "target_percentage": vehicle.maximum_charge_limit_percentage,
+            "last_report_at": logs[-1].sampled_at.isoformat() if logs else None,
+        }
+
+    def _describe_evse(self, evse: Evse) -> dict[str, Any]:
+        vehicle = self.state.vehicles.get(evse.vehicle_id or "")
+        power = self.engine.charge_power_watts(evse)
+        logs = self.state.evse_logs.get(evse.id)
+        return {
+            "id": evse.id,
+            "cpid": evse.cpid,
+            "online": evse.reachable,
+            "plugged_in": vehicle is not None and vehicle.plugged_in,
+            "charging": power > 0,
+            "charge_power_watts": power,
+            "meter_watt_hours": self.state.evse_meter_watt_hours(evse.id),
+            "last_report_at": logs[-1].sampled_at.isoformat() if logs else None,
         }

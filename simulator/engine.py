@@ -6,6 +6,12 @@ step's joules into whole watt-hours (keeping the remainder for the next step), a
 car's battery, the sub-session, its half-hour interval and the charger's meter all
 receive the very same whole watt-hours. That makes energy conservation exact, so tests
 can check it.
+
+A compressed routine (``Routine.speed`` > 1, the demo) compresses the day's schedule, never the
+physics: energy flows at the reported power over clock time, so a report's power always accounts
+for the energy between two reports (what a client's plausibility check relies on). What the
+compressed day needs scales instead: a commute uses ``1/speed`` of its energy, and the
+smart-charging planner counts the energy a compressed half-hour slot really gives.
 """
 
 from __future__ import annotations
@@ -80,8 +86,8 @@ class Engine:
     ) -> None:
         """Attach to ``world`` at time ``start``; nothing is sampled until time moves.
 
-        ``routine`` compresses the day (trips, tariff slots, the sun) and speeds up energy
-        flows by the same factor, so a charge completes in minutes of clock time.
+        ``routine`` compresses the day (trips, tariff slots, the sun); energy keeps flowing at
+        the reported power over clock time (see the module's docstring).
         """
         self.world = world
         self.ids = ids
@@ -154,12 +160,13 @@ class Engine:
         vehicle.trip_start = self.routine.to_clock(depart)
         vehicle.trip_end = self.routine.to_clock(arrive)
         vehicle.trip_start_level_watt_hours = vehicle.charge_level_watt_hours
-        used = vehicle.battery_size_watt_hours * rng.uniform(0.2, 0.4)
+        used = vehicle.battery_size_watt_hours * rng.uniform(0.2, 0.4) / self.routine.speed
         vehicle.trip_end_level_watt_hours = vehicle.charge_level_watt_hours - used
 
     def _run_trip_events(self) -> None:
         for vehicle in list(self.world.vehicles.values()):
-            if vehicle.at_home and vehicle.trip_start and self.now >= vehicle.trip_start:
+            departs = vehicle.trip_start is not None and self.now >= vehicle.trip_start
+            if vehicle.at_home and departs and not vehicle.stay_home:
                 self.depart(vehicle)
             elif not vehicle.at_home and vehicle.trip_end and self.now >= vehicle.trip_end:
                 self.arrive(vehicle)
@@ -284,7 +291,8 @@ class Engine:
             slots.append(slot)
             slot += env.HALF_HOUR
         needed_wh = max(0.0, vehicle.limit_watt_hours - vehicle.charge_level_watt_hours)
-        count = math.ceil(needed_wh / (power * 0.5))
+        slot_wh = power * env.SLOT_SECONDS / self.routine.speed / 3600
+        count = math.ceil(needed_wh / slot_wh)
         ranked = sorted(
             slots,
             key=lambda s: (env.tariff_price_pence(s), env.carbon_intensity(self.seed, s), s),
@@ -359,6 +367,10 @@ class Engine:
             return _Flow(0, vehicle, sub)
         return _Flow(evse.max_power_watts, vehicle, sub)
 
+    def charge_power_watts(self, evse: Evse) -> int:
+        """Return the power the charger delivers now (what its next report says)."""
+        return self._flow(evse, self.now).watts
+
     def _slot_on(self, sub: ChargingSubSession, when: datetime) -> bool:
         slot = self._slot_of(when)
         return any(s.started_at == slot and s.current_milliamps > 0 for s in sub.schedule)
@@ -407,18 +419,13 @@ class Engine:
         if vehicle is None or sub is None:  # pragma: no cover - the caller checks
             return
         room_wh = math.floor(vehicle.limit_watt_hours - vehicle.charge_level_watt_hours)
-        joules = evse.carry_joules + round(watts * seconds * self.routine.speed)
+        joules = evse.carry_joules + round(watts * seconds)
         watt_hours = min(joules // JOULES_PER_WH, max(0, room_wh))
         evse.carry_joules = joules - watt_hours * JOULES_PER_WH if watt_hours < room_wh else 0
         sub.charging_seconds += round(seconds)
         if watt_hours <= 0:
             return
-        surplus_wh = (
-            self._solar_surplus_watts(sub.user_id, start)
-            * seconds
-            * self.routine.speed
-            / JOULES_PER_WH
-        )
+        surplus_wh = self._solar_surplus_watts(sub.user_id, start) * seconds / JOULES_PER_WH
         solar_wh = min(watt_hours, math.floor(surplus_wh))
         vehicle.charge_level_watt_hours += watt_hours
         evse.delivered_watt_hours += watt_hours
@@ -439,7 +446,7 @@ class Engine:
     def _run_home_batteries(self, start: datetime, seconds: float) -> None:
         for battery in self.world.home_batteries.values():
             watts = self._battery_watts(battery.user_id, start)
-            level = battery.charge_level_watt_hours + watts * seconds * self.routine.speed / 3600
+            level = battery.charge_level_watt_hours + watts * seconds / 3600
             battery.charge_level_watt_hours = min(
                 battery.capacity_watt_hours, max(battery.capacity_watt_hours * 0.1, level)
             )
@@ -589,7 +596,7 @@ class Engine:
         minutes_to_full = None
         if watts:
             remaining = vehicle.limit_watt_hours - vehicle.charge_level_watt_hours
-            minutes_to_full = math.ceil(remaining / (watts * self.routine.speed) * 60)
+            minutes_to_full = math.ceil(remaining / watts * 60)
         return VehicleStatusLog(
             vehicle_id=vehicle.id,
             sampled_at=when,

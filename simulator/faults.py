@@ -2,19 +2,28 @@
 
 Burst faults (5xx, HTML pages, malformed JSON, 429, delays) count down per matching
 request; field faults (nulls, unknown enum values, wrong types), endless pagination and broken
-next links stay until ``clear()``. Device changes go straight to the world.
+next links stay until ``clear()``. ``fault_middleware`` applies them to the HTTP traffic; device
+changes go straight to the world, token revocations to the OAuth server.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import json
+from typing import Any
 
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from yarl import URL
+
+from .devices import Devices
+from .oauth import OAuthServer
 from .pagination import BLANK, link_header
+from .problems import API_VERSION, ProblemError
 from .world import Evse, Vehicle
-
-if TYPE_CHECKING:
-    from .core import Simulator
 
 RETRY_HEADER_SPELLINGS = ("Retry-After", "RetryAfter", "retry-after")
 
@@ -112,9 +121,10 @@ def _normalize_prefix(path_prefix: str | None) -> str | None:
 class Faults:
     """Fault switches, used from tests (``sim.faults``) and the admin endpoint."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        """Control faults of ``simulator``."""
-        self._sim = simulator
+    def __init__(self, oauth: OAuthServer, devices: Devices) -> None:
+        """Revoke ``oauth``'s tokens and change ``devices``; the HTTP faults live in ``state``."""
+        self._oauth = oauth
+        self._devices = devices
         self.state = FaultState()
 
     def _burst(self, kind: str, count: int | None, path_prefix: str | None, **extra: Any) -> None:
@@ -160,7 +170,7 @@ class Faults:
 
     def revoke_tokens(self, user_id: str | None = None, client_id: str | None = None) -> int:
         """Revoke all tokens (of a user and/or client); return how many access tokens died."""
-        return self._sim.oauth.revoke_all(user_id=user_id, client_id=client_id)
+        return self._oauth.revoke_all(user_id=user_id, client_id=client_id)
 
     def null_field(self, path: str) -> None:
         """Serve ``null`` at ``path`` (e.g. ``vehicles.*.latest_status_log.state_of_charge_percentage``)."""
@@ -199,37 +209,137 @@ class Faults:
 
         It keeps charging on its last schedule, so the meter jumps when it reports again.
         """
-        for evse in self._sim.state.evses.values():
-            if device_id is None or evse.id == device_id:
-                evse.reachable = not unreachable
+        self._devices.set_reachable(device_id, not unreachable)
 
     def add_evse(self, user_id: str | None = None) -> Evse:
         """Install a new charger for ``user_id`` (default: the primary user)."""
-        return self._sim.builder.add_evse(user_id or self._sim.primary_user_id)
+        return self._devices.add_evse(user_id)
 
     def remove_evse(self, evse_id: str) -> None:
         """Remove a charger: it disappears from the API (404) and its session ends."""
-        self._sim.remove_evse(evse_id)
+        self._devices.remove_evse(evse_id)
 
     def add_vehicle(
         self, user_id: str | None = None, evse_id: str | None = None, integrated: str = "ACTIVE"
     ) -> Vehicle:
         """Add a car for ``user_id`` parked at ``evse_id`` (not plugged in)."""
-        vehicle = self._sim.builder.add_vehicle(
-            user_id or self._sim.primary_user_id, evse_id=evse_id, integrated=integrated
-        )
-        self._sim.engine.plan_trip(vehicle, self._sim.clock.now())
-        return vehicle
+        return self._devices.add_vehicle(user_id, evse_id, integrated)
 
     def remove_vehicle(self, vehicle_id: str) -> None:
         """Remove a car: it disappears from the API (404) and its session ends."""
-        self._sim.remove_vehicle(vehicle_id)
+        self._devices.remove_vehicle(vehicle_id)
 
     def clear(self) -> None:
         """Switch every fault off and make all devices reachable again."""
         self.state = FaultState()
-        for evse in self._sim.state.evses.values():
-            evse.reachable = True
+        self._devices.set_reachable(None, True)
+
+
+# ------------------------------------------------------------- middleware
+# The admin page and the webhook portal are the test's own controls, never faulted.
+_UNFAULTED_PREFIXES = ("/_admin", "/_portal")
+_HTML_ERROR = (
+    "<html><head><title>{status} {reason}</title></head><body>"
+    "<center><h1>{status} {reason}</h1></center><hr><center>nginx</center></body></html>"
+)
+
+
+def fault_middleware(
+    faults: Faults, stopping: asyncio.Event, origin_of: Callable[[web.Request], str]
+) -> Middleware:
+    """Return the aiohttp middleware applying ``faults``' active faults around the handler.
+
+    A delay ends early once ``stopping`` is set, so a held request never holds the shutdown;
+    ``origin_of`` gives the origin the endless next links point at.
+    """
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith(_UNFAULTED_PREFIXES):
+            return await handler(request)
+        state = faults.state
+        delay = state.take({"delay"}, request.path)
+        if delay is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), delay.seconds)
+        replacement = state.take({"server_error", "html_error", "rate_limit"}, request.path)
+        if replacement is not None:
+            return _fault_response(request, replacement)
+        malformed = state.take({"malformed_json"}, request.path)
+        response = await handler(request)
+        if not isinstance(response, web.Response):  # pragma: no cover - we never stream
+            return response
+        if request.path.startswith("/v2"):
+            _rewrite_json(request, response, state.fields)
+            _rewrite_link(request, response, state, origin_of)
+        if malformed is not None and isinstance(response.body, bytes):
+            response.body = response.body[: max(1, len(response.body) // 2)]
+        return response
+
+    return middleware
+
+
+def _fault_response(request: web.Request, fault: BurstFault) -> web.Response:
+    instance = str(request.url)
+    if fault.kind == "html_error":
+        reason = "Bad Gateway" if fault.status == 502 else "Service Unavailable"
+        return web.Response(
+            status=fault.status,
+            text=_HTML_ERROR.format(status=fault.status, reason=reason),
+            content_type="text/html",
+        )
+    if fault.kind == "rate_limit":
+        wait = fault.header_value or str(int(fault.seconds))
+        return ProblemError(
+            429,
+            "rate-limit-exceeded",
+            "Too Many Requests",
+            f"Request was rate limited. Try again in {wait} seconds",
+            headers={fault.header: wait, "EvEnergy-Version": API_VERSION},
+        ).response(instance)
+    return ProblemError(
+        fault.status,
+        "server-error",
+        "Server Error",
+        "The server encountered an unexpected condition.",
+    ).response(instance)
+
+
+def _rewrite_json(request: web.Request, response: web.Response, fields: list[FieldFault]) -> None:
+    if not fields or response.content_type != "application/json":
+        return
+    if not isinstance(response.body, bytes):  # pragma: no cover - we only send bytes
+        return
+    body = json.loads(response.body)
+    segments = [s for s in request.path.split("/")[2:] if s]
+    if apply_field_faults(fields, segments, body):
+        response.body = json.dumps(body).encode()
+
+
+def _rewrite_link(
+    request: web.Request,
+    response: web.Response,
+    state: FaultState,
+    origin_of: Callable[[web.Request], str],
+) -> None:
+    """Break a list's Link header, or make it endless (which wins when both apply)."""
+    if "Link" not in response.headers:
+        return
+    for broken in state.links:
+        if request.path.startswith(broken.path_prefix):
+            response.headers["Link"] = broken.link(request.path_qs)
+            break
+    for rule in state.endless:
+        if request.path.startswith(rule.path_prefix):
+            page = int(request.query.get("endless_page", "0") or 0)
+            url = URL(origin_of(request) + request.path)
+            kept = [(k, v) for k, v in request.query.items() if k != "endless_page"]
+            if rule.loop and page >= 1:
+                next_url = url.with_query(kept)
+            else:
+                next_url = url.with_query([*kept, ("endless_page", str(page + 1))])
+            response.headers["Link"] = link_header(None, str(next_url))
+            return
 
 
 def apply_field_faults(faults: list[FieldFault], url_segments: list[str], body: Any) -> bool:

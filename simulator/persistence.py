@@ -2,8 +2,9 @@
 
 What persists: the world (meters, odometers, charge levels, settings, sessions, recent
 status logs), the ID factory (new IDs never collide with saved ones), the engine's time
-and routine, and the OAuth clients and tokens (Home Assistant needs no new sign-in).
-What does not: rate-limit budgets, faults, webhooks and authorization codes.
+and routine, the OAuth clients and tokens (Home Assistant needs no new sign-in) and the
+webhook endpoints with their secrets (push keeps working).
+What does not: rate-limit budgets, faults, undelivered webhook messages and authorization codes.
 """
 
 from __future__ import annotations
@@ -14,18 +15,31 @@ import json
 import os
 from pathlib import Path
 import types
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
+from typing import Any, Protocol, Union, get_args, get_origin, get_type_hints
 
 from .clock import Routine
-from .oauth import AccessToken, OAuthClient, RefreshToken
+from .engine import Engine
+from .oauth import AccessToken, OAuthClient, OAuthServer, RefreshToken
+from .scenarios import WorldBuilder
+from .webhooks import WebhookEndpoint, WebhookSender
 from .world import World
-
-if TYPE_CHECKING:
-    from .core import Simulator
 
 FORMAT_VERSION = 1
 # Status logs are history; the newest ones are enough to resume (and keep the file small).
 KEPT_LOGS_PER_DEVICE = 500
+
+
+class Resumable(Protocol):
+    """What a snapshot reads and a restore replaces: the Simulator's parts, not the Simulator."""
+
+    scenario: str
+    seed: int
+    primary_user_id: str
+    state: World
+    engine: Engine
+    builder: WorldBuilder
+    oauth: OAuthServer
+    webhooks: WebhookSender
 
 
 class StateFileError(ValueError):
@@ -73,7 +87,7 @@ def decode(kind: Any, data: Any) -> Any:
     return data
 
 
-def snapshot(sim: Simulator) -> dict[str, Any]:
+def snapshot(sim: Resumable) -> dict[str, Any]:
     """Return everything needed to resume ``sim`` as JSON-ready data."""
     world = encode(sim.state)
     for name in (f.name for f in fields(World) if f.name.endswith("_logs")):
@@ -98,10 +112,11 @@ def snapshot(sim: Simulator) -> dict[str, Any]:
             "access_tokens": encode(sim.oauth.access_tokens),
             "refresh_tokens": encode(sim.oauth.refresh_tokens),
         },
+        "webhook_endpoints": encode(sim.webhooks.endpoints),
     }
 
 
-def restore(sim: Simulator, data: dict[str, Any]) -> None:
+def restore(sim: Resumable, data: dict[str, Any]) -> None:
     """Replace ``sim``'s world, time and tokens with a ``snapshot``."""
     if data.get("version") != FORMAT_VERSION:
         raise StateFileError(f"unknown state file format {data.get('version')!r}")
@@ -130,9 +145,12 @@ def restore(sim: Simulator, data: dict[str, Any]) -> None:
     sim.oauth.clients.update(decode(dict[str, OAuthClient], oauth["clients"]))
     sim.oauth.access_tokens = decode(dict[str, AccessToken], oauth["access_tokens"])
     sim.oauth.refresh_tokens = decode(dict[str, RefreshToken], oauth["refresh_tokens"])
+    # Files saved before the endpoints were kept have none.
+    endpoints = data.get("webhook_endpoints", {})
+    sim.webhooks.restore_endpoints(decode(dict[str, WebhookEndpoint], endpoints))
 
 
-def save(sim: Simulator, path: Path) -> None:
+def save(sim: Resumable, path: Path) -> None:
     """Write ``sim``'s snapshot to ``path`` atomically (a crash leaves the old file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".tmp")
@@ -140,7 +158,7 @@ def save(sim: Simulator, path: Path) -> None:
     os.replace(partial, path)
 
 
-def load(sim: Simulator, path: Path) -> bool:
+def load(sim: Resumable, path: Path) -> bool:
     """Resume ``sim`` from ``path``; return False when there is no such file."""
     try:
         text = path.read_text(encoding="utf-8")

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+# The API version every /v2 answer names (EvEnergy-Version).
+API_VERSION = "2"
 PROBLEM_BASE = "https://api.ev.energy/v2/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from .app import SimulatorServer
 from .clock import DEFAULT_START, Clock, ManualClock, ScaledClock
 from .core import Simulator
 from .faults import Faults
@@ -49,8 +50,9 @@ async def run_simulator(
     With the default ``ManualClock`` nothing runs in the background.
     """
     sim = Simulator(scenario, seed=seed, rate_limit=rate_limit, clock=clock, **options)
-    await sim.start("127.0.0.1", 0)
+    server = SimulatorServer(sim)
+    await server.start("127.0.0.1", 0)
     try:
         yield sim
     finally:
-        await sim.stop()
+        await server.stop()

@@ -95,6 +95,12 @@ class WebhookSender:
         self.endpoints[endpoint_id] = WebhookEndpoint(endpoint_id, url, secret, self._clock.now())
         return secret
 
+    def restore_endpoints(self, endpoints: dict[str, WebhookEndpoint]) -> None:
+        """Take the endpoints of a saved world; new IDs continue after theirs."""
+        self.endpoints = dict(endpoints)
+        numbers = [int(endpoint_id.removeprefix("ep_")) for endpoint_id in endpoints]
+        self._counter = max([self._counter, *numbers])
+
     def enqueue(self, event_type: str, data: dict[str, Any]) -> None:
         """Queue ``{type, timestamp, data}`` for every endpoint."""
         body = json.dumps(

@@ -151,6 +151,8 @@ class Vehicle:
     trip_end_level_watt_hours: float = 0.0
     trip_start: datetime | None = None
     trip_end: datetime | None = None
+    # The demo's "stay home": the routine does not drive the car away (a plug-in test is not undone).
+    stay_home: bool = False
 
     @property
     def effective_battery_size_watt_hours(self) -> int:

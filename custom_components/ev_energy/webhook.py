@@ -68,6 +68,7 @@ class PushReceiver:
             self._recent.move_to_end(message_id)
             return Response(status=HTTPStatus.OK)
         self._remember(message_id)
+        LOGGER.debug("Received webhook message %s of type %s", message_id, _event_type(body))
         self.last_received_at = dt_util.utcnow()
         if _event_type(body) in REFRESH_EVENTS:
             self._refresh()

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator.app import simulator_of
+from simulator.context import simulator_of
 from simulator.core import Simulator
 from simulator.engine import ConflictError, UnreachableError
 from simulator.timeutil import iso
@@ -75,9 +75,11 @@ def _jsonable(value: Any) -> Any:
 
 @routes.get("/_admin/state")
 async def state(request: web.Request) -> web.Response:
-    """Summarise the world."""
+    """Summarise the world (as it is now: the page shows it live)."""
     _loopback_only(request)
-    return web.json_response(simulator_of(request).describe())
+    sim = simulator_of(request)
+    sim.catch_up()
+    return web.json_response(sim.describe())
 
 
 @routes.post("/_admin/faults/{name}")
@@ -199,18 +201,21 @@ def _flag(body: dict[str, Any], name: str) -> bool | None:
 
 @routes.post("/_admin/vehicles/{vehicle_id}")
 async def control_vehicle(request: web.Request) -> web.Response:
-    """Act on a car: ``{"plugged_in": bool, "charging": bool, "battery_percent": 0..100}``.
+    """Act on a car: ``{"stay_home": bool, "plugged_in": bool, "charging": bool, "battery_percent": 0..100}``.
 
-    The keys are applied in that order, so one call can plug in and start charging.
+    The keys are applied in that order, so one call can keep the car home, plug in and start charging.
     """
     _loopback_only(request)
     sim, vehicle = _vehicle(request)
     body = await _body(request)
+    stay_home = _flag(body, "stay_home")
     plugged_in, charging = _flag(body, "plugged_in"), _flag(body, "charging")
     percent = body.get("battery_percent")
     if percent is not None and (isinstance(percent, bool) or not isinstance(percent, int | float)):
         raise web.HTTPBadRequest(text="battery_percent must be a number")
     try:
+        if stay_home is not None:
+            sim.set_stay_home(vehicle, stay_home)
         if plugged_in is True:
             sim.plug_in(vehicle)
         elif plugged_in is False:
@@ -266,14 +271,49 @@ body {{ font-family: sans-serif; margin: 2em; max-width: 60em; }}
 section {{ border: 1px solid #ccc; border-radius: 6px; padding: 0.5em 1em; margin: 1em 0; }}
 button {{ margin: 0.2em; padding: 0.4em 0.8em; }}
 #result {{ white-space: pre-wrap; background: #f4f4f4; padding: 0.5em; }}
+table {{ border-collapse: collapse; }}
+th, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: left; }}
 </style></head><body>
 <h1>ev.energy simulator</h1>
-<p>Scenario <b>{scenario}</b>, routine {speed}&times; faster than the clock. Simulated now: {now}.
-Home Assistant sees a change at its next poll (every 60 s while charging, else 5 minutes).</p>
+<p>Scenario <b>{scenario}</b>, routine {speed}&times; faster than the clock.
+Now: <time id="now" datetime="{now}">{now}</time>; routine time of day: <b id="routine-time">-</b>.
+Home Assistant sees a change at its next poll, or at once with push (webhooks) on.</p>
+<h2>The world</h2>
+<table id="world" aria-label="The world">
+<thead><tr><th>Device</th><th>Where</th><th>Plugged in</th><th>Charging</th><th>Power</th>
+<th>Battery</th><th>Last report</th></tr></thead><tbody></tbody></table>
 {sections}
 <h2>Faults</h2><section>{faults}</section>
 <h2>Last answer</h2><div id="result">-</div>
 <script>
+// Times in the browser's own time zone and format; the world refreshed every 2 s and after each button.
+const local = (iso) => iso ? new Date(iso).toLocaleString() : "never";
+const yesNo = (flag) => flag ? "yes" : "no";
+const cell = (text) => {{ const td = document.createElement("td"); td.textContent = text; return td; }};
+function row(cells) {{
+  const tr = document.createElement("tr");
+  for (const text of cells) tr.append(cell(text));
+  return tr;
+}}
+async function showWorld() {{
+  const world = await (await fetch("/_admin/state")).json();
+  document.getElementById("now").textContent = local(world.now);
+  document.getElementById("routine-time").textContent = world.routine_now.slice(11, 16);
+  const rows = world.vehicles.map((car) => row([
+    "Car " + car.description,
+    (car.at_home ? "home" : "away") + (car.stay_home ? " (staying home)" : ""),
+    yesNo(car.plugged_in), yesNo(car.charging), (car.charge_power_watts / 1000).toFixed(2) + " kW",
+    car.state_of_charge_percentage.toFixed(1) + " %", local(car.last_report_at),
+  ]));
+  rows.push(...world.evses.map((evse) => row([
+    "Charger " + evse.cpid, evse.online ? "online" : "offline", yesNo(evse.plugged_in),
+    yesNo(evse.charging), (evse.charge_power_watts / 1000).toFixed(2) + " kW",
+    "meter " + (evse.meter_watt_hours / 1000).toFixed(3) + " kWh", local(evse.last_report_at),
+  ])));
+  document.querySelector("#world tbody").replaceChildren(...rows);
+}}
+showWorld();
+setInterval(showWorld, 2000);
 for (const button of document.querySelectorAll("button[data-url]")) {{
   button.addEventListener("click", async () => {{
     let body = JSON.parse(button.dataset.body);
@@ -285,6 +325,7 @@ for (const button of document.querySelectorAll("button[data-url]")) {{
     }});
     document.getElementById("result").textContent =
       answer.status + " " + button.textContent + "\\n" + await answer.text();
+    await showWorld();
   }});
 }}
 </script>
@@ -303,11 +344,11 @@ def _button(label: str, url: str, body: dict[str, Any], **data: str) -> str:
 def _vehicle_section(vehicle: Vehicle) -> str:
     url = f"/_admin/vehicles/{vehicle.id}"
     field = f"battery-{vehicle.id}"
-    state = "plugged in" if vehicle.plugged_in else "at home" if vehicle.at_home else "driving"
     return (
         f"<h2>Car: {html.escape(vehicle.description)}</h2><section>"
-        f"<p>{state}, battery {vehicle.state_of_charge_percentage:.0f} %, "
-        f"target {vehicle.maximum_charge_limit_percentage} %</p>"
+        f"<p>Target {vehicle.maximum_charge_limit_percentage} %</p>"
+        + _button("Stay home", url, {"stay_home": True})
+        + _button("Follow the routine", url, {"stay_home": False})
         + _button("Plug in", url, {"plugged_in": True})
         + _button("Unplug", url, {"plugged_in": False})
         + _button("Start charging", url, {"charging": True})
@@ -322,10 +363,8 @@ def _vehicle_section(vehicle: Vehicle) -> str:
 def _evse_section(sim: Simulator, evse_id: str) -> str:
     url = f"/_admin/evses/{evse_id}"
     evse = sim.state.evses[evse_id]
-    meter = sim.state.evse_meter_watt_hours(evse_id) / 1000
     return (
         f"<h2>Charger {html.escape(evse.cpid)}</h2><section>"
-        f"<p>{'online' if evse.reachable else 'offline'}, meter {meter:.1f} kWh</p>"
         + _button("Charger online", url, {"online": True})
         + _button("Charger offline", url, {"online": False})
         + "</section>"

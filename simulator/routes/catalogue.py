@@ -6,8 +6,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from simulator.app import json_response
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response
 from simulator.problems import not_found
 
 from .common import expand, listing, renderer, sim

@@ -9,8 +9,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from simulator.app import json_response, request_origin, simulator_of
-from simulator.context import get_caller, get_expand
+from simulator.context import get_caller, get_expand, json_response, request_origin, simulator_of
 from simulator.core import Simulator
 from simulator.pagination import paginate
 from simulator.problems import ProblemError, not_found, validation_failed

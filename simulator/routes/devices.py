@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.app import json_response
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response
 from simulator.problems import validation_failed
 
 from .common import (

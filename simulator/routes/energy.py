@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from simulator import environment as env
-from simulator.app import json_response
-from simulator.context import endpoint
+from simulator.clock import Routine
+from simulator.context import endpoint, json_response
 from simulator.problems import ProblemError
 from simulator.timeutil import iso
 from simulator.world import World
@@ -219,8 +219,10 @@ async def live_power(request: web.Request) -> web.Response:
 class _History:
     """The home's past power, from the status logs, looked up by time (built once per request)."""
 
-    def __init__(self, world: World, seed: int, user_id: str) -> None:
+    def __init__(self, world: World, seed: int, user_id: str, routine: Routine) -> None:
         self.seed = seed
+        # The sun and the house follow the (possibly compressed) routine, as in the engine.
+        self.routine = routine
         self.latitude = world.users[user_id].latitude
         self.capacities = [
             a.capacity_watts for a in world.solar_arrays.values() if a.user_id == user_id
@@ -248,11 +250,12 @@ class _History:
 
     def flows(self, when: datetime) -> dict[str, int]:
         """Return the flows (W) at a past instant."""
+        routine_when = self.routine.to_routine(when)
         generation = sum(
-            env.solar_power_watts(self.seed, when, capacity, self.latitude)
+            env.solar_power_watts(self.seed, routine_when, capacity, self.latitude)
             for capacity in self.capacities
         )
-        consumption = env.house_load_watts(self.seed, when) + self._at(self.chargers, when)
+        consumption = env.house_load_watts(self.seed, routine_when) + self._at(self.chargers, when)
         return split_flows(generation, consumption, self._at(self.batteries, when))
 
 
@@ -300,7 +303,7 @@ async def energy_stats(request: web.Request) -> web.Response:
     start, end, resolution, step = _stats_window(request)
     now = simulator.clock.now()
     sample = timedelta(minutes=5) if resolution == "PT30M" else timedelta(minutes=30)
-    history = _History(simulator.state, simulator.seed, hem.user_id)
+    history = _History(simulator.state, simulator.seed, hem.user_id, simulator.engine.routine)
     buckets = []
     period_start = start
     while period_start < end:

@@ -6,8 +6,7 @@ from html import escape
 
 from aiohttp import web
 
-from simulator.app import json_response, request_origin
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response, request_origin
 from simulator.problems import validation_failed
 from simulator.timeutil import parse_iso
 from simulator.world import Notification

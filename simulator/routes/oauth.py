@@ -11,8 +11,7 @@ from aiohttp import web
 from multidict import MultiDict, MultiDictProxy, MultiMapping
 from yarl import URL
 
-from simulator.app import simulator_of
-from simulator.context import Caller, set_caller
+from simulator.context import Caller, set_caller, simulator_of
 from simulator.oauth import OAuthClient, OAuthError, OAuthServer, TokenPair
 
 routes = web.RouteTableDef()

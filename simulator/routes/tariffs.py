@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from simulator import environment as env
-from simulator.app import json_response, request_origin
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response, request_origin
 from simulator.pagination import paginate_by_number
 from simulator.problems import not_found
 

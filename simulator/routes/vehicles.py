@@ -6,8 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from simulator.app import json_response
-from simulator.context import endpoint
+from simulator.context import endpoint, json_response
 from simulator.problems import validation_failed
 from simulator.timeutil import iso
 from simulator.world import Vehicle

@@ -44,11 +44,32 @@ OUR_WRONG_CALL = "Detected that custom integration 'ev_energy'"
 UPSTREAM_ENVIRONMENT_ERRORS = (
     "Setup failed for 'infrared': Unable to import component: No module named 'infrared_protocols'",
     "[haffmpeg.core] FFmpeg fails [Errno 2] No such file or directory: 'ffmpeg'",
-    # Home Assistant's own shutdown on Python 3.14: it raises SystemExit into executor threads still idle after
-    # the shutdown timeout, and the standard library's worker loop logs that. Seen on a loaded machine at the
-    # demo's restart; no job's exception is ever logged here (those go to their futures).
-    "[concurrent.futures] Exception in worker",
 )
+
+
+@dataclass(frozen=True)
+class UpstreamTraceback:
+    """A traceback known to be upstream's: its innermost frame's file and its final exception line."""
+
+    innermost_file: str
+    exception: str
+
+
+# Races of Home Assistant's own shutdown and of its HTTP server, seen on loaded machines on 2026.11 / Python 3.14.
+# A record line such as "Task exception was never retrieved" says nothing about whose task it was, so these are
+# told by where the exception was raised; a traceback with a frame of ours is never taken as upstream.
+UPSTREAM_TRACEBACKS = (
+    # The shutdown raises SystemExit into executor threads still idle after its timeout; the standard library's
+    # worker loop logs that (jobs' own exceptions go to their futures, never here).
+    UpstreamTraceback("concurrent/futures/thread.py", "SystemExit"),
+    # The browser closed its websocket while Home Assistant was still sending to it.
+    UpstreamTraceback(
+        "aiohttp/_websocket/writer.py",
+        "aiohttp.client_exceptions.ClientConnectionResetError: Cannot write to closing transport",
+    ),
+)
+OUR_FRAME = "custom_components/ev_energy/"
+
 # A log record's first line: "2026-11-20 17:30:00.123 ERROR (MainThread) [logger] message".
 _RECORD_START = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
 
@@ -195,7 +216,13 @@ def home_assistant(config_dir: Path, api_url: str) -> Service:
     """Describe a Home Assistant process on a free port with the dev configuration (start with .start())."""
     port = free_port()
     prepare_config(config_dir, replace=True)
-    env = base_env() | {"EV_ENERGY_API_URL": api_url, "EV_ENERGY_HA_PORT": str(port)}
+    url = f"http://{HOST}:{port}"
+    # configuration.yaml reads both: the port to listen on, the URL as Home Assistant's internal URL.
+    env = base_env() | {
+        "EV_ENERGY_API_URL": api_url,
+        "EV_ENERGY_HA_PORT": str(port),
+        "EV_ENERGY_HA_URL": url,
+    }
     args = [
         sys.executable,
         "-m",
@@ -206,7 +233,7 @@ def home_assistant(config_dir: Path, api_url: str) -> Service:
         "--log-rotate-days",
         "7",
     ]
-    return Service("hass", args, config_dir / "hass.stdout.log", f"http://{HOST}:{port}", env)
+    return Service("hass", args, config_dir / "hass.stdout.log", url, env)
 
 
 def log_problems(log: str) -> list[str]:
@@ -215,18 +242,36 @@ def log_problems(log: str) -> list[str]:
     A traceback belongs to the log record above it (the nearest line that starts with a timestamp), so the
     chained tracebacks of one record ("During handling of the above exception ...") count as that record's.
     """
-    problems = []
-    record = ""
+    problems = [line for line in log.splitlines() if OUR_WRONG_CALL in line]
+    for record, body in _records(log):
+        if any(line.startswith("Traceback") for line in body) and not _is_upstream(record, body):
+            problems.append(f"{record or '(no log record)'} / Traceback (most recent call last):")
+    return problems
+
+
+def _records(log: str) -> Iterator[tuple[str, list[str]]]:
+    """Yield each log record's first line and the lines under it (the text before any record has "")."""
+    record, body = "", list[str]()
     for line in log.splitlines():
         if _RECORD_START.match(line):
-            record = line
-        if OUR_WRONG_CALL in line:
-            problems.append(line)
-        elif line.startswith("Traceback") and not any(
-            known in record for known in UPSTREAM_ENVIRONMENT_ERRORS
-        ):
-            problems.append(f"{record or '(no log record)'} / {line}")
-    return problems
+            yield record, body
+            record, body = line, []
+        else:
+            body.append(line)
+    yield record, body
+
+
+def _is_upstream(record: str, body: list[str]) -> bool:
+    if any(known in record for known in UPSTREAM_ENVIRONMENT_ERRORS):
+        return True
+    frames = [line for line in body if line.lstrip().startswith('File "')]
+    if not frames or any(OUR_FRAME in frame for frame in frames):
+        return False
+    final = next((line for line in reversed(body) if line.strip()), "")
+    return any(
+        known.innermost_file in frames[-1] and final.startswith(known.exception)
+        for known in UPSTREAM_TRACEBACKS
+    )
 
 
 def home_assistant_logs(config_dir: Path) -> list[Path]:

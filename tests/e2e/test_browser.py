@@ -4,7 +4,8 @@ Debian's Chromium, driven by npm's playwright-core (tests/e2e/browser/add_integr
 through the login form, Settings -> Devices & services -> Add integration -> ev.energy, Allow on the
 simulator's consent page (the simulator runs without --demo-approve), the success dialog, then the
 vehicle's device page, screenshotted. The car was unplugged (and reported so) before the entry was made, and the
-device page must show it unplugged; then the browser clicks "Plug in" on the simulator's /_admin/ page. Once the
+device page must show it unplugged; then the browser clicks "Stay home" (the routine must not drive the car away)
+and "Plug in" on the simulator's /_admin/ page, whose view of the world must show the car home and plugged in. Once the
 car has reported the plug-in (every 2 s here), the test asks Home Assistant for a refresh of the car's "Plugged in"
 (homeassistant.update_entity: the integration polls at once, instead of at its next 5-minute poll), and the
 device page must show it plugged in: the plug-in made after the click, not a stale sample. Screenshots go into

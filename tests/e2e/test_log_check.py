@@ -53,6 +53,20 @@ ImportError: Unable to import component
 Traceback (most recent call last):
 FileNotFoundError: [Errno 2] No such file or directory: 'ffmpeg'
 """
+TASK_NEVER_RETRIEVED = """\
+2026-12-06 18:20:11.731+00:00 ERROR (MainThread) [homeassistant] Error doing job: Task exception was never \
+retrieved (task: None)
+Traceback (most recent call last):
+  File "/opt/venv-release/lib/python3.14/site-packages/homeassistant/components/websocket_api/http.py", line \
+129, in _writer
+    await self._wsock.send_str(message)
+  File "/opt/venv-release/lib/python3.14/site-packages/aiohttp/_websocket/writer.py", line 84, in send_frame
+    raise ClientConnectionResetError("Cannot write to closing transport")
+{final}
+"""
+WEBSOCKET_CLOSED = TASK_NEVER_RETRIEVED.format(
+    final="aiohttp.client_exceptions.ClientConnectionResetError: Cannot write to closing transport"
+)
 OURS = """\
 2026-11-20 17:30:05.500 ERROR (MainThread) [custom_components.ev_energy.coordinator] Unexpected error fetching \
 ev_energy data
@@ -63,7 +77,24 @@ KeyError: 'evses'
 
 
 def test_a_clean_log_and_the_known_upstream_tracebacks_pass() -> None:
-    assert processes.log_problems(CLEAN + UPSTREAM + OTHER_WRONG_CALL + "\n") == []
+    log = CLEAN + UPSTREAM + WEBSOCKET_CLOSED + OTHER_WRONG_CALL + "\n"
+    assert processes.log_problems(log) == []
+
+
+def test_a_known_record_line_with_another_exception_fails() -> None:
+    other = TASK_NEVER_RETRIEVED.format(final="ValueError: something else")
+    assert processes.log_problems(CLEAN + other) == [
+        f"{other.splitlines()[0]} / Traceback (most recent call last):"
+    ]
+
+
+def test_a_known_upstream_exception_through_a_frame_of_ours_fails() -> None:
+    through_ours = WEBSOCKET_CLOSED.replace(
+        "homeassistant/components/websocket_api/http.py", "custom_components/ev_energy/webhook.py"
+    )
+    assert processes.log_problems(through_ours) == [
+        f"{through_ours.splitlines()[0]} / Traceback (most recent call last):"
+    ]
 
 
 def test_a_wrong_call_of_ours_fails() -> None:

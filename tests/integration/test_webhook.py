@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
+import logging
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
@@ -288,6 +289,19 @@ async def test_a_replayed_message_is_acknowledged_once(push: Push, clock: Clock)
     assert push.polls_since(mark) == []
     assert await push.post(_message(), msg_id="msg_b") == 200
     assert "/v2/evses" in push.polls_since(mark)
+
+
+async def test_each_message_is_logged_at_debug_by_id_and_type_never_its_body(
+    push: Push, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="custom_components.ev_energy")
+    assert await push.post(_message(), msg_id="msg_logged") == 200
+    assert await push.post(_message(), msg_id="msg_forged", secret=OTHER_SECRET) == 401
+    received = [r for r in caplog.records if r.getMessage().startswith("Received webhook")]
+    assert [(r.levelno, r.getMessage()) for r in received] == [
+        (logging.DEBUG, f"Received webhook message msg_logged of type {CREATED}")
+    ]
+    assert "csub1" not in caplog.text  # the body's sub-session stays out of the log
 
 
 async def test_the_memory_of_message_ids_is_bounded(push: Push) -> None:

@@ -338,6 +338,23 @@ def test_removed_devices_end_their_session() -> None:
     assert not other.state.vehicles[other.vehicle_ids[0]].plugged_in
 
 
+def test_one_charger_goes_offline_or_away_alone() -> None:
+    """The others and other users' sites stay as they were; an unplugged car just loses its charger."""
+    sim = _sim("fleet", fleet_size=2)
+    first, second = sim.evse_ids
+    neighbour = sim.faults.add_evse(user_id=sim.add_user().id)
+    sim.faults.device_unreachable(first)
+    assert [evse.reachable for evse in sim.state.evses.values()] == [False, True, True]
+    car = sim.state.vehicles[sim.state.evses[second].vehicle_id or ""]
+    sim.unplug(car)
+    ended = len([s for s in sim.state.sessions.values() if s.end is not None])
+    sim.faults.remove_evse(second)
+    sim.faults.remove_evse(neighbour.id)  # one without a car
+    assert car.home_evse_id is None
+    assert len([s for s in sim.state.sessions.values() if s.end is not None]) == ended
+    assert [site.evse_ids for site in sim.state.evse_sites.values()] == [[first], []]
+
+
 def test_added_vehicle_parks_and_commutes() -> None:
     sim = _sim()
     evse = sim.faults.add_evse()

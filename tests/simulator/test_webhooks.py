@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 import hashlib
 import hmac
 import json
+from pathlib import Path
 import re
 
 from aiohttp import web
 import pytest
 
 from simulator.webhooks import MAX_ATTEMPTS, sign
+from tests.conftest import SimulatorFactory
 
 from .conftest import Api
 
@@ -57,6 +59,25 @@ def verify_svix(secret: str, headers: dict[str, str], body: bytes) -> bool:
         s.split(",", 1)[1] for s in headers["svix-signature"].split() if s.startswith("v1,")
     ]
     return any(hmac.compare_digest(expected, s) for s in signatures)
+
+
+async def test_endpoints_and_their_secrets_survive_a_restart(
+    simulator_factory: SimulatorFactory, receiver: Receiver, tmp_path: Path
+) -> None:
+    """The demo's push goes on after a simulator restart: Home Assistant keeps the secret it was given."""
+    state_file = tmp_path / "simulator-state.json"
+    async with simulator_factory("home", state_file=state_file) as sim:
+        secret = sim.register_webhook(receiver.url)
+    async with simulator_factory("home", state_file=state_file) as again:
+        assert again.resumed
+        session_id = next(s.id for s in again.state.sessions.values() if s.end is None)
+        again.engine.boost_start(session_id)
+        assert await again.webhooks.deliver_pending() == 2
+        again.register_webhook(receiver.url + "?second")
+        assert len(again.webhooks.endpoints) == 2  # the new endpoint's id is not the saved one's
+    assert len(receiver.received) == 2
+    for headers, body in receiver.received:
+        assert verify_svix(secret, headers, body)
 
 
 def _open_session(api: Api) -> str:

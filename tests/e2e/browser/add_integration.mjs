@@ -162,8 +162,15 @@ try {
     report("unplugged_shown");
     const admin = await context.newPage();
     await admin.goto(`${ADMIN_URL}/_admin/`);
+    // Kept home, the routine cannot drive the car away (and unplug it) before Home Assistant shows the plug-in.
+    await admin.getByRole("button", { name: "Stay home", exact: true }).first().click();
+    await admin.locator("#result").getByText(/^200 Stay home/).waitFor();
     await admin.getByRole("button", { name: "Plug in", exact: true }).first().click();
     await admin.locator("#result").getByText(/^200 Plug in/).waitFor();
+    // The page's view of the world shows the car at home (kept there) and plugged in.
+    const carRow = admin.locator("#world tbody tr").filter({ hasText: /^Car / }).first();
+    await carRow.getByText("home (staying home)").waitFor();
+    await carRow.locator("td").nth(2).getByText("yes", { exact: true }).waitFor();
     await admin.screenshot({ path: path.join(OUT_DIR, "admin-page.png"), fullPage: true });
     report("admin_plugged_in");
     await page.bringToFront();

@@ -1,0 +1,178 @@
+"""scripts/develop itself, started in the background from a shell script (``scripts/develop &``).
+
+It comes up on the dev configuration (onboarding, the simulator's credentials, the linked account); the push
+options offer a webhook URL on 127.0.0.1, where this Home Assistant listens, so push set up as the form says
+works out of the box; and SIGTERM stops it and everything it started, cleanly: a background job of a script ignores Ctrl-C's SIGINT, so
+SIGTERM is how it is stopped (README, Development). The demo's behaviour over time is test_demo.py's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import aiohttp
+import pytest
+
+from scripts.devtools.hass import Hass
+
+from . import processes
+from .simulator_admin import SimulatorAdmin
+
+pytestmark = pytest.mark.e2e
+
+DOMAIN = "ev_energy"
+# What scripts/develop prints once everything is up.
+READY = "Ready after"
+# Setting up (a stamp check), onboarding, linking the account and waiting for live values, on a loaded machine.
+START_WITHIN = 300.0
+# Home Assistant writes its state and closes the database; scripts/develop gives it 30 s before SIGKILL.
+STOP_WITHIN = 60.0
+# The simulator delivers due messages every second; Home Assistant logs each one it verifies.
+DELIVERY_WITHIN = 30.0
+
+
+@dataclass
+class Develop:
+    """scripts/develop in the background: the shell that started it, its own PID, its ports and folder."""
+
+    shell: subprocess.Popen[bytes]
+    pid: int
+    config_dir: Path
+    ha_port: int
+    sim_port: int
+
+    @property
+    def output(self) -> str:
+        """What scripts/develop printed."""
+        return (self.config_dir / "develop.out").read_text(errors="replace")
+
+    @property
+    def ha_url(self) -> str:
+        """Home Assistant's address."""
+        return f"http://{processes.HOST}:{self.ha_port}"
+
+
+def _wait_until_ready(develop: Develop) -> None:
+    deadline = time.monotonic() + START_WITHIN
+    while READY not in develop.output:
+        assert develop.shell.poll() is None, f"scripts/develop exited:\n{develop.output}"
+        assert time.monotonic() < deadline, f"scripts/develop not ready:\n{develop.output}"
+        time.sleep(0.5)
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its parent has stopped)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((processes.HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def develop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Develop]:
+    """Start scripts/develop as ``scripts/develop &`` in a shell script; stop it at the end if a test did not."""
+    config_dir = tmp_path_factory.mktemp("develop")
+    ha_port, sim_port = processes.free_port(), processes.free_port()
+    env = processes.base_env() | {
+        "EV_ENERGY_CONFIG": str(config_dir),
+        "EV_ENERGY_HA_PORT": str(ha_port),
+        "EV_ENERGY_SIM_PORT": str(sim_port),
+    }
+    pid_file = config_dir / "develop.pid"
+    script = f'scripts/develop >"{config_dir}/develop.out" 2>&1 & echo $! >"{pid_file}"; wait $!'
+    shell = subprocess.Popen(  # noqa: S603 - our own script
+        ["/bin/bash", "-c", script], cwd=processes.ROOT, env=env, stdin=subprocess.DEVNULL
+    )
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        time.sleep(0.1)
+    develop = Develop(shell, int(pid_file.read_text()), config_dir, ha_port, sim_port)
+    try:
+        _wait_until_ready(develop)
+        yield develop
+    finally:
+        if shell.poll() is None:
+            os.kill(develop.pid, signal.SIGTERM)
+            shell.wait(STOP_WITHIN)
+
+
+async def test_push_set_up_as_the_options_say_reaches_home_assistant(
+    develop: Develop, session: aiohttp.ClientSession
+) -> None:
+    """The options form's URL is on 127.0.0.1, where Home Assistant listens; the portal's secret makes push work."""
+    hass = Hass(develop.ha_url, session)
+    await hass.sign_in()
+    entry = (await hass.config_entries(DOMAIN))[0]
+    flow = "/api/config/config_entries/options/flow"
+    form = await hass.request("POST", flow, payload={"handler": entry["entry_id"]})
+    webhook_url = form["description_placeholders"]["webhook_url"]
+    assert webhook_url.startswith(f"http://127.0.0.1:{develop.ha_port}/api/webhook/")
+    secret = await _add_endpoint(
+        session, form["description_placeholders"]["portal_url"], webhook_url
+    )
+    done = await hass.request(
+        "POST", f"{flow}/{form['flow_id']}", payload={"webhook_secret": secret}
+    )
+    assert done["type"] == "create_entry", done
+
+    # Plugged in, then unplugged: the sub-session that ends is a message for the endpoint.
+    sim_url = f"http://{processes.HOST}:{develop.sim_port}"
+    vehicle_id = (await SimulatorAdmin(sim_url, session).state())["vehicle_ids"][0]
+    for plugged_in in (True, False):
+        async with session.post(
+            f"{sim_url}/_admin/vehicles/{vehicle_id}", json={"plugged_in": plugged_in}
+        ) as reply:
+            assert reply.status == 200
+    log = develop.config_dir / "home-assistant.log"
+    deadline = time.monotonic() + DELIVERY_WITHIN
+    while "Received webhook message" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, "no webhook reached Home Assistant"
+        await asyncio.sleep(0.5)
+
+
+async def _add_endpoint(session: aiohttp.ClientSession, portal_url: str, url: str) -> str:
+    """Add ``url`` on the simulator's webhook portal, as a user would; return the secret it shows."""
+    async with session.post(portal_url, data={"url": url}) as reply:
+        page = await reply.text()
+    found = re.search(r"<code id='secret'>(whsec_[^<]+)</code>", page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_sigterm_stops_a_backgrounded_develop_and_everything_it_started(develop: Develop) -> None:
+    # The simulator and Home Assistant, each leading a process group of its own.
+    started = _children(develop.pid)
+    assert len(started) >= 2, develop.output
+    os.kill(develop.pid, signal.SIGTERM)
+    assert develop.shell.wait(STOP_WITHIN) == 128 + signal.SIGTERM, develop.output
+    assert develop.output.rstrip().endswith("stopped"), develop.output
+    assert not [pid for pid in started if _alive(pid)]
+    assert _port_free(develop.ha_port)
+    assert _port_free(develop.sim_port)
+    assert (develop.config_dir / "simulator-state.json").exists()  # saved on the way out
+    log = (develop.config_dir / "home-assistant.log").read_text(errors="replace")
+    assert not processes.log_problems(log), processes.log_problems(log)
