@@ -1,4 +1,5 @@
-"""Freshness figures: how old each charger and car report is when Home Assistant first shows it.
+"""Freshness figures: how old each charger and car report is when Home Assistant first shows it, and how long a
+plug-in takes to show while nothing charges.
 
 Run with ``scripts/benchmark``. For the home scenario and a fleet of 20, with polls timed to the reports and with
 fixed intervals (``PollScheduler.report_timed`` off), each set up at three moments between two reports (fixed
@@ -22,6 +23,8 @@ from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.coordinator import EvEnergyCoordinator, latest_sample
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
+from tests.integration.helpers import admin, first_report, until_shown
+from tests.integration.test_webhook import set_up_push
 
 from .conftest import Report
 
@@ -173,4 +176,120 @@ async def test_freshness_figures(
         f"learning, set up {'/'.join(map(str, SET_UP_PHASES))} s after a report",
         HEADERS,
         rows,
+    )
+
+
+# Plug-in latency: reports every minute (the demo) and every 5 minutes, idle, with and without push.
+PLUG_IN_CADENCES = (60, 300)
+PLUG_INS = 12
+LATENCY_LEARNING_SECONDS = 2400
+IDLE_HOUR = 3600
+LATENCY_NOTES = (
+    "report: from the sampled_at of the first report showing the plug-in to the charger's Plugged in turning on;",
+    "plug-in: from the plug-in itself (its report comes up to one interval later);",
+    "idle req/h: every request of an idle hour (polls, account, sessions, home energy); % of limit: of 1000/h;",
+    "push: the simulator delivers the plug-in's webhook at once.",
+)
+LATENCY_HEADERS = (
+    "run",
+    "report~s",
+    "report95s",
+    "plug-in~s",
+    "plug-in95s",
+    "idle req/h",
+    "% of limit",
+)
+
+
+@dataclass
+class Latencies:
+    """Plug-in to Home Assistant: from the report that carried it, and from the plug-in itself."""
+
+    label: str
+    from_report: Ages = field(default_factory=Ages)
+    from_plug_in: Ages = field(default_factory=Ages)
+    idle_requests: int = 0
+
+    def row(self) -> tuple[object, ...]:
+        """The figures in the order of LATENCY_HEADERS."""
+        per_hour = self.idle_requests * 3600 / IDLE_HOUR
+        return (
+            self.label,
+            self.from_report.median(),
+            self.from_report.p95(),
+            self.from_plug_in.median(),
+            self.from_plug_in.p95(),
+            f"{per_hour:.0f}",
+            f"{per_hour / 10:.0f} %",
+        )
+
+
+async def _plug(hass: HomeAssistant, sim: Simulator, plugged_in: bool, *, push: bool) -> None:
+    """Plug the car in or out through the control API; with push, Svix delivers the message at once."""
+    await admin(hass, sim, f"vehicles/{sim.vehicle_ids[0]}", {"plugged_in": plugged_in})
+    if push:
+        await admin(hass, sim, "webhooks/deliver", {})
+        await hass.async_block_till_done()
+
+
+async def _measure_plug_ins(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, figures: Latencies, *, push: bool
+) -> None:
+    """Learn, count an idle hour's requests, then plug in at phases spread over the report interval."""
+    cadence = sim.engine.sample_interval.total_seconds()
+    shown = f"{sim.evse_ids[0]}_plugged_in"
+    await _plug(hass, sim, False, push=push)
+    await clock.run_for(LATENCY_LEARNING_SECONDS, step=STEP_SECONDS)
+    start = sim.clock.now()
+    await clock.run_for(IDLE_HOUR, step=STEP_SECONDS)
+    figures.idle_requests += sum(
+        1 for r in sim.requests if r.path.startswith("/v2/") and r.time >= start
+    )
+    for number in range(PLUG_INS):
+        phase = cadence * (number + 0.5) / PLUG_INS
+        await clock.advance((phase - sim.clock.now().timestamp() % cadence) % cadence)
+        plugged_at = sim.clock.now()
+        await _plug(hass, sim, True, push=push)
+        shown_at = await until_shown(hass, clock, shown, "on", step=STEP_SECONDS)
+        report = first_report(sim, sim.evse_ids[0], plugged_at, plugged_in=True)
+        figures.from_report.seconds.append((shown_at - report).total_seconds())
+        figures.from_plug_in.seconds.append((shown_at - plugged_at).total_seconds())
+        await _plug(hass, sim, False, push=push)
+        await until_shown(hass, clock, shown, "off", step=STEP_SECONDS)
+        await clock.run_for(cadence, step=STEP_SECONDS)  # idle again before the next plug-in
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_plug_in_latency(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    hass_client_no_auth,
+    *,
+    report: Report,
+) -> None:
+    """Report how long a plug-in takes to show in Home Assistant while nothing charges."""
+    rows = []
+    for cadence in PLUG_IN_CADENCES:
+        for push in (False, True):
+            figures = Latencies(f"reports every {cadence} s, {'push' if push else 'polling only'}")
+            async with simulator_factory("home", sample_interval_seconds=cadence) as sim:
+                freezer.move_to(sim.clock.now())
+                monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+                if push:
+                    entry = (await set_up_push(hass, sim, hass_client_no_auth)).entry
+                else:
+                    entry = await set_up_entry(hass, sim)
+                clock = Clock(hass, sim, freezer)
+                await _measure_plug_ins(hass, sim, clock, figures, push=push)
+                await hass.config_entries.async_unload(entry.entry_id)
+                await hass.config_entries.async_remove(entry.entry_id)
+            rows.append(figures.row())
+    report.table(
+        f"Plug-in to Home Assistant while idle: {PLUG_INS} plug-ins spread over the report interval, "
+        f"after {LATENCY_LEARNING_SECONDS // 60} min of learning (~ median, 95 95th percentile, in s)",
+        LATENCY_HEADERS,
+        rows,
+        LATENCY_NOTES,
     )

@@ -81,7 +81,7 @@ class ChargingCalendar(ReaderEntity, CalendarEntity):
         data = self.coordinator.data
         now = dt_util.utcnow()
         past = [session_event(s, now) for s in data.sessions(vehicle_id=self.vehicle_id)]
-        planned = [slot_event(slot) for slot in data.planned(vehicle_id=self.vehicle_id)]
+        planned = [slot_event(slot) for slot in self.planned_slots()]
         return sorted([*past, *planned], key=lambda event: event.start_datetime_local)
 
     @property

@@ -459,6 +459,13 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self.update_interval = self.scheduler.start_burst()
         self._schedule_refresh()
 
+    def after_push(self) -> None:
+        """Poll now, and once more just after the next report: a push message comes before the report showing it."""
+        self.scheduler.follow_next_report()
+        self.config_entry.async_create_task(
+            self.hass, self.async_request_refresh(), "ev_energy push refresh"
+        )
+
     async def async_show_written_vehicle(self, vehicle_id: str, vehicle: Vehicle) -> None:
         """Show a vehicle as the API returned it after a write to it, without waiting for a poll.
 

@@ -1,4 +1,7 @@
-"""When the next poll runs: the request budget, a 429's wait kept across restarts, and quick polls after commands."""
+"""When the next poll runs: the request budget, a 429's wait kept across restarts, and quick polls after commands.
+
+Idle polls follow the devices' reports (a plug-in shows in the next report), inside a part of the budget.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ COMMAND_BURST = (timedelta(seconds=10), timedelta(seconds=30))
 EARLY_ALLOWANCE = IDLE_INTERVAL
 # A poll this much before its planned time was not planned by the timing (a webhook's, a manual refresh).
 UNPLANNED_TOLERANCE = timedelta(seconds=1)
+# Idle polls spend at most this part of what the budget lets polling spend: the rest stays for charging, quick
+# polls after commands or push messages, and history reads.
+IDLE_BUDGET_PART = 0.5
 
 # From the earliest moment the next poll may go: when the first report that matters becomes readable (None: unknown).
 type ReportClock = Callable[[datetime], datetime | None]
@@ -60,6 +66,8 @@ class PollScheduler:
         self._planned: tuple[datetime, timedelta, timedelta] | None = None
         self.requests_per_cycle = 3.0
         self._burst: deque[timedelta] = deque()
+        # A push message asked for one poll just after the next report.
+        self._follow_report = False
         self._store = block_store(hass, entry_id)
         self._saving: asyncio.Task[None] | None = None
         budget.on_block = self._store_block
@@ -100,6 +108,10 @@ class PollScheduler:
         self._burst = deque(COMMAND_BURST)
         return self._burst.popleft()
 
+    def follow_next_report(self) -> None:
+        """Have one poll land just after the next report (a push message comes before the report showing it)."""
+        self._follow_report = True
+
     def next_interval(
         self,
         charging: bool,
@@ -111,13 +123,46 @@ class PollScheduler:
         if self._burst and self.budget.can_spend(round(self.requests_per_cycle), now):
             return max(self._burst.popleft(), timedelta(seconds=self.seconds_blocked(now)))
         self._burst.clear()
-        wanted = CHARGING_INTERVAL if charging else IDLE_INTERVAL
         shortest = self.budget.min_interval(self.requests_per_cycle, now)
-        fixed = max(wanted, shortest, fastest_cadence)
+        fixed = max(self._wanted(charging, fastest_cadence, shortest), shortest, fastest_cadence)
+        follow, self._follow_report = self._follow_report, False
+        if follow and (wait := self._follow_up(fixed, now, next_report)) is not None:
+            return wait
         if not self.report_timed or next_report is None or shortest >= fixed:
             # With the budget setting the pace, polls cannot follow every report: timing them would skip some.
             return fixed
         return self._timed_interval(fixed, shortest, now, next_report)
+
+    @staticmethod
+    def _wanted(charging: bool, fastest_cadence: timedelta, shortest: timedelta) -> timedelta:
+        """Return the interval wanted: every minute while charging; while idle, the devices' report cadence.
+
+        Idle, what matters is a plug-in, and it shows in the next report: polling slower than the reports delays
+        it, faster brings nothing. Idle polls never come faster than charging ones, spend at most
+        IDLE_BUDGET_PART of the budget, and with no cadence known yet keep IDLE_INTERVAL.
+        """
+        if charging:
+            return CHARGING_INTERVAL
+        if fastest_cadence <= timedelta(0):
+            return IDLE_INTERVAL
+        affordable = shortest / IDLE_BUDGET_PART
+        return min(IDLE_INTERVAL, max(fastest_cadence, CHARGING_INTERVAL, affordable))
+
+    def _follow_up(
+        self, fixed: timedelta, now: datetime, next_report: ReportClock | None
+    ) -> timedelta | None:
+        """Return the wait until just after the next report, for the poll a push message asked for.
+
+        None (the usual schedule) when no report is expected within a fixed interval or the budget has no room.
+        Like a command's quick polls, it is an extra poll: it does not count against the timing's early allowance.
+        """
+        readable = None if next_report is None else next_report(now)
+        if readable is None or readable - now > fixed:
+            return None
+        if not self.budget.can_spend(round(self.requests_per_cycle), now):
+            return None
+        self._planned = None
+        return max(readable - now, timedelta(seconds=self.seconds_blocked(now)))
 
     def _timed_interval(
         self, fixed: timedelta, shortest: timedelta, now: datetime, next_report: ReportClock

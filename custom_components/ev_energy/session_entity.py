@@ -27,8 +27,8 @@ from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import Evse, SubSessionMode, Vehicle
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .api import Evse, EvseStatusLog, SubSessionMode, Vehicle, VehicleStatusLog
+from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyData
 from .entity import (
     EVSE,
     VEHICLE,
@@ -37,9 +37,10 @@ from .entity import (
     device_info,
     enum_options,
     enum_state,
+    sampled_within,
 )
 from .money import from_minor_units
-from .sessions import PlannedSlot, SessionsReader, SessionSummary
+from .sessions import PlannedSlot, SessionsReader, SessionSummary, SubSessionRecord
 
 CARBON_INTENSITY_UNIT = "gCO2/kWh"
 type ChargerOrCar = Evse | Vehicle
@@ -176,11 +177,48 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
         return super().available and polling.last_update_success and self.device_id in listed
 
     async def async_added_to_hass(self) -> None:
-        """Follow polling too: it says whether the device is there."""
+        """Follow polling too: it says whether the device is there, and whether it is plugged in."""
         await super().async_added_to_hass()
         self.async_on_remove(
             self.coordinator.polling.async_add_listener(self._handle_coordinator_update)
         )
+
+    def running_sub_session(self) -> SubSessionRecord | None:
+        """Return the device's open sub-session, unless polling shows its charger or car unplugged.
+
+        Devices are polled more often than sessions are read: until the read after an unplug, the held
+        sub-session still looks open, and no entity may claim a slot or a boost for a car whose *Plugged in* is off.
+        """
+        key = "evse_id" if self.is_charger else "vehicle_id"
+        running = self.coordinator.data.open_sub_session(**{key: self.device_id})
+        if running is None:
+            return None
+        polled = self.coordinator.polling.data
+        devices = {self.device_id, running.evse_id, running.vehicle_id}
+        unplugged = any(_reports_unplugged(polled, device) for device in devices if device)
+        return None if unplugged else running
+
+    def planned_slots(self) -> list[PlannedSlot]:
+        """Return the planned slots of the device's open sub-session (none once its car is unplugged)."""
+        running = self.running_sub_session()
+        return [] if running is None else self.coordinator.data.schedules.get(running.id, [])
+
+
+def _reports_unplugged(data: EvEnergyData, device_id: str) -> bool:
+    """Return whether a charger's or car's latest report, while recent, says nothing is plugged in.
+
+    That is when the device's *Plugged in* shows off; a report too old to show says nothing.
+    """
+    evse, car = data.evses.get(device_id), data.vehicles.get(device_id)
+    sample: EvseStatusLog | VehicleStatusLog | None = (
+        EVSE.latest_sample(evse) if evse else VEHICLE.latest_sample(car) if car else None
+    )
+    stale_after = EVSE.stale_after if evse else VEHICLE.stale_after
+    return (
+        sample is not None
+        and sample.is_plugged_in is False
+        and sampled_within(sample.sampled_at, stale_after)
+    )
 
 
 class SessionEntity(ReaderEntity):
@@ -203,9 +241,8 @@ class SessionEntity(ReaderEntity):
         return self.coordinator.data.current_session(**self._filter)
 
     def current_or_next_slot(self, now: datetime) -> PlannedSlot | None:
-        """Return the planned slot in progress, or the next one."""
-        slots = self.coordinator.data.planned(**self._filter)
-        return next((slot for slot in slots if slot.end > now), None)
+        """Return the planned slot in progress, or the next one (none once the car is unplugged)."""
+        return next((slot for slot in self.planned_slots() if slot.end > now), None)
 
 
 class SessionSensor(SessionEntity, SensorEntity):

@@ -43,7 +43,7 @@ from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
 from .devices import registered_device
 from .entity import EVSE, VEHICLE, device_info
 from .hourly import HourlyStatistics, iso_or_none
-from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
+from .ledger import CHARGING_STARTED, PLUGGED_IN, UNPLUGGED, SampleLedger, Transition
 from .storage import entry_stores
 
 # Without an open session nothing changes quickly; during one, energy and cost grow.
@@ -305,13 +305,6 @@ class SessionsData:
             seen.update(part.id for part in summary.sub_sessions)
             result.append(summary)
         return result[::-1]
-
-    def planned(
-        self, vehicle_id: str | None = None, evse_id: str | None = None
-    ) -> list[PlannedSlot]:
-        """Return the planned charging slots of a car's (or charger's) running sub-session."""
-        running = self.open_sub_session(evse_id, vehicle_id)
-        return [] if running is None else self.schedules.get(running.id, [])
 
 
 def summarize(latest: SubSessionRecord, subs: Iterable[SubSessionRecord]) -> SessionSummary:
@@ -693,7 +686,10 @@ async def _newest_pages[T](read: Awaitable[ItemList[T]]) -> NewestPages[T]:
 
 
 def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:
-    """Read sessions after each poll when they are due, and at once after a plug-in or charge start.
+    """Read sessions after each poll when they are due, and at once after a plug-in, charge start or unplug.
+
+    An unplug ends the open session: read at once, its planned slots and boost go with it, not at the next read
+    up to 5 minutes later.
 
     Reading right after a poll (never beside one) keeps a 429 met by either from being followed by the other's
     requests. Subscribes to the ledger's transitions of every device as polls find it. Returns the remover of
@@ -703,7 +699,7 @@ def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callab
 
     @callback
     def on_transition(transition: Transition) -> None:
-        if transition.type in (PLUGGED_IN, CHARGING_STARTED):
+        if transition.type in (PLUGGED_IN, CHARGING_STARTED, UNPLUGGED):
             reader.async_read_soon()
 
     @callback

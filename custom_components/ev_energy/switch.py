@@ -109,7 +109,8 @@ class ChargeNowSwitch(ReaderEntity, SwitchEntity):
 
     @property
     def _running(self) -> SubSessionRecord | None:
-        return self.coordinator.data.open_sub_session(evse_id=self.evse_id)
+        # Nothing to boost for an unplugged car, even before the sessions are read again.
+        return self.running_sub_session()
 
     @property
     def available(self) -> bool:

@@ -1,6 +1,8 @@
 """Push: ev.energy's webhooks (delivered by Svix) trigger a poll as soon as a charging sub-session starts or ends.
 
 ev.energy says webhooks can be missed, so polling always stays; a verified message only brings the next poll forward.
+A message comes before the device report that shows its change (a plug-in shows in the charger's next report), so
+one more poll follows just after that report.
 Per entry, a Home Assistant webhook receives the messages: a cloudhook when Home Assistant Cloud is active, else the
 instance's own URL. The webhook id lives in the entry's data (the URL must not change when push is switched off and
 on again), the endpoint's signing secret in its options (no secret: push off).
@@ -69,7 +71,7 @@ class PushReceiver:
         LOGGER.debug("Received webhook message %s of type %s", message_id, _event_type(body))
         self.last_received_at = dt_util.utcnow()
         if _event_type(body) in REFRESH_EVENTS:
-            self._refresh(hass)
+            self._refresh()
         return Response(status=HTTPStatus.OK)
 
     def _remember(self, message_id: str) -> None:
@@ -77,7 +79,7 @@ class PushReceiver:
         if len(self._recent) > RECENT_MESSAGE_IDS:
             self._recent.popitem(last=False)
 
-    def _refresh(self, hass: HomeAssistant) -> None:
+    def _refresh(self) -> None:
         coordinator = self._entry.runtime_data.coordinator
         if not coordinator.budget.can_spend(REQUESTS_PER_REFRESH, dt_util.utcnow()):
             LOGGER.debug(
@@ -86,9 +88,7 @@ class PushReceiver:
             return
         # A sub-session was created or ended: the sessions reader reads right after this poll.
         self._entry.runtime_data.sessions.async_read_soon()
-        self._entry.async_create_task(
-            hass, coordinator.async_request_refresh(), "ev_energy push refresh"
-        )
+        coordinator.after_push()
 
 
 async def _read_bounded(request: Request) -> bytes | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
@@ -11,10 +12,13 @@ from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from custom_components.ev_energy.const import DOMAIN
 from simulator.faults import BurstFault
 from simulator.testing import Simulator
+
+from .conftest import Clock
 
 
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
@@ -78,3 +82,31 @@ async def when_stuck_in(sim: Simulator, fault: BurstFault, operation: Awaitable[
     assert fault.remaining == 0, "the request never reached the simulator"
     assert not task.done()
     return task
+
+
+async def admin(hass: HomeAssistant, sim: Simulator, path: str, body: dict[str, Any]) -> Any:
+    """Act on the simulator through its control API over HTTP, as the control page's buttons do."""
+    session = async_get_clientsession(hass)
+    async with session.post(f"{sim.origin}/_admin/{path}", json=body) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
+def first_report(sim: Simulator, evse_id: str, since: datetime, *, plugged_in: bool) -> datetime:
+    """Return when the charger first reported this plug state at or after ``since`` (the simulator's truth)."""
+    return next(
+        log.sampled_at
+        for log in sim.state.evse_logs[evse_id]
+        if log.sampled_at >= since and log.is_plugged_in is plugged_in
+    )
+
+
+async def until_shown(
+    hass: HomeAssistant, clock: Clock, unique_id: str, shown: str, step: float = 2
+) -> datetime:
+    """Step the clock until a binary sensor shows ``shown``; return when (within 10 minutes)."""
+    for _ in range(round(600 / step)):
+        if state(hass, "binary_sensor", unique_id).state == shown:
+            return clock.sim.clock.now()
+        await clock.advance(step)
+    raise AssertionError(f"{unique_id} never showed {shown}")

@@ -204,13 +204,41 @@ async def test_a_poll_costs_the_same_few_requests_however_many_devices(
 
 
 @pytest.mark.usefixtures("credentials")
-async def test_polling_is_faster_while_charging_than_when_idle(
+async def test_idle_polls_follow_reports_every_minute(
     hass: HomeAssistant,
     simulator_factory,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with simulator_factory("home", sample_interval_seconds=60) as sim:
+    intervals = await _intervals_over_a_night(hass, simulator_factory, freezer, monkeypatch, 1000)
+    assert intervals[True], "the night should include charging"
+    assert intervals[True] == intervals[False] == {60}
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_small_budget_keeps_idle_polls_slower_than_charging_ones(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 400/h: polling may spend about 160/h beside the readers, a poll every 68 s or so while charging; idle polls
+    # spend half of that.
+    intervals = await _intervals_over_a_night(hass, simulator_factory, freezer, monkeypatch, 400)
+    assert intervals[True], "the night should include charging"
+    assert min(intervals[False]) > max(intervals[True]) > 60
+    assert max(intervals[False]) <= 300
+
+
+async def _intervals_over_a_night(
+    hass: HomeAssistant,
+    simulator_factory,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    limit: int,
+) -> dict[bool, set[float]]:
+    """Return the polling intervals seen while charging and while idle, with reports every minute."""
+    async with simulator_factory("home", sample_interval_seconds=60, rate_limit=limit) as sim:
         freezer.move_to(sim.clock.now())
         monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
         entry = await set_up_entry(hass, sim)
@@ -218,17 +246,16 @@ async def test_polling_is_faster_while_charging_than_when_idle(
         # The fixed intervals under the report timing (tests/integration/test_report_timing.py).
         coordinator.scheduler.report_timed = False
         clock = Clock(hass, sim, freezer)
+        await clock.run_for(600, step=60)  # the cadence is learned
         intervals: dict[bool, set[float]] = {True: set(), False: set()}
-        for _ in range(12 * 12):  # 12 hours, from the evening through the night's charging
-            await clock.advance(300)
+        for _ in range(12 * 60):  # 12 hours, from the evening through the night's charging
+            await clock.advance(60)
             charging = any(
                 evse.latest_status_log.is_charging for evse in coordinator.data.evses.values()
             )
-            intervals[charging].add(coordinator.update_interval.total_seconds())
-        assert intervals[True], "the night should include charging"
-        assert max(intervals[True]) == 60
-        assert min(intervals[False]) == 300
+            intervals[charging].add(round(coordinator.update_interval.total_seconds()))
         await hass.config_entries.async_unload(entry.entry_id)
+    return intervals
 
 
 def _successes_after(sim: Simulator, start: int) -> list:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN, SERVICE_GET_EVENTS
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_UNAVAILABLE
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -14,7 +15,7 @@ from simulator.testing import Simulator
 from simulator.world import ChargingSession
 
 from .conftest import Clock
-from .helpers import entity_id, state
+from .helpers import admin, entity_id, state, until_shown
 
 
 def _session_truth(sim: Simulator, session: ChargingSession) -> dict[str, object]:
@@ -109,3 +110,46 @@ async def test_next_slot_sensors_and_slot_active_follow_the_simulators_schedule(
     assert sim.engine.session_of_vehicle(vehicle_id) is not None
     assert state(hass, "binary_sensor", f"{vehicle_id}_slot_active").state == "on"
     assert state(hass, "binary_sensor", f"{sim.evse_ids[0]}_slot_active").state == "on"
+
+
+async def _planned_events(hass: HomeAssistant, vehicle_id: str) -> list[dict[str, str]]:
+    """Return the planned charging slots the car's calendar shows for the next day."""
+    target = entity_id(hass, "calendar", f"{vehicle_id}_charging_calendar")
+    response = await hass.services.async_call(
+        CALENDAR_DOMAIN,
+        SERVICE_GET_EVENTS,
+        {ATTR_ENTITY_ID: target, "duration": {"hours": 24}},
+        blocking=True,
+        return_response=True,
+    )
+    events: list[dict[str, str]] = response[target]["events"]  # type: ignore[index, assignment]
+    return [event for event in events if event["summary"] == "Planned charging"]
+
+
+async def test_an_unplugged_car_claims_no_slot_or_boost_while_its_sessions_cannot_be_read(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    vehicle_id, evse_id = sim.vehicle_ids[0], sim.evse_ids[0]
+    first = _on_slots(sim)[0]
+    await clock.run_for((first - sim.clock.now()).total_seconds() + 60, step=600)
+    for device_id in (vehicle_id, evse_id):
+        assert state(hass, "binary_sensor", f"{device_id}_slot_active").state == "on"
+    # Charge now is available (a boost can start) and the calendar shows the planned slots.
+    assert state(hass, "switch", f"{evse_id}_charge_now").state == "off"
+    assert await _planned_events(hass, vehicle_id)
+
+    faults = {"count": 100, "path_prefix": "charging_sub_sessions"}
+    await admin(hass, sim, "faults/server_errors", faults)
+    mark = len(sim.requests)
+    await admin(hass, sim, f"vehicles/{vehicle_id}", {"plugged_in": False})
+    await until_shown(hass, clock, f"{evse_id}_plugged_in", "off", step=30)
+    assert state(hass, "binary_sensor", f"{vehicle_id}_plugged_in").state == "off"
+    reads = [r.status for r in sim.requests[mark:] if r.path == "/v2/charging_sub_sessions"]
+    assert reads, "the unplug asked for a read"
+    assert all(status >= 500 for status in reads), "the reader still holds the open session"
+
+    for device_id in (vehicle_id, evse_id):
+        assert state(hass, "binary_sensor", f"{device_id}_slot_active").state == "off"
+    assert state(hass, "sensor", f"{vehicle_id}_next_slot_start").state == STATE_UNKNOWN
+    assert state(hass, "switch", f"{evse_id}_charge_now").state == STATE_UNAVAILABLE
+    assert await _planned_events(hass, vehicle_id) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 import json
 import logging
 from typing import Any
@@ -37,7 +37,7 @@ from custom_components.ev_energy.webhook import (
 from simulator.testing import Simulator, WebhookSender, sign
 
 from .conftest import Clock, entry_for
-from .helpers import state
+from .helpers import admin, first_report, state, until_shown
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
@@ -85,7 +85,7 @@ def _message(event_type: str = CREATED) -> bytes:
     return json.dumps({"type": event_type, "timestamp": "x", "data": {"id": "csub1"}}).encode()
 
 
-async def _set_up_push(
+async def set_up_push(
     hass: HomeAssistant, sim: Simulator, hass_client_no_auth: ClientSessionGenerator
 ) -> Push:
     """Register Home Assistant's webhook URL with the simulator and set up an entry with its secret."""
@@ -113,7 +113,7 @@ async def push(
     hass: HomeAssistant, sim: Simulator, hass_client_no_auth: ClientSessionGenerator
 ) -> AsyncIterator[Push]:
     """Push on, at the simulator's start."""
-    push = await _set_up_push(hass, sim, hass_client_no_auth)
+    push = await set_up_push(hass, sim, hass_client_no_auth)
     yield push
     if push.entry.state is ConfigEntryState.LOADED:
         await hass.config_entries.async_unload(push.entry.entry_id)
@@ -138,7 +138,7 @@ async def test_a_plug_in_shows_within_seconds_without_waiting_for_a_poll(
     arrival = datetime(2026, 11, 21, 17, 10, tzinfo=dt_util.UTC)
     sim.clock.advance((arrival - sim.clock.now()).total_seconds() - 2)
     freezer.move_to(sim.clock.now())
-    push = await _set_up_push(hass, sim, hass_client_no_auth)
+    push = await set_up_push(hass, sim, hass_client_no_auth)
     evse_id = sim.evse_ids[0]
     assert state(hass, "binary_sensor", f"{evse_id}_plugged_in").state == "off"
 
@@ -159,6 +159,32 @@ async def test_a_plug_in_shows_within_seconds_without_waiting_for_a_poll(
     receiver = async_get_receiver(hass, push.entry)
     assert receiver is not None
     assert receiver.last_received_at == arrival
+    await hass.config_entries.async_unload(push.entry.entry_id)
+
+
+async def test_after_a_message_one_more_poll_lands_just_after_the_next_report(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """The message comes at the plug-in, before the charger's report shows it: a poll follows that report."""
+    push = await set_up_push(hass, sim, hass_client_no_auth)
+    car, plugged_in = sim.vehicle_ids[0], f"{sim.evse_ids[0]}_plugged_in"
+    await admin(hass, sim, f"vehicles/{car}", {"plugged_in": False})
+    await admin(hass, sim, "webhooks/deliver", {})
+    await clock.run_for(1800, step=2)  # the report timing is learned
+    # 100 s before the next report (every 5 minutes): the timed poll after the message's would skip that report.
+    await clock.advance((200 - sim.clock.now().timestamp() % 300) % 300)
+    plugged_at = sim.clock.now()
+    await admin(hass, sim, f"vehicles/{car}", {"plugged_in": True})
+    mark = len(sim.requests)
+    assert (await admin(hass, sim, "webhooks/deliver", {}))["delivered"] == 1
+    await hass.async_block_till_done()
+    assert "/v2/evses" in push.polls_since(mark)
+    assert state(hass, "binary_sensor", plugged_in).state == "off", "no report shows it yet"
+
+    shown_at = await until_shown(hass, clock, plugged_in, "on")
+    report = first_report(sim, sim.evse_ids[0], plugged_at, plugged_in=True)
+    assert timedelta(0) <= shown_at - report <= timedelta(seconds=15)
+    assert push.polls_since(mark).count("/v2/evses") == 2, "the message's poll and one more"
     await hass.config_entries.async_unload(push.entry.entry_id)
 
 
@@ -435,7 +461,7 @@ async def test_diagnostics_leave_out_the_secret_and_the_webhook_address(
 ) -> None:
     # Diagnostics add HTTP routes, which must happen before the push test client starts the server.
     assert await async_setup_component(hass, "diagnostics", {})
-    push = await _set_up_push(hass, sim, hass_client_no_auth)
+    push = await set_up_push(hass, sim, hass_client_no_auth)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, push.entry)
     text = json.dumps(diagnostics)
     assert push.secret not in text

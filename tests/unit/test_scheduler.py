@@ -8,8 +8,10 @@ from homeassistant.core import HomeAssistant
 
 from custom_components.ev_energy.budget import RequestBudget
 from custom_components.ev_energy.scheduler import (
+    CHARGING_INTERVAL,
     COMMAND_BURST,
     EARLY_ALLOWANCE,
+    IDLE_BUDGET_PART,
     IDLE_INTERVAL,
     PollScheduler,
 )
@@ -140,3 +142,57 @@ async def test_a_report_further_away_than_the_slowest_poll_keeps_fixed_intervals
     far = lambda earliest: earliest + timedelta(hours=1)  # noqa: E731
     assert scheduler.next_interval(False, CADENCE, NOW, far) == IDLE_INTERVAL
     assert scheduler.diagnostics(NOW)["report_timed"] is True
+
+
+async def test_idle_polls_follow_the_report_cadence_inside_their_part_of_the_budget(
+    hass: HomeAssistant,
+) -> None:
+    scheduler = _scheduler(hass)
+    minute = timedelta(seconds=60)
+    assert scheduler.next_interval(False, minute, NOW) == minute, (
+        "a home can afford a poll a minute"
+    )
+    assert scheduler.next_interval(False, timedelta(seconds=10), NOW) == CHARGING_INTERVAL
+    assert scheduler.next_interval(False, timedelta(minutes=30), NOW) == timedelta(minutes=30)
+    assert scheduler.next_interval(False, timedelta(0), NOW) == IDLE_INTERVAL, (
+        "no cadence known yet"
+    )
+
+    # 200 requests an hour: polling may spend 100, a 3-request poll every 108 s while charging.
+    budget = RequestBudget(limit=200)
+    tight = _scheduler(hass, budget)
+    shortest = budget.min_interval(tight.requests_per_cycle, NOW)
+    assert shortest == timedelta(seconds=108)
+    assert tight.next_interval(True, minute, NOW) == shortest
+    assert tight.next_interval(False, minute, NOW) == shortest / IDLE_BUDGET_PART
+
+
+async def test_after_a_push_one_poll_lands_just_after_the_next_report(hass: HomeAssistant) -> None:
+    # A message 100 s before a report: the usual timing leaves that report for the poll after (half an interval).
+    message = NOW - timedelta(seconds=100)
+    assert _scheduler(hass).next_interval(False, CADENCE, message, _reports_at(3)) == timedelta(
+        seconds=403
+    )
+    scheduler = _scheduler(hass)
+    scheduler.follow_next_report()
+    reports = _reports_at(3)
+    assert scheduler.next_interval(False, CADENCE, message, reports) == timedelta(seconds=103)
+    # Once: then the usual timing, which counts nothing early for the extra poll.
+    after = NOW + timedelta(seconds=3)
+    assert scheduler.next_interval(False, CADENCE, after, reports) == CADENCE
+
+
+async def test_no_poll_follows_a_push_without_a_report_expected_or_room_in_the_budget(
+    hass: HomeAssistant,
+) -> None:
+    scheduler = _scheduler(hass)
+    scheduler.follow_next_report()
+    far = lambda earliest: earliest + timedelta(hours=1)  # noqa: E731
+    assert scheduler.next_interval(False, CADENCE, NOW, far) == IDLE_INTERVAL
+    budget = RequestBudget()
+    spent = _scheduler(hass, budget)
+    for _ in range(500):
+        budget.record_request(NOW)
+    spent.follow_next_report()
+    message = NOW - timedelta(seconds=100)
+    assert spent.next_interval(False, CADENCE, message, _reports_at(3)) == timedelta(seconds=403)
