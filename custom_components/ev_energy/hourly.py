@@ -46,6 +46,8 @@ HOUR: Final = timedelta(hours=1)
 # Sums are floats that round-trip through the database: a smaller difference is no change.
 EPSILON: Final = 1e-9
 RECORDER: Final = "recorder"
+# Imports a statistic waits for the recorder to show its last rows before taking the recorder's rows as they are.
+READ_BACK_WAITS: Final = 3
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -203,6 +205,7 @@ class HourlyStatistics:
         self.totals: dict[str, float] = {}
         # The last row written per statistic: the next import waits until the recorder shows it.
         self._written: dict[str, tuple[datetime, float]] = {}
+        self._waits: dict[str, int] = {}
         self._lock = asyncio.Lock()
         # The statistics the store holds hours of: it goes once the recorder showed their rows.
         self._stored: set[str] = set()
@@ -282,12 +285,21 @@ class HourlyStatistics:
         recorded = await instance.async_add_executor_job(read_recorded, self.hass, firsts)
         for sid, (hour, written) in list(self._written.items()):
             held = recorded[sid].hours.get(hour)
+            self._waits[sid] = self._waits.get(sid, 0) + 1
             if held is not None and abs(held[1] - written) <= EPSILON:
-                del self._written[sid]
+                self._confirmed(sid)
+            elif self._waits[sid] > READ_BACK_WAITS:
+                # Not a slow write: the row was changed or deleted in the recorder (developer tools), which wins.
+                LOGGER.debug("The recorder changed %s: importing on its rows", sid)
+                self._confirmed(sid)
             else:
                 LOGGER.debug("The recorder has not written %s yet: its hours wait", sid)
                 del recorded[sid]
         return recorded
+
+    def _confirmed(self, sid: str) -> None:
+        del self._written[sid]
+        self._waits.pop(sid, None)
 
     def _import(
         self, info: SeriesInfo, hours: dict[datetime, float], base: float, recorded: Recorded

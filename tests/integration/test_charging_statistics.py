@@ -26,7 +26,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.ev_energy import sessions as sessions_module
-from custom_components.ev_energy.charging_statistics import KINDS, series_id
+from custom_components.ev_energy.charging_statistics import ENERGY, KINDS, series_id
 from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from custom_components.ev_energy.hourly import SeriesInfo, hour_of
 from custom_components.ev_energy.sessions import BACKFILL_HISTORY, REVISION_INTERVAL, SessionsReader
@@ -620,3 +620,26 @@ async def test_an_entry_of_release_0_1_keeps_its_statistic_ids_and_sums_and_drop
     assert key not in hass_storage, "the store goes once the recorder holds its sums"
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_statistic_deleted_in_the_recorder_while_the_car_charges_is_imported_again(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    """The recorder's rows win over what the integration last wrote (deleted in developer tools, say)."""
+    first_hour, _entry = await _set_up(hass, sim)
+    car = sim.vehicle()
+    sim.plug_in(car)
+    sim.set_battery_level(car, 30)
+    sim.set_charging(car, charging=True)
+    await clock.run_for(3600, step=300)
+    _, vehicle_id = _devices(sim)
+    sid = series_id(vehicle_id, ENERGY)
+    get_instance(hass).async_clear_statistics([sid])
+    await async_wait_recording_done(hass)
+    assert (await imported(hass, vehicle_id, first_hour))["energy"] == []
+
+    await clock.run_for(3600, step=300)
+    rows = (await imported(hass, vehicle_id, first_hour))["energy"]
+    assert rows, "the charge's hours are imported again"
+    assert_no_negative_hour({sid: rows})
