@@ -159,29 +159,26 @@ def rows_to_import(
 
 def read_recorded(hass: HomeAssistant, firsts: Mapping[str, datetime]) -> dict[str, Recorded]:
     """Return each statistic's rows from its first hour on (run in the recorder's executor)."""
-    names = {
-        sid: meta["name"]
-        for sid, (_id, meta) in get_metadata(hass, statistic_ids=set(firsts)).items()
+    metadata = get_metadata(hass, statistic_ids=set(firsts))
+    return {
+        sid: _read_one(hass, sid, first, metadata[sid][1]["name"] if sid in metadata else None)
+        for sid, first in firsts.items()
     }
-    found: dict[str, Recorded] = {}
-    for sid, first in firsts.items():
-        rows = statistics_during_period(
-            hass, first, None, {sid}, "hour", None, {"change", "sum"}
-        ).get(sid, [])
-        hours = {
-            dt_util.utc_from_timestamp(row["start"]): (
-                row.get("change") or 0.0,
-                row.get("sum") or 0.0,
-            )
-            for row in rows
-        }
-        if rows:
-            before: float | None = (rows[0].get("sum") or 0.0) - (rows[0].get("change") or 0.0)
-        else:
-            last = get_last_statistics(hass, 1, sid, True, {"sum"}).get(sid, [])
-            before = (last[0].get("sum") or 0.0) if last else None
-        found[sid] = Recorded(hours, before, names.get(sid))
-    return found
+
+
+def _read_one(hass: HomeAssistant, sid: str, first: datetime, name: str | None) -> Recorded:
+    rows = statistics_during_period(hass, first, None, {sid}, "hour", None, {"change", "sum"})
+    found = rows.get(sid, [])
+    hours = {
+        dt_util.utc_from_timestamp(row["start"]): (row.get("change") or 0.0, row.get("sum") or 0.0)
+        for row in found
+    }
+    if found:
+        # The change of the first row is counted from the last row before it (0 when there is none).
+        first_change, first_sum = hours[min(hours)]
+        return Recorded(hours, first_sum - first_change, name)
+    last = get_last_statistics(hass, 1, sid, True, {"sum"}).get(sid, [])
+    return Recorded(hours, (last[0].get("sum") or 0.0) if last else None, name)
 
 
 def read_totals(hass: HomeAssistant) -> dict[str, float]:
