@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import get_metadata, statistics_during_period
 from homeassistant.components.recorder.util import get_instance
 from homeassistant.core import HomeAssistant
@@ -73,10 +72,11 @@ NOTES = (
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Start the recorder before Home Assistant: the statistics are imported into it."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Start the recorder before Home Assistant where a benchmark counts its rows (it slows the others down)."""
+    if "recorder_rows" in request.node.name:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
 
 
 @dataclass
