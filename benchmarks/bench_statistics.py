@@ -4,22 +4,35 @@ Run with ``scripts/benchmark``. A new entry on an account with five weeks of cha
 simulated day: the backfill of 30 days, then the steady state (revision reads). Energy usage comes expanded on
 the sessions reader's own reads, so the import's cost is the backfill pages and the revision reads. Nothing is
 asserted; these machines are shared and noisy.
+
+A second table counts what the import costs the recorder: the rows of its hourly statistics table inserted and
+updated in the three-day run of the statistics tests (an outage included), next to the energy imported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.statistics import get_metadata, statistics_during_period
+from homeassistant.components.recorder.util import get_instance
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from sqlalchemy import event
 
+from custom_components.ev_energy.charging_statistics import ENERGY, series_id
 from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.sessions import BACKFILL_HISTORY
 from simulator.requestlog import RequestRecord
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
+from tests.integration.test_charging_statistics import three_days_with_an_outage, truth
 
 from .bench_polling import _busiest_hour
 from .conftest import Report
@@ -56,6 +69,14 @@ NOTES = (
     "reader req/day: every sessions reader request; all req/day: with polling;",
     "max/hour: busiest rolling hour of all requests; share used: max/hour over the share (50 % of 1000/h).",
 )
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Start the recorder before Home Assistant where a benchmark counts its rows (it slows the others down)."""
+    if "recorder_rows" in request.node.name:
+        request.getfixturevalue("recorder_mock")
+    request.getfixturevalue("enable_custom_integrations")
 
 
 @dataclass
@@ -167,4 +188,94 @@ async def test_charging_statistics_figures(
         HEADERS,
         [figures.row() for figures in results],
         NOTES,
+    )
+
+
+DAY = 24 * 3600
+ROWS_HEADERS = (
+    "run",
+    "statistics",
+    "hours with energy",
+    "energy imported, kWh",
+    "truth, kWh",
+    "rows inserted",
+    "rows updated",
+    "rows written",
+)
+ROWS_NOTES = (
+    "the run: the three-day test of tests/integration/test_charging_statistics.py, the home (charger, car, HEM",
+    "system) for 1.5 days, Home Assistant off 6 hours while the car charges, 1.5 days more, in 15-minute steps;",
+    "statistics: the ev_energy statistics in the recorder; hours with energy: their hourly rows with a change;",
+    "energy imported: the charger's and the car's 'energy charged' sums at the end; truth: the simulator's",
+    "energy of the same sub-sessions; rows inserted / updated: rows of the recorder's hourly statistics table",
+    "the imports inserted and updated (an hour imported again is an update); rows written: both.",
+    "Before (a Store of every hour, re-imported from the first changed hour on): 2,546 inserted + 2,683 updated",
+    "= 5,229 rows, same energy; 34,461 (2,546 + 31,915) before home energy's backfill went oldest first.",
+)
+
+
+class UpdateCounter:
+    """Counts the rows the recorder updates in its hourly statistics table (only imports update rows)."""
+
+    def __init__(self) -> None:
+        """Count nothing yet."""
+        self.rows = 0
+
+    def after_cursor_execute(self, *args: Any) -> None:
+        """Add the rows an UPDATE of the table changed (SQLAlchemy's after_cursor_execute event)."""
+        _connection, cursor, statement = args[:3]
+        if statement.lstrip().upper().startswith("UPDATE STATISTICS SET"):
+            self.rows += max(cursor.rowcount, 0)
+
+
+async def _recorded(hass: HomeAssistant, start: datetime) -> dict[str, list[Any]]:
+    """Return every hourly row of the integration's statistics from ``start`` on, with change and sum."""
+    await async_wait_recording_done(hass)
+    instance = get_instance(hass)
+    metadata = await instance.async_add_executor_job(
+        lambda: get_metadata(hass, statistic_source="ev_energy")
+    )
+    return await instance.async_add_executor_job(
+        statistics_during_period, hass, start, None, set(metadata), "hour", None, {"change", "sum"}
+    )
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_recorder_rows_of_the_three_day_outage_run(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory, report: Report
+) -> None:
+    """Report the recorder rows the statistics import writes in the three-day run, next to the energy."""
+    start = dt_util.utcnow() - BACKFILL_HISTORY - timedelta(days=1)
+    updates = UpdateCounter()
+    engine = get_instance(hass).engine
+    assert engine is not None
+    event.listen(engine, "after_cursor_execute", updates.after_cursor_execute)
+    try:
+        entry = await three_days_with_an_outage(hass, sim, Clock(hass, sim, freezer))
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        rows = await _recorded(hass, start)
+    finally:
+        event.remove(engine, "after_cursor_execute", updates.after_cursor_execute)
+    subs = [sub for sub in sim.state.sub_sessions.values() if sub.user_id == sim.primary_user_id]
+    devices = {device for sub in subs for device in (sub.evse_id, sub.vehicle_id) if device}
+    imported = sum(rows[series_id(device, ENERGY)][-1]["sum"] for device in devices)
+    expected = sum(sum(truth(subs, device)["energy"].values()) for device in devices)
+    inserted = sum(len(series) for series in rows.values())
+    report.table(
+        "ev_energy statistics in the recorder: rows written by the three-day outage run",
+        ROWS_HEADERS,
+        [
+            (
+                "home, 3 days, 6 h off",
+                len(rows),
+                sum(1 for series in rows.values() for row in series if row["change"]),
+                f"{imported:.3f}",
+                f"{expected:.3f}",
+                inserted,
+                updates.rows,
+                inserted + updates.rows,
+            )
+        ],
+        ROWS_NOTES,
     )

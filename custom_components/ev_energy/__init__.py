@@ -66,7 +66,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     coordinator = EvEnergyCoordinator(
         hass, entry, client, auth, str(entry.unique_id), ledger=ledger
     )
-    # The hourly statistics imported into the recorder, kept between runs (issue: energy exact to the hour).
+    # The hourly statistics, kept by the recorder; hours it has not received yet wait in a store across restarts.
     statistics = HourlyStatistics(hass, entry.entry_id)
     await statistics.async_load()
     entry.async_on_unload(statistics.async_save)

@@ -4,7 +4,9 @@ The source is each sub-session's ``energy_usage``: intervals saying when energy 
 from the grid and at what price. Each interval lands in the UTC hour of its start (split in proportion to the time
 it spends in each hour when it crosses one). What every sub-session contributed to each hour is kept, keyed by
 sub-session, so reading one again (ev.energy revised it, or a backfill meets it twice) replaces its part instead of
-adding it again. `HourlyStatistics` then imports the hours that changed.
+adding it again. Each touched hour's value is summed again from every sub-session's part, and `HourlyStatistics`
+imports the hours whose value differs from the recorder's. Only these parts are stored (to never count a
+sub-session twice), not the hourly values: the recorder keeps those.
 
 Rules where ev.energy's figures leave room:
 - ``percentage_import`` missing: the energy counts as grid energy (nothing says the sun delivered any).
@@ -260,8 +262,10 @@ class ChargingStatistics:
             self.last_revision_read = parse_utc_or_none(backfill.get("last_revision_read"))
 
     async def async_save(self) -> None:
-        """Write what is held now (the entry unloads)."""
+        """Write what is held now (the entry unloads), with the hours not imported yet."""
+        self._hand_over(dt_util.utcnow())
         await self._store.async_save(self._to_store())
+        await self.statistics.async_save()
 
     def add(self, sub: ChargingSubSession) -> bool:
         """Take a sub-session's energy usage (when expanded); return whether any hour changed."""
@@ -304,19 +308,24 @@ class ChargingStatistics:
         for sub in subs:
             self.add(sub)
 
-    def async_import(self, now: datetime) -> int:
-        """Set the touched hours of every device's statistics and import them; return the hours imported."""
-        for device_id, hours in self._touched.items():
-            self._set_device_hours(device_id, hours)
-        self._touched.clear()
+    async def async_import(self, now: datetime) -> int:
+        """Set the touched hours of every device's statistics and import them; return the rows imported."""
+        self._hand_over(now)
         self._prune(now)
         self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
-        return self.statistics.async_import(now)
+        return await self.statistics.async_import()
 
     def total(self, device_id: str, kind: str = ENERGY) -> float | None:
         """Return a device's statistic over every hour imported (None before any)."""
-        series = self.statistics.series.get(series_id(device_id, kind))
-        return None if series is None else series.total
+        return self.statistics.total(series_id(device_id, kind))
+
+    def _hand_over(self, now: datetime) -> None:
+        """Give the touched hours' new values to the hourly statistics (which keep them until imported)."""
+        # Older hours lost the parts of sub-sessions pruned since: summing them again would lower them.
+        oldest = hour_of(now) - KEEP_HOURS
+        for device_id, hours in self._touched.items():
+            self._set_device_hours(device_id, {hour for hour in hours if hour >= oldest})
+        self._touched.clear()
 
     def _set_device_hours(self, device_id: str, hours: set[datetime]) -> None:
         parts = [part for part in self.contributions.values() if device_id in part.device_ids]

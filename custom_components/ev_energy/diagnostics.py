@@ -67,6 +67,7 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "sessions": entry.runtime_data.sessions.diagnostics(),
             "home_energy": entry.runtime_data.home_energy.diagnostics(),
+            "statistics": entry.runtime_data.statistics.diagnostics(),
             "data": devices,
         },
         TO_REDACT,

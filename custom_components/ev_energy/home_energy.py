@@ -313,7 +313,7 @@ class HomeEnergyReader:
             # A flow this home does not report (null throughout) creates no statistic.
             if values:
                 self.statistics.set_hours(series_info(hem_id, metric, number), values)
-        self._hours_imported += self.statistics.async_import()
+        self._hours_imported += await self.statistics.async_import()
 
     def diagnostics(self) -> dict[str, object]:
         """Return counts and times for diagnostics (HEM system ids are left out)."""

@@ -1,14 +1,18 @@
-"""Hourly statistics imported into Home Assistant's recorder, exact to the hour they happened in.
+"""Hourly statistics kept by Home Assistant's recorder, exact to the hour they happened in.
 
-ev.energy reports energy after it flowed, sometimes hours later, and sometimes revises it. Each statistic keeps
-its value per hour (the hour the energy flowed in) for a bounded window, and the sum of everything older. When an
-hour is new or changes, the statistic is imported again from that hour on, with the running sums recomputed, so
-the same hour imported twice changes nothing and a revised hour corrects every sum after it. What is kept lives
-in a `Store`, so a restart neither loses nor repeats an hour.
+ev.energy reports energy after it flowed, sometimes hours later, and sometimes revises it. The readers hand over
+each hour's value (what flowed in that UTC hour). Before importing, the recorder's own rows from the first such hour
+on are read back: an hour whose value the recorder already holds is not written again; a new or revised hour is,
+and so is every later row whose running sum it moves. The sum before the first hour is the recorder's, so an entry
+removed and added again, or a restored backup, continues every sum (no negative hour, nothing counted twice).
+
+The integration keeps no copy of the hourly values: only hours the recorder has not received yet (it is not
+loaded, or has not written the previous import yet) wait in a `Store`, so a restart does not lose them.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,20 +23,31 @@ from homeassistant.components.recorder.models import (
     StatisticMeanType,
     StatisticMetaData,
 )
-from homeassistant.components.recorder.statistics import async_add_external_statistics
+from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
+    get_last_statistics,
+    get_metadata,
+    statistics_during_period,
+)
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .storage import entry_stores
 
 SAVE_DELAY_SECONDS: Final = 10
-# Hours older than this are folded into the sum and no longer corrected: revisions come within days.
+# Sub-sessions older than this are no longer re-read, so their hours are no longer corrected.
 KEEP_HOURS: Final = timedelta(days=35)
 ENERGY_UNIT_CLASS: Final = "energy"
 HOUR: Final = timedelta(hours=1)
+# Sums are floats that round-trip through the database: a smaller difference is no change.
+EPSILON: Final = 1e-9
+RECORDER: Final = "recorder"
+# Imports a statistic waits for the recorder to show its last rows before taking the recorder's rows as they are.
+READ_BACK_WAITS: Final = 3
 
 
 def hour_of(moment: datetime) -> datetime:
@@ -77,146 +92,253 @@ class SeriesInfo:
 
 
 @dataclass
-class HourlySeries:
-    """One statistic: its value per hour inside the window, the sum before it, and where it must be re-imported."""
+class Pending:
+    """Hours of a statistic the recorder has not received yet, with the sum before them should it hold none."""
 
     info: SeriesInfo
     hours: dict[datetime, float] = field(default_factory=dict)
-    sum_before: float = 0.0
-    first_kept: datetime | None = None
-    changed_from: datetime | None = None
-
-    def set(self, hour: datetime, value: float) -> bool:
-        """Set an hour's value; return whether it changed. Hours folded into the sum are not corrected."""
-        if self.first_kept is not None and hour < self.first_kept:
-            return False
-        if self.hours.get(hour) == value:
-            return False
-        self.hours[hour] = value
-        if self.changed_from is None or hour < self.changed_from:
-            self.changed_from = hour
-        return True
-
-    @property
-    def total(self) -> float:
-        """Return the sum over every hour ever kept."""
-        return self.sum_before + sum(self.hours.values())
-
-    def statistics(self) -> list[StatisticData]:
-        """Return the hours from the first changed one on, each with the running sum up to its end."""
-        if self.changed_from is None:
-            return []
-        running = self.sum_before
-        rows: list[StatisticData] = []
-        for hour in sorted(self.hours):
-            running += self.hours[hour]
-            if hour >= self.changed_from:
-                rows.append(StatisticData(start=hour, state=running, sum=running))
-        return rows
-
-    def fold(self, before: datetime) -> None:
-        """Fold hours older than ``before`` into the sum (after they were imported)."""
-        for hour in [hour for hour in self.hours if hour < before]:
-            self.sum_before += self.hours.pop(hour)
-        self.first_kept = before if self.first_kept is None else max(self.first_kept, before)
+    # Only for a statistic the recorder holds no row of (an entry migrated from a store of sums).
+    base: float = 0.0
 
     def to_store(self) -> dict[str, Any]:
-        """Return the series as JSON for the store."""
+        """Return the pending hours as JSON."""
         return {
             "statistic_id": self.info.statistic_id,
             "name": self.info.name,
             "unit": self.info.unit,
+            "base": self.base,
             "hours": {hour.isoformat(): value for hour, value in sorted(self.hours.items())},
-            "sum_before": self.sum_before,
-            "first_kept": iso_or_none(self.first_kept),
-            "changed_from": iso_or_none(self.changed_from),
         }
 
     @classmethod
-    def from_store(cls, raw: Mapping[str, Any]) -> HourlySeries | None:
-        """Return a stored series; one that cannot be read is dropped (and built again from new data)."""
+    def from_store(cls, raw: Mapping[str, Any]) -> Pending | None:
+        """Return stored pending hours (or a series of the store before 0.2: its hours and its sum before them)."""
         try:
             info = SeriesInfo(
                 statistic_id=str(raw["statistic_id"]), name=str(raw["name"]), unit=str(raw["unit"])
             )
             hours = {parse_utc(hour): float(value) for hour, value in dict(raw["hours"]).items()}
-            return cls(
-                info=info,
-                hours=hours,
-                sum_before=float(raw["sum_before"]),
-                first_kept=_parse_optional(raw.get("first_kept")),
-                changed_from=_parse_optional(raw.get("changed_from")),
-            )
+            return cls(info, hours, float(raw.get("base", raw.get("sum_before", 0.0))))
         except (KeyError, TypeError, ValueError):
             return None
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the recorder holds of a statistic from an hour on: each row's change and sum, and the sum before."""
+
+    hours: dict[datetime, tuple[float, float]]
+    # The sum of the last row before the first hour read; None when the recorder holds no row of the statistic.
+    before: float | None
+    name: str | None = None
+
+
+def rows_to_import(
+    recorded: Recorded, hours: Mapping[datetime, float], base: float = 0.0
+) -> tuple[list[StatisticData], float]:
+    """Return the rows whose value or sum changes, and the statistic's last sum afterwards.
+
+    An hour the recorder holds with the same value is skipped; a row after a changed hour gets its sum moved. An
+    hour without energy that the recorder does not hold needs no row. The state is the running sum, as before.
+    """
+    running = base if recorded.before is None else recorded.before
+    rows: list[StatisticData] = []
+    for hour in sorted(hours.keys() | recorded.hours.keys()):
+        held = recorded.hours.get(hour)
+        value = hours[hour] if hour in hours else held[0] if held else 0.0
+        total = running + value
+        if held is None and abs(value) <= EPSILON:
+            continue
+        if held is not None and abs(total - held[1]) <= EPSILON:
+            running = held[1]  # the recorder's own figure: no drift from re-adding floats
+            continue
+        rows.append(StatisticData(start=hour, state=total, sum=total))
+        running = total
+    return rows, running
+
+
+def read_recorded(hass: HomeAssistant, firsts: Mapping[str, datetime]) -> dict[str, Recorded]:
+    """Return each statistic's rows from its first hour on (run in the recorder's executor)."""
+    metadata = get_metadata(hass, statistic_ids=set(firsts))
+    return {
+        sid: _read_one(hass, sid, first, metadata[sid][1]["name"] if sid in metadata else None)
+        for sid, first in firsts.items()
+    }
+
+
+def _read_one(hass: HomeAssistant, sid: str, first: datetime, name: str | None) -> Recorded:
+    rows = statistics_during_period(hass, first, None, {sid}, "hour", None, {"change", "sum"})
+    found = rows.get(sid, [])
+    hours = {
+        dt_util.utc_from_timestamp(row["start"]): (row.get("change") or 0.0, row.get("sum") or 0.0)
+        for row in found
+    }
+    if found:
+        # The change of the first row is counted from the last row before it (0 when there is none).
+        first_change, first_sum = hours[min(hours)]
+        return Recorded(hours, first_sum - first_change, name)
+    last = get_last_statistics(hass, 1, sid, True, {"sum"}).get(sid, [])
+    return Recorded(hours, (last[0].get("sum") or 0.0) if last else None, name)
+
+
+def read_totals(hass: HomeAssistant) -> dict[str, float]:
+    """Return the last sum of every statistic of the integration (run in the recorder's executor)."""
+    totals: dict[str, float] = {}
+    for sid in get_metadata(hass, statistic_source=DOMAIN):
+        last = get_last_statistics(hass, 1, sid, True, {"sum"}).get(sid, [])
+        if last:
+            totals[sid] = last[0].get("sum") or 0.0
+    return totals
+
+
 class HourlyStatistics:
-    """An entry's hourly statistics: kept in a store, imported into the recorder when an hour is new or changed."""
+    """An entry's hourly statistics: handed to the recorder, which keeps them; only what waits for it is stored."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Initialize with nothing held; `async_load` reads the store."""
+        """Initialize with nothing waiting; `async_load` reads what an earlier run left waiting."""
         self.hass = hass
-        self.series: dict[str, HourlySeries] = {}
+        self.pending: dict[str, Pending] = {}
+        # Each statistic's last sum in the recorder, as read at set-up and after every import.
+        self.totals: dict[str, float] = {}
+        # The last row written per statistic: the next import waits until the recorder shows it.
+        self._written: dict[str, tuple[datetime, float]] = {}
+        self._waits: dict[str, int] = {}
+        self._lock = asyncio.Lock()
+        # The statistics the store holds hours of: it goes once the recorder showed their rows.
+        self._stored: set[str] = set()
         self._store: Store[dict[str, Any]] = entry_stores(hass, entry_id).store("statistics")
 
     async def async_load(self) -> None:
-        """Read what earlier runs kept."""
+        """Read the hours an earlier run left waiting (before 0.2: every kept hour, sent again to compare)."""
         stored = await self._store.async_load() or {}
-        for raw in stored.get("series", []):
-            if isinstance(raw, Mapping) and (series := HourlySeries.from_store(raw)) is not None:
-                self.series[series.info.statistic_id] = series
+        for raw in [*stored.get("pending", []), *stored.get("series", [])]:
+            if isinstance(raw, Mapping) and (found := Pending.from_store(raw)) is not None:
+                self.pending[found.info.statistic_id] = found
+        self._stored = set(self.pending)
+        if stored and not self.pending:
+            await self._store.async_remove()  # nothing in it waits for the recorder
+        if RECORDER in self.hass.config.components:
+            self.totals = await get_instance(self.hass).async_add_executor_job(
+                read_totals, self.hass
+            )
 
     async def async_save(self) -> None:
-        """Write what is held now (the entry unloads; a delayed save would be lost)."""
-        await self._store.async_save(self._to_store())
-
-    def get(self, info: SeriesInfo) -> HourlySeries:
-        """Return the series of a statistic, created empty the first time (its name follows the device's)."""
-        series = self.series.get(info.statistic_id)
-        if series is None:
-            series = self.series[info.statistic_id] = HourlySeries(info=info)
-        elif series.info != info:
-            series.info = info
-            series.changed_from = min(series.hours, default=None)
-        return series
+        """Write what still waits for the recorder (the entry unloads; a delayed save would be lost)."""
+        if self.pending:
+            self._stored |= set(self.pending)
+            await self._store.async_save(self._to_store())
 
     def set_hours(self, info: SeriesInfo, values: Mapping[datetime, float]) -> bool:
-        """Set several hours of a statistic; return whether any changed."""
-        series = self.get(info)
-        changed = [series.set(hour, value) for hour, value in values.items()]
-        return any(changed)
+        """Hand over the values of several hours of a statistic; return whether there were any."""
+        if not values:
+            return False
+        pending = self.pending.get(info.statistic_id)
+        if pending is None:
+            pending = self.pending[info.statistic_id] = Pending(info)
+        pending.info = info  # its name follows the device's
+        pending.hours.update(values)
+        return True
 
-    def async_import(self, now: datetime | None = None) -> int:
-        """Import every changed series into the recorder, fold old hours; return the number of hours imported.
+    def total(self, sid: str) -> float | None:
+        """Return a statistic's last sum in the recorder (None before any).
 
-        Without the recorder (it is not loaded) nothing is imported and the changes wait for it.
+        Without the recorder, the sum its hours will have once it runs: every hour waits for it until then.
         """
-        if "recorder" not in self.hass.config.components:
+        if RECORDER in self.hass.config.components:
+            return self.totals.get(sid)
+        pending = self.pending.get(sid)
+        return None if pending is None else pending.base + sum(pending.hours.values())
+
+    async def async_import(self) -> int:
+        """Import every changed hour and the sums after it; return the rows imported.
+
+        Without the recorder (it is not loaded) nothing is imported and the hours wait for it.
+        """
+        if RECORDER not in self.hass.config.components or not (self.pending or self._written):
             return 0
-        imported = 0
-        for series in self.series.values():
-            rows = series.statistics()
-            if rows:
-                async_add_external_statistics(self.hass, series.info.metadata(), rows)
-                imported += len(rows)
-                series.changed_from = None
-            series.fold(hour_of(now or dt_util.utcnow()) - KEEP_HOURS)
-        self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
+        async with self._lock:
+            batch = {
+                sid: (p.info, dict(p.hours), p.base) for sid, p in self.pending.items() if p.hours
+            }
+            recorded = await self._async_read_back(
+                {sid: min(hours) for sid, (_info, hours, _base) in batch.items()}
+            )
+            imported = 0
+            for sid, (info, hours, base) in batch.items():
+                if sid in recorded:
+                    imported += self._import(info, hours, base, recorded[sid])
+                    self._forget(sid, hours)
+        await self._async_store()
         return imported
+
+    async def _async_read_back(self, firsts: dict[str, datetime]) -> dict[str, Recorded]:
+        """Read the recorder's rows, leaving out statistics whose last import it has not written yet."""
+        instance = get_instance(self.hass)
+        # What earlier imports queued is written before it is read back (and checked below: before 2025.11 this
+        # returns while the recorder still writes).
+        await instance.async_block_till_done()
+        for sid, (hour, _sum) in self._written.items():
+            firsts[sid] = min(firsts.get(sid, hour), hour)
+        recorded = await instance.async_add_executor_job(read_recorded, self.hass, firsts)
+        for sid, (hour, written) in list(self._written.items()):
+            held = recorded[sid].hours.get(hour)
+            self._waits[sid] = self._waits.get(sid, 0) + 1
+            if held is not None and abs(held[1] - written) <= EPSILON:
+                self._confirmed(sid)
+            elif self._waits[sid] > READ_BACK_WAITS:
+                # Not a slow write: the row was changed or deleted in the recorder (developer tools), which wins.
+                LOGGER.debug("The recorder changed %s: importing on its rows", sid)
+                self._confirmed(sid)
+            else:
+                LOGGER.debug("The recorder has not written %s yet: its hours wait", sid)
+                del recorded[sid]
+        return recorded
+
+    def _confirmed(self, sid: str) -> None:
+        del self._written[sid]
+        self._waits.pop(sid, None)
+
+    def _import(
+        self, info: SeriesInfo, hours: dict[datetime, float], base: float, recorded: Recorded
+    ) -> int:
+        rows, total = rows_to_import(recorded, hours, base)
+        if rows or recorded.name != info.name:
+            # Rows or not, the import also renames the statistic after its device.
+            async_add_external_statistics(self.hass, info.metadata(), rows)
+        if rows:
+            self._written[info.statistic_id] = (rows[-1]["start"], total)
+        self.totals[info.statistic_id] = total
+        return len(rows)
+
+    def _forget(self, sid: str, imported: Mapping[datetime, float]) -> None:
+        """Drop the hours imported, unless a read set them again meanwhile."""
+        pending = self.pending[sid]
+        for hour, value in imported.items():
+            if pending.hours.get(hour) == value:
+                del pending.hours[hour]
+        if not pending.hours:
+            del self.pending[sid]
+
+    async def _async_store(self) -> None:
+        if self.pending:
+            self._stored |= set(self.pending)
+            self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
+        elif self._stored and not self._stored & self._written.keys():
+            # Nothing waits, and the recorder showed the rows of what the store held: the store (also one of
+            # every kept hour, from before 0.2) goes.
+            self._stored = set()
+            await self._store.async_remove()
 
     def diagnostics(self) -> dict[str, object]:
         """Return counts for diagnostics (statistic ids name devices: they are left out)."""
         return {
-            "series": len(self.series),
-            "hours_kept": sum(len(series.hours) for series in self.series.values()),
-            "waiting_for_import": sum(
-                1 for s in self.series.values() if s.changed_from is not None
-            ),
+            "statistics": len(self.totals),
+            "waiting_for_import": len(self.pending),
+            "hours_waiting": sum(len(p.hours) for p in self.pending.values()),
         }
 
     def _to_store(self) -> dict[str, Any]:
-        return {"series": [series.to_store() for series in self.series.values()]}
+        return {"pending": [pending.to_store() for pending in self.pending.values()]}
 
 
 def hourly_sums(items: Iterable[tuple[datetime, float]]) -> dict[datetime, float]:
@@ -247,7 +369,3 @@ def parse_utc_or_none(value: object) -> datetime | None:
         return parse_utc(value)
     except ValueError:
         return None
-
-
-def _parse_optional(value: object) -> datetime | None:
-    return None if value is None else parse_utc(value)

@@ -334,7 +334,7 @@ class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
 class LifetimeEnergySensor(ReaderEntity, RestoreSensor):
     """A car's energy charged over every hour imported into its statistic (the backfill included).
 
-    The hours live in the entry's statistics store, so the value is there again right after a restart. A
+    The total is the recorder's last sum, read at start-up, so the value is there again right after a restart. A
     revision ev.energy makes downwards corrects the hourly statistics, but this total-increasing sensor holds the
     highest value it showed (restored across restarts): a dip would read as a meter reset and count again.
     """

@@ -429,7 +429,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
                 budget.record_request(now)
                 self._sent.append(now)
         self._last_success = now
-        self.charging.async_import(now)
+        await self.charging.async_import(now)
         self._prune(now)
         self._store.async_delay_save(self._to_store, 10)
         has_open = any(sub.end is None for sub in self._held.sub_sessions.values())

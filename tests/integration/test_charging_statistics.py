@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from copy import deepcopy
 from datetime import datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.models import StatisticData
+from homeassistant.components.recorder.statistics import (
+    async_add_external_statistics,
+    get_metadata,
+    statistics_during_period,
+)
 from homeassistant.components.recorder.util import get_instance
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -20,9 +26,9 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.ev_energy import sessions as sessions_module
-from custom_components.ev_energy.charging_statistics import KINDS, series_id
-from custom_components.ev_energy.const import API_ORIGIN_ENV
-from custom_components.ev_energy.hourly import hour_of
+from custom_components.ev_energy.charging_statistics import ENERGY, KINDS, series_id
+from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
+from custom_components.ev_energy.hourly import SeriesInfo, hour_of
 from custom_components.ev_energy.sessions import BACKFILL_HISTORY, REVISION_INTERVAL, SessionsReader
 from simulator.testing import Simulator
 from simulator.world import ChargingSubSession
@@ -101,7 +107,8 @@ def assert_hours_match(
     """Every imported hour equals the truth, every hour of the truth is imported, sums add up."""
     for kind in KINDS:
         got = {dt_util.utc_from_timestamp(row["start"]): row["change"] for row in rows[kind]}
-        want = {hour: value for hour, value in expected[kind].items() if value}
+        # An hour without energy needs no row (float noise of a grid share is no energy either).
+        want = {hour: value for hour, value in expected[kind].items() if abs(value) > TOLERANCE}
         # Solar only where a charge met the sun (the three-day test makes one).
         assert want or kind == "solar_energy", f"no {kind} in the simulator's truth"
         if not want:
@@ -112,11 +119,14 @@ def assert_hours_match(
         assert abs(rows[kind][-1]["sum"] - sum(want.values())) <= TOLERANCE * len(want), kind
 
 
-@pytest.mark.usefixtures("credentials")
-async def test_three_days_with_an_outage_match_the_simulator_hour_by_hour(
+async def three_days_with_an_outage(
     hass: HomeAssistant, sim: Simulator, clock: Clock
-) -> None:
-    first_hour, entry = await _set_up(hass, sim)
+) -> MockConfigEntry:
+    """Run the home for 1.5 days, Home Assistant off 6 hours while the car charges, 1.5 days more; return it.
+
+    The benchmark counts the recorder rows this run writes.
+    """
+    entry = await set_up_entry(hass, sim)
     await clock.run_for(1.5 * DAY, step=900)
     # Home Assistant is off for six hours; ev.energy goes on.
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -132,8 +142,25 @@ async def test_three_days_with_an_outage_match_the_simulator_hour_by_hour(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     await clock.run_for(1.5 * DAY, step=900)
+    await _reader(entry).async_read_after_write()  # the open sub-session as the world has it now
+    return entry
+
+
+async def assert_devices_match(hass: HomeAssistant, sim: Simulator, first_hour: datetime) -> None:
+    """The charger's and the car's statistics equal the simulator's intervals, hour by hour."""
+    for device_id in _devices(sim):
+        assert_hours_match(
+            await imported(hass, device_id, first_hour), truth(_subs(sim), device_id)
+        )
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_three_days_with_an_outage_match_the_simulator_hour_by_hour(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    first_hour = hour_of(dt_util.utcnow()) - BACKFILL_HISTORY
+    entry = await three_days_with_an_outage(hass, sim, clock)
     reader = _reader(entry)
-    await reader.async_read_after_write()  # the open sub-session as the world has it now
 
     evse_id, vehicle_id = _devices(sim)
     for device_id in (evse_id, vehicle_id):
@@ -151,7 +178,7 @@ async def test_three_days_with_an_outage_match_the_simulator_hour_by_hour(
     before = await imported(hass, vehicle_id, first_hour)
     reader.charging.last_revision_read = None
     await reader.async_read_after_write()
-    assert reader.charging.async_import(dt_util.utcnow()) == 0
+    assert await reader.charging.async_import(dt_util.utcnow()) == 0
     assert await imported(hass, vehicle_id, first_hour) == before
 
 
@@ -447,3 +474,172 @@ async def test_the_lifetime_energy_stays_while_sessions_cannot_be_read(
     sim.faults.clear()
     await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def _every_statistic(hass: HomeAssistant, start: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Return the hourly rows of every statistic of the integration from ``start`` on, with change and sum."""
+    await async_wait_recording_done(hass)
+    instance = get_instance(hass)
+    metadata = await instance.async_add_executor_job(
+        lambda: get_metadata(hass, statistic_source=DOMAIN)
+    )
+    assert metadata
+    rows = await instance.async_add_executor_job(
+        statistics_during_period, hass, start, None, set(metadata), "hour", None, {"change", "sum"}
+    )
+    return {sid: list(found) for sid, found in rows.items()}
+
+
+def assert_no_negative_hour(rows: dict[str, list[dict[str, Any]]]) -> None:
+    """No hour of any statistic goes backwards (a sum that restarted would show as a negative hour)."""
+    for sid, found in rows.items():
+        changes = [row["change"] for row in found]
+        assert min(changes) >= -TOLERANCE, (sid, min(changes))
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_same_account_removed_and_added_again_continues_every_sum(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    first_hour, entry = await _set_up(hass, sim)
+    await clock.run_for(DAY, step=900)
+    _, vehicle_id = _devices(sim)
+    before = await imported(hass, vehicle_id, first_hour)
+    assert before["energy"], "the first entry imported the car's charging"
+
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    await clock.run_for(3 * 3600, step=900)
+    again = await set_up_entry(hass, sim)
+    assert again.entry_id != entry.entry_id
+    await clock.run_for(DAY, step=900)
+    await _reader(again).async_read_after_write()
+
+    rows = await _every_statistic(hass, first_hour - timedelta(days=5))
+    assert_no_negative_hour(rows)
+    # Hour by hour what the simulator delivered: the new entry's 30-day backfill counted nothing twice.
+    await assert_devices_match(hass, sim, first_hour)
+    after = await imported(hass, vehicle_id, first_hour)
+    kept = {row["start"]: row["sum"] for row in after["energy"]}
+    for row in before["energy"]:
+        assert abs(kept[row["start"]] - row["sum"]) <= TOLERANCE, "the first entry's sums stand"
+    await hass.config_entries.async_unload(again.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_an_older_backup_of_the_stores_continues_every_sum(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, hass_storage: dict[str, Any]
+) -> None:
+    """Home Assistant's storage restored from a day-old backup, the recorder's database (MariaDB, say) kept."""
+    first_hour, entry = await _set_up(hass, sim)
+    await clock.run_for(DAY, step=900)
+    await hass.async_block_till_done()
+    prefix = f"{DOMAIN}.{entry.entry_id}."
+    backup = {key: deepcopy(value) for key, value in hass_storage.items() if key.startswith(prefix)}
+    assert f"{prefix}charging_statistics" in backup
+    await clock.run_for(DAY, step=900)
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    for key in [key for key in hass_storage if key.startswith(prefix)]:
+        del hass_storage[key]
+    hass_storage.update(backup)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await clock.run_for(6 * 3600, step=900)
+    await _reader(entry).async_read_after_write()
+
+    assert_no_negative_hour(await _every_statistic(hass, first_hour - timedelta(days=5)))
+    await assert_devices_match(hass, sim, first_hour)
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def _series_of_release_0_1(
+    sid: str, hours: dict[datetime, float], sum_before: float, changed_from: datetime | None
+) -> dict[str, Any]:
+    """Return a statistic as the store of release 0.1 kept it: every hour of 35 days and the sum before them."""
+    return {
+        "statistic_id": sid,
+        "name": "Old car energy charged",
+        "unit": "kWh",
+        "hours": {hour.isoformat(): value for hour, value in hours.items()},
+        "sum_before": sum_before,
+        "first_kept": None,
+        "changed_from": None if changed_from is None else changed_from.isoformat(),
+    }
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_an_entry_of_release_0_1_keeps_its_statistic_ids_and_sums_and_drops_its_store(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, hass_storage: dict[str, Any]
+) -> None:
+    entry = entry_for(sim)
+    entry.add_to_hass(hass)
+    start = hour_of(dt_util.utcnow()) - timedelta(hours=30)
+    hours = {start: 1.0, start + timedelta(hours=1): 2.0, start + timedelta(hours=3): 3.0}
+    imported_id, waiting_id = "ev_energy:vhcl_old_energy", "ev_energy:vhcl_waiting_energy"
+    # What release 0.1 imported: an hour 40 days ago (folded into its store's sum since) and the hours it kept ...
+    info = SeriesInfo(statistic_id=imported_id, name="Old car energy charged", unit="kWh")
+    sums = [101.0, 103.0, 106.0]
+    folded = StatisticData(start=start - timedelta(days=40), state=100.0, sum=100.0)
+    async_add_external_statistics(
+        hass,
+        info.metadata(),
+        [
+            folded,
+            *(StatisticData(start=h, state=s, sum=s) for h, s in zip(hours, sums, strict=True)),
+        ],
+    )
+    await async_wait_recording_done(hass)
+    # ... and a statistic whose hours waited for the recorder (it was not loaded then).
+    key = f"{DOMAIN}.{entry.entry_id}.statistics"
+    hass_storage[key] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": key,
+        "data": {
+            "series": [
+                _series_of_release_0_1(imported_id, hours, 100.0, None),
+                _series_of_release_0_1(waiting_id, {start: 4.0}, 50.0, start),
+            ]
+        },
+    }
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await clock.run_for(3600, step=900)
+
+    rows = await _every_statistic(hass, start - timedelta(hours=1))
+    assert [(dt_util.utc_from_timestamp(r["start"]), r["sum"]) for r in rows[imported_id]] == list(
+        zip(hours, sums, strict=True)
+    ), "the sums the recorder held stand"
+    assert [(dt_util.utc_from_timestamp(r["start"]), r["sum"]) for r in rows[waiting_id]] == [
+        (start, 54.0)
+    ], "the waiting hour continues the stored sum"
+    assert key not in hass_storage, "the store goes once the recorder holds its sums"
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_statistic_deleted_in_the_recorder_while_the_car_charges_is_imported_again(
+    hass: HomeAssistant, sim: Simulator, clock: Clock
+) -> None:
+    """The recorder's rows win over what the integration last wrote (deleted in developer tools, say)."""
+    first_hour, _entry = await _set_up(hass, sim)
+    car = sim.vehicle()
+    sim.plug_in(car)
+    sim.set_battery_level(car, 30)
+    sim.set_charging(car, charging=True)
+    await clock.run_for(3600, step=300)
+    _, vehicle_id = _devices(sim)
+    sid = series_id(vehicle_id, ENERGY)
+    get_instance(hass).async_clear_statistics([sid])
+    await async_wait_recording_done(hass)
+    assert (await imported(hass, vehicle_id, first_hour))["energy"] == []
+
+    await clock.run_for(3600, step=300)
+    rows = (await imported(hass, vehicle_id, first_hour))["energy"]
+    assert rows, "the charge's hours are imported again"
+    assert_no_negative_hour({sid: rows})

@@ -100,5 +100,9 @@ async def test_entry_diagnostics_show_the_sessions_reader_without_ids(
         1 for r in sim.requests if r.path.startswith("/v2/charging_")
     )
     assert sessions["interval_seconds"] == 300
+    # No recorder runs here: the statistics' hours wait for it (counted, their ids left out).
+    waiting = diagnostics["statistics"]
+    assert waiting["waiting_for_import"] == 11, "a charger's and a car's four, the home's three"
+    assert waiting["hours_waiting"] > 0
     text = json.dumps(diagnostics)
     assert not any(sub.id in text for sub in truth)

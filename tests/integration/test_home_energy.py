@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.statistics import get_metadata, statistics_during_period
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -60,7 +60,7 @@ def _hem_requests(sim: Simulator) -> list[str]:
 async def _truth(
     hass: HomeAssistant, sim: Simulator, start: datetime, end: datetime
 ) -> dict[str, dict[datetime, int]]:
-    """Return the simulator's Wh per complete hour of each field, read over HTTP a day at a time."""
+    """Return the simulator's Wh per complete hour of each field with energy, read over HTTP a day at a time."""
     token = sim.issue_token().access_token
     halves: dict[str, dict[datetime, list[int]]] = {field: {} for field in FIELDS.values()}
     session = async_get_clientsession(hass)
@@ -85,7 +85,9 @@ async def _truth(
                     hours.setdefault(hour, []).append(bucket[field])
         day_start = day_end
     return {
-        field: {hour: sum(values) for hour, values in hours.items() if len(values) == 2}
+        field: {
+            hour: sum(values) for hour, values in hours.items() if len(values) == 2 and sum(values)
+        }
         for field, hours in halves.items()
     }
 
@@ -93,7 +95,10 @@ async def _truth(
 async def _imported(
     hass: HomeAssistant, sim: Simulator, key: str, start: datetime
 ) -> dict[datetime, int]:
-    """Return the Wh the recorder holds per hour of a statistic (from its running sums)."""
+    """Return the Wh the recorder holds per hour of a statistic (from its running sums), hours with energy only.
+
+    An hour without energy needs no row: the recorder holds only the hours where the sum moved.
+    """
     await async_wait_recording_done(hass)
     sid = statistic_id(_hem_id(sim), key)
     rows = await hass.async_add_executor_job(
@@ -105,10 +110,19 @@ async def _imported(
         hour = dt_util.utc_from_timestamp(row["start"])
         total = row["sum"]
         assert total is not None
-        if hour >= start:
-            result[hour] = round((total - previous) * 1000)
+        if hour >= start and (wh := round((total - previous) * 1000)):
+            result[hour] = wh
         previous = total
     return result
+
+
+async def _metadata(hass: HomeAssistant) -> dict[str, Any]:
+    """Return the recorder's metadata of the integration's statistics, by statistic id."""
+    await async_wait_recording_done(hass)
+    found = await hass.async_add_executor_job(
+        lambda: get_metadata(hass, statistic_source="ev_energy")
+    )
+    return {sid: meta for sid, (_id, meta) in found.items()}
 
 
 def _newest_hour(sim: Simulator) -> datetime:
@@ -223,11 +237,12 @@ async def test_an_unknown_bucket_is_not_imported_and_a_flow_never_reported_is_no
     oldest = _newest_hour(sim) - timedelta(hours=24)
     imported = await _imported(hass, sim, "solar_production", oldest)
     assert oldest + HOUR not in imported
-    assert {oldest + 2 * HOUR, oldest + 3 * HOUR} <= imported.keys()
+    truth = await _truth(hass, sim, oldest, _newest_hour(sim))
+    assert imported == {h: wh for h, wh in truth["generation_wh"].items() if h != oldest + HOUR}
     hem_id = _hem_id(sim)
-    series = entry.runtime_data.statistics.series
-    assert statistic_id(hem_id, "grid_export") not in series
-    assert series[statistic_id(hem_id, "grid_import")].info.name == "Home grid import"
+    metadata = await _metadata(hass)
+    assert statistic_id(hem_id, "grid_export") not in metadata
+    assert metadata[statistic_id(hem_id, "grid_import")]["name"] == "Home grid import"
     assert await _imported(hass, sim, "grid_export", oldest) == {}
     assert reader.diagnostics()["systems"] == 1
     await hass.config_entries.async_unload(entry.entry_id)
@@ -397,9 +412,9 @@ async def test_two_home_energy_systems_get_numbered_statistics_of_their_own(
     second = HemSystem("hems" + "Z" * 26, first.user_id, first.created_at)
     sim.state.hem_systems[second.id] = second
     entry = await set_up_entry(hass, sim)
-    series = entry.runtime_data.statistics.series
+    metadata = await _metadata(hass)
     for number, hem_id in enumerate(sorted(sim.state.hem_systems), start=1):
-        info = series[statistic_id(hem_id, "solar_production")].info
-        assert info.name == f"Home solar production {number}"
-        assert info.unit == "kWh"
+        info = metadata[statistic_id(hem_id, "solar_production")]
+        assert info["name"] == f"Home solar production {number}"
+        assert info["unit_of_measurement"] == "kWh"
     await hass.config_entries.async_unload(entry.entry_id)

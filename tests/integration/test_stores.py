@@ -46,7 +46,7 @@ async def test_what_a_read_in_flight_finishes_after_removal_writes_no_file(
     # A poll and a statistics read that were in flight finish now, and save as they always do.
     late = EvseStatusLog.from_dict({"sampled_at": (mark + timedelta(minutes=1)).isoformat()})
     assert ledger.accept(evse_id, [late], now=mark + timedelta(minutes=2))
-    statistics.async_import(dt_util.utcnow())
+    await statistics.async_import()
     freezer.tick(60)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()

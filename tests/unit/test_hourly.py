@@ -1,4 +1,4 @@
-"""The hourly series: running sums from the first changed hour, idempotent, revisions correct what follows."""
+"""The rows an import writes: only hours whose value changed, and the sums after them, on the recorder's sums."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 from homeassistant.components.recorder.models import StatisticMetaData
 
 from custom_components.ev_energy.hourly import (
-    HourlySeries,
+    Pending,
+    Recorded,
     SeriesInfo,
     hour_of,
     hourly_sums,
+    rows_to_import,
     statistic_id,
 )
 
@@ -22,44 +24,83 @@ def hours(*offsets: int) -> list[datetime]:
     return [H0 + timedelta(hours=offset) for offset in offsets]
 
 
-def test_hours_are_imported_with_running_sums_once() -> None:
-    series = HourlySeries(info=INFO)
-    for hour, value in zip(hours(0, 1, 3), (1.5, 2.0, 0.5), strict=True):
-        assert series.set(hour, value)
-    rows = series.statistics()
-    assert [(row["start"], row["sum"]) for row in rows] == list(
-        zip(hours(0, 1, 3), (1.5, 3.5, 4.0), strict=True)
+def recorded(before: float | None, *changes: tuple[int, float]) -> Recorded:
+    """What the recorder holds: rows at hour offsets with their changes, summed from ``before``."""
+    rows: dict[datetime, tuple[float, float]] = {}
+    running = before or 0.0
+    for offset, change in changes:
+        running += change
+        rows[hours(offset)[0]] = (change, running)
+    return Recorded(rows, before)
+
+
+def sums(rows: list) -> list[tuple[datetime, float]]:
+    return [(row["start"], row["sum"]) for row in rows]
+
+
+def test_a_new_statistic_starts_at_zero_and_skips_hours_without_energy() -> None:
+    rows, total = rows_to_import(
+        Recorded({}, None), dict(zip(hours(0, 1, 3), (1.5, 0.0, 0.5), strict=True))
     )
-    series.changed_from = None
-    assert not series.set(hours(1)[0], 2.0), "the same value again is no change"
-    assert series.statistics() == []
+    assert sums(rows) == [(hours(0)[0], 1.5), (hours(3)[0], 2.0)]
+    assert all(row["state"] == row["sum"] for row in rows)
+    assert total == 2.0
 
 
-def test_a_revised_hour_is_imported_again_with_every_sum_after_it() -> None:
-    series = HourlySeries(info=INFO, hours=dict(zip(hours(0, 1, 2), (1.0, 1.0, 1.0), strict=True)))
-    series.set(hours(1)[0], 3.0)
-    rows = series.statistics()
-    assert [(row["start"], row["sum"]) for row in rows] == [(hours(1)[0], 4.0), (hours(2)[0], 5.0)]
+def test_new_hours_continue_the_recorders_sum() -> None:
+    """An entry added again (same statistic ids): its first hours follow the recorder's last sum."""
+    rows, total = rows_to_import(recorded(100.0), {hours(5)[0]: 2.0})
+    assert sums(rows) == [(hours(5)[0], 102.0)]
+    assert total == 102.0
 
 
-def test_folded_hours_keep_their_sum_and_are_not_corrected() -> None:
-    series = HourlySeries(info=INFO, hours=dict(zip(hours(0, 1, 2), (1.0, 2.0, 4.0), strict=True)))
-    series.fold(hours(2)[0])
-    assert series.hours == {hours(2)[0]: 4.0}
-    assert series.sum_before == 3.0
-    assert series.total == 7.0
-    assert not series.set(hours(0)[0], 10.0)
-    series.set(hours(3)[0], 1.0)
-    assert [row["sum"] for row in series.statistics()] == [8.0]
+def test_hours_the_recorder_holds_with_the_same_value_are_not_written() -> None:
+    held = recorded(10.0, (0, 1.0), (1, 2.0), (2, 3.0))
+    rows, total = rows_to_import(held, {hours(0)[0]: 1.0, hours(1)[0]: 2.0 + 1e-12})
+    assert rows == []
+    assert total == 16.0
 
 
-def test_the_store_round_trip_keeps_everything_and_drops_what_it_cannot_read() -> None:
-    series = HourlySeries(info=INFO, hours={H0: 1.25}, sum_before=3.0, first_kept=H0)
-    series.set(hours(1)[0], 2.0)
-    again = HourlySeries.from_store(series.to_store())
-    assert again == series
-    assert HourlySeries.from_store({"statistic_id": "x"}) is None
-    assert HourlySeries.from_store({**series.to_store(), "hours": {"not a time": 1}}) is None
+def test_a_revised_hour_is_written_with_every_sum_after_it_and_nothing_before() -> None:
+    held = recorded(10.0, (0, 1.0), (1, 1.0), (2, 1.0), (4, 1.0))
+    rows, total = rows_to_import(held, {hours(1)[0]: 3.0})
+    assert sums(rows) == [(hours(1)[0], 14.0), (hours(2)[0], 15.0), (hours(4)[0], 16.0)]
+    assert total == 16.0
+    # A revision downwards lowers the sums after it, never below the sum before it.
+    rows, total = rows_to_import(held, {hours(2)[0]: 0.0})
+    assert sums(rows) == [(hours(2)[0], 12.0), (hours(4)[0], 13.0)]
+    assert total == 13.0
+
+
+def test_a_hour_between_held_rows_moves_the_rows_after_it() -> None:
+    held = recorded(0.0, (0, 1.0), (3, 1.0))
+    rows, _total = rows_to_import(held, {hours(1)[0]: 0.5})
+    assert sums(rows) == [(hours(1)[0], 1.5), (hours(3)[0], 2.5)]
+
+
+def test_a_stored_base_counts_only_where_the_recorder_holds_nothing() -> None:
+    """Sums migrated from the store of 0.1 continue from it only when the recorder lost the statistic."""
+    rows, _total = rows_to_import(Recorded({}, None), {H0: 1.0}, base=50.0)
+    assert sums(rows) == [(H0, 51.0)]
+    rows, _total = rows_to_import(recorded(7.0), {H0: 1.0}, base=50.0)
+    assert sums(rows) == [(H0, 8.0)]
+
+
+def test_pending_hours_round_trip_and_the_store_of_0_1_reads_as_pending() -> None:
+    pending = Pending(INFO, {H0: 1.25}, base=3.0)
+    assert Pending.from_store(pending.to_store()) == pending
+    old = {
+        "statistic_id": INFO.statistic_id,
+        "name": INFO.name,
+        "unit": INFO.unit,
+        "hours": {H0.isoformat(): 1.25},
+        "sum_before": 3.0,
+        "first_kept": None,
+        "changed_from": None,
+    }
+    assert Pending.from_store(old) == pending
+    assert Pending.from_store({"statistic_id": "x"}) is None
+    assert Pending.from_store({**old, "hours": {"not a time": 1}}) is None
 
 
 def test_ids_hours_and_metadata() -> None:
