@@ -15,13 +15,14 @@ from homeassistant.helpers.typing import ConfigType
 
 from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import DOMAIN, api_base_url
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
+from .coordinator import EvEnergyCoordinator
 from .devices import ev_energy_ids
 from .gateway import RequestGateway
 from .home_energy import HomeEnergyReader, watch_polls
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
+from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
 from .services import async_setup_services
 from .sessions import SessionsReader, watch_session_starts
 from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores

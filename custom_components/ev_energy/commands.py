@@ -18,8 +18,8 @@ from .api import (
     EvEnergyError,
     EvEnergyForbiddenError,
 )
-from .coordinator import EvEnergyConfigEntry
 from .gateway import ReauthRequiredError, user_error
+from .runtime import EvEnergyConfigEntry
 
 # What each refusal means to every command; a 409 and a 400 mean something of their own per command.
 REFUSALS: Mapping[type[EvEnergyError], str] = {

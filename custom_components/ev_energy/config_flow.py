@@ -32,8 +32,8 @@ from .api import (
     decode_webhook_secret,
 )
 from .const import DOMAIN, SCOPES, api_base_url
-from .coordinator import EvEnergyConfigEntry
 from .gateway import CONFIG_FLOW
+from .runtime import EvEnergyConfigEntry
 from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
 
 _LOGGER = logging.getLogger(__name__)

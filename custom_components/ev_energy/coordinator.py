@@ -7,14 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
     EvEnergyAuthError,
-    EvEnergyClient,
     EvEnergyError,
     EvEnergyForbiddenError,
     EvEnergyIncompleteListError,
@@ -38,11 +36,7 @@ from .phase import ReportTimer
 from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
-    from .home_energy import HomeEnergyReader
-    from .hourly import HourlyStatistics
-    from .sessions import SessionsReader
-
-type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
+    from .runtime import EvEnergyConfigEntry
 
 EVSE_EXPAND = ("latest_status_log", "model", "model.make")
 VEHICLE_EXPAND = ("latest_status_log", "trim", "trim.model", "trim.model.make")
@@ -76,28 +70,6 @@ class EvEnergyData:
     # Samples the ledger accepted since the previous update, oldest first (also those a failed poll read).
     new_evse_samples: dict[str, list[EvseStatusLog]] = field(default_factory=dict)
     new_vehicle_samples: dict[str, list[VehicleStatusLog]] = field(default_factory=dict)
-
-
-@dataclass
-class EvEnergyRuntimeData:
-    """What a loaded entry holds."""
-
-    gateway: RequestGateway
-    coordinator: EvEnergyCoordinator
-    ledger: SampleLedger
-    sessions: SessionsReader
-    statistics: HourlyStatistics
-    home_energy: HomeEnergyReader
-
-    @property
-    def client(self) -> EvEnergyClient:
-        """Return the API client (behind the gateway: send with `gateway.request`)."""
-        return self.gateway.client
-
-    @property
-    def user_id(self) -> str:
-        """Return the ev.energy user of the entry (the coordinator's)."""
-        return self.coordinator.user_id
 
 
 @dataclass

@@ -38,7 +38,7 @@ from .api import (
     HemEnergyStatsBucket,
 )
 from .const import LOGGER
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .gateway import RequestGateway
 from .hourly import (
     HOUR,
@@ -49,6 +49,7 @@ from .hourly import (
     parse_utc_or_none,
     statistic_id,
 )
+from .runtime import EvEnergyConfigEntry
 from .storage import entry_stores
 
 SAVE_DELAY_SECONDS: Final = 10

@@ -19,7 +19,6 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .api import IntegrationStatus, Vehicle, VehicleStatusLog
 from .commands import ev_energy_command
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry
 from .entity import (
     VEHICLE,
     DeviceEntities,
@@ -29,6 +28,7 @@ from .entity import (
     within,
 )
 from .gateway import COMMAND
+from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import SessionsReader
 

@@ -17,9 +17,9 @@ import voluptuous as vol
 
 from .api import EvEnergyError, IntegrationStatus
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry
 from .entity import VEHICLE, device_info
 from .gateway import REPAIR
+from .runtime import EvEnergyConfigEntry
 
 VEHICLE_DISCONNECTED = "vehicle_disconnected"
 MISSING_SCOPE = "missing_scope"

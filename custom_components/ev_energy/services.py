@@ -21,9 +21,9 @@ import voluptuous as vol
 
 from .api import EvEnergyError, Schedules
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry
 from .gateway import ACTION, user_error
 from .money import from_minor_units
+from .runtime import EvEnergyConfigEntry
 from .sessions import SubSessionRecord, planned_slots
 
 SERVICE_GET_CHARGING_SESSIONS = "get_charging_sessions"

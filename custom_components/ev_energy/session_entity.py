@@ -28,7 +28,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .api import Evse, SubSessionMode, Vehicle
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .entity import (
     EVSE,
     VEHICLE,
@@ -39,6 +39,7 @@ from .entity import (
     enum_state,
 )
 from .money import from_minor_units
+from .runtime import EvEnergyConfigEntry
 from .sessions import PlannedSlot, SessionsReader, SessionSummary
 
 CARBON_INTENSITY_UNIT = "gCO2/kWh"

@@ -38,12 +38,13 @@ from .api.pagination import IncompleteListReason
 from .budget import RequestBudget
 from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .devices import registered_device
 from .entity import EVSE, VEHICLE, device_info
 from .gateway import RequestGateway
 from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, SampleLedger, Transition
+from .runtime import EvEnergyConfigEntry
 from .storage import entry_stores
 
 # Without an open session nothing changes quickly; during one, energy and cost grow.

@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .api import Evse, SubSessionMode, Vehicle, VehicleStatusLog
 from .commands import ev_energy_command
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .entity import (
     EVSE,
     VEHICLE,
@@ -24,6 +24,7 @@ from .entity import (
     add_entities_as_devices_appear,
 )
 from .gateway import COMMAND
+from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import BOOSTABLE_MODES, SessionsReader, SubSessionRecord
 
