@@ -150,8 +150,6 @@ class RequestGateway:
         name = _caller.set(caller)
         try:
             return await self._with_one_refresh(send)
-        except RequestBlockedError:
-            raise
         except EvEnergyRateLimitError as err:
             # One bucket for the whole account: every caller waits, across a restart too (the budget's on_block).
             now = dt_util.utcnow()
@@ -174,10 +172,8 @@ class RequestGateway:
             await self.tokens.async_refresh_after_401(generation)
         try:
             return await send()
-        except ReauthRequiredError:
-            raise
         except EvEnergyAuthError as err:
-            # Refused even with a fresh token: only signing in again helps.
+            # Refused even with a fresh token (or meanwhile, by another caller): only signing in again helps.
             raise self.tokens.refuse() from err
 
     def _raise_unless_free(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -80,6 +81,44 @@ async def test_after_a_refused_refresh_nothing_more_is_sent_and_reauthentication
     assert raised.value.translation_key == "token_refused"
     await clock.run_for(3900, step=300)
     assert _sent(sim, start) == [], "nothing is sent with a refused sign-in, not even the token"
+    assert len(reauth_flows(hass)) == 1
+
+
+async def _session_read_and_action_at_once(hass: HomeAssistant, sim: Simulator) -> list[Any]:
+    """Start the sessions reader and the sessions action together: both requests go out before either answer."""
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    sensor = entity_id(hass, "sensor", f"{sim.evse_ids[0]}_session_energy")
+    return await asyncio.gather(
+        update_entity(hass, sensor), _charging_sessions(hass, entry), return_exceptions=True
+    )
+
+
+async def test_two_callers_meeting_a_refused_token_at_once_refresh_it_once(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    # ev.energy dropped the access token before it expired; the refresh token still works.
+    sim.oauth.access_tokens[integration.data["token"]["access_token"]].revoked = True
+    start = len(sim.requests)
+    results = await _session_read_and_action_at_once(hass, sim)
+    assert results == [None, None]
+    sent = _sent(sim, start)
+    assert [status for _, _, status in sent].count(401) == 2, "both were sent with the old token"
+    assert [path for _, path, _ in sent].count("/o/token/") == 1
+    assert not reauth_flows(hass)
+
+
+async def test_two_callers_meeting_a_refused_sign_in_at_once_send_the_refresh_token_once(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    sim.faults.revoke_tokens(user_id=sim.primary_user_id)
+    start = len(sim.requests)
+    results = await _session_read_and_action_at_once(hass, sim)
+    assert isinstance(results[1], HomeAssistantError)
+    assert results[1].translation_key == "token_refused"
+    sent = _sent(sim, start)
+    assert [status for _, _, status in sent].count(401) == 2
+    assert [path for _, path, _ in sent].count("/o/token/") == 1
+    await hass.async_block_till_done()
     assert len(reauth_flows(hass)) == 1
 
 
