@@ -13,15 +13,16 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api import EvEnergyClient
 from .auth import ConfigEntryAuth, async_revoke_tokens
 from .const import DOMAIN, api_base_url
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyRuntimeData
+from .coordinator import EvEnergyCoordinator
 from .devices import ev_energy_ids
+from .gateway import RequestGateway
 from .home_energy import HomeEnergyReader, watch_polls
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
+from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
 from .services import async_setup_services
 from .sessions import SessionsReader, watch_session_starts
 from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores
@@ -58,14 +59,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     # Every store of the entry comes from here: unloading closes them together, removal deletes them.
     async_open_entry_stores(hass, entry.entry_id)
     auth = ConfigEntryAuth(config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation))
-    client = EvEnergyClient(async_get_clientsession(hass), auth, base_url=api_base_url())
+    # Every request of the entry goes through the gateway: one budget, one token state, one error mapping.
+    gateway = RequestGateway(
+        hass, entry, async_get_clientsession(hass), auth, base_url=api_base_url()
+    )
     # Loaded before the first poll: the samples processed before a restart are not processed again.
     ledger = SampleLedger(hass, entry.entry_id)
     await ledger.async_load()
     entry.async_on_unload(ledger.async_save)
-    coordinator = EvEnergyCoordinator(
-        hass, entry, client, auth, str(entry.unique_id), ledger=ledger
-    )
+    coordinator = EvEnergyCoordinator(hass, entry, gateway, str(entry.unique_id), ledger=ledger)
     # The hourly statistics, kept by the recorder; hours it has not received yet wait in a store across restarts.
     statistics = HourlyStatistics(hass, entry.entry_id)
     await statistics.async_load()
@@ -74,6 +76,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     home_energy = HomeEnergyReader(hass, entry, coordinator, statistics)
     await home_energy.async_load()
     entry.runtime_data = EvEnergyRuntimeData(
+        gateway=gateway,
         coordinator=coordinator,
         ledger=ledger,
         sessions=sessions,

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .api import Evse, EvseStatusLog, Inverter, Vehicle, VehicleStatusLog
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .entity import (
     EVSE,
     ONLINE_WITHIN,
@@ -29,6 +29,7 @@ from .entity import (
     from_sample,
     sampled_within,
 )
+from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, slot_active_sensors
 
 # Coordinator-fed: nothing to limit.

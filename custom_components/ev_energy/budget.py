@@ -8,7 +8,7 @@ until the server's retry time has passed.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +25,8 @@ DEFAULT_RETRY_AFTER = timedelta(seconds=60)
 MAX_RETRY_AFTER = timedelta(hours=1)
 # A low ``remaining`` slows polling down, but never below one poll in this time: the window rolls within the hour.
 SLOWEST_INTERVAL = timedelta(minutes=15)
+# The name the polling coordinator's requests are counted under (the readers beside it reserve by their names).
+POLLING = "polling"
 
 
 @dataclass
@@ -41,7 +43,10 @@ class RequestBudget:
     reservations: dict[str, float] = field(default_factory=dict)
     # Called with the new end of a block, so whoever met the 429 (a poll, a command), the wait is kept.
     on_block: Callable[[datetime], None] | None = field(default=None, repr=False)
-    _sent: deque[datetime] = field(default_factory=deque, repr=False)
+    # Every request sent in the rolling hour, with the name of the caller that sent it.
+    _sent: deque[tuple[datetime, str]] = field(default_factory=deque, repr=False)
+    # Requests sent since start, by caller: a caller measures its own cycles, never another's requests.
+    sent_since_start: Counter[str] = field(default_factory=Counter, repr=False)
 
     def reserve(self, reader: str, per_hour: float) -> None:
         """Keep ``per_hour`` requests of the share for a reader (replacing what it kept before)."""
@@ -52,9 +57,10 @@ class RequestBudget:
         """Return the requests per hour kept for every reader beside polling."""
         return sum(self.reservations.values())
 
-    def record_request(self, now: datetime) -> None:
-        """Count a request we sent (kept for one rolling hour)."""
-        self._sent.append(now)
+    def record_request(self, now: datetime, caller: str = POLLING) -> None:
+        """Count a request we sent, once, under the name of the caller that sent it (kept one rolling hour)."""
+        self._sent.append((now, caller))
+        self.sent_since_start[caller] += 1
         self._forget_before(now - HOUR)
 
     def observe(self, limit: int | None, remaining: int | None, now: datetime) -> None:
@@ -88,10 +94,22 @@ class RequestBudget:
             return 0.0
         return (self.blocked_until - now).total_seconds()
 
-    def sent_last_hour(self, now: datetime) -> int:
-        """Return how many requests we sent in the rolling hour."""
+    def sent_last_hour(self, now: datetime, caller: str | None = None) -> int:
+        """Return how many requests we sent in the rolling hour (those of one caller, when named)."""
         self._forget_before(now - HOUR)
-        return len(self._sent)
+        if caller is None:
+            return len(self._sent)
+        return sum(1 for _, sender in self._sent if sender == caller)
+
+    def sent_by_caller(self, now: datetime) -> dict[str, int]:
+        """Return the requests of the rolling hour by caller (for diagnostics)."""
+        self._forget_before(now - HOUR)
+        return dict(Counter(sender for _, sender in self._sent))
+
+    def within_reservation(self, reader: str, count: int, now: datetime) -> bool:
+        """Return whether ``count`` more requests of a reader stay inside what it reserved for the hour."""
+        reserved = self.reservations.get(reader, 0.0)
+        return self.sent_last_hour(now, reader) + count <= reserved
 
     def polling_rate_per_hour(self, now: datetime) -> float:
         """Return the requests per hour polling may use from now on.
@@ -126,7 +144,7 @@ class RequestBudget:
         return self.observed_at is not None and now - self.observed_at < HOUR
 
     def _forget_before(self, cutoff: datetime) -> None:
-        while self._sent and self._sent[0] < cutoff:
+        while self._sent and self._sent[0][0] < cutoff:
             self._sent.popleft()
 
 

@@ -11,9 +11,10 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .api import Vehicle
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .entity import VEHICLE, DeviceEntities, add_entities_as_devices_appear, enum_state
 from .money import format_money
+from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import SESSION_INTERVAL, PlannedSlot, SessionsReader, SessionSummary
 

@@ -1,82 +1,84 @@
-"""The one way a command reaches ev.energy.
+"""The one decorator of every command (the switches, the numbers): ev.energy's refusals as translated errors.
 
-Every write (today the target charge level) goes through `async_send_command`, so all commands share the
-polling path's rules: nothing is sent while ev.energy asked us to wait, a refused access token gets one forced
-refresh and one retry, a token refused again means the user must sign in again, and a 429 pauses polling too.
+A command sends through the entry's gateway (`RequestGateway.request` with the ``COMMAND`` caller), which counts it
+in the budget, waits out a 429 and gives a refused token one refresh; this decorator turns what still fails into
+the user's error, and after a command that went through, polls a few times soon to show its effect.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine, Mapping
+from functools import wraps
+from typing import Any, Concatenate, Protocol
 
-from homeassistant.exceptions import (
-    ConfigEntryAuthFailed,
-    HomeAssistantError,
-    ServiceValidationError,
+from .api import (
+    EvEnergyBadRequestError,
+    EvEnergyConflictError,
+    EvEnergyDeviceUnreachableError,
+    EvEnergyError,
+    EvEnergyForbiddenError,
 )
-from homeassistant.util import dt as dt_util
+from .gateway import ReauthRequiredError, user_error
+from .runtime import EvEnergyConfigEntry
 
-from .api import EvEnergyAuthError, EvEnergyBadRequestError, EvEnergyError, EvEnergyRateLimitError
-from .const import DOMAIN
-from .coordinator import EvEnergyCoordinator
+# What each refusal means to every command; a 409 and a 400 mean something of their own per command.
+REFUSALS: Mapping[type[EvEnergyError], str] = {
+    ReauthRequiredError: "command_unauthorized",
+    EvEnergyDeviceUnreachableError: "device_unreachable",
+    EvEnergyForbiddenError: "command_forbidden",
+}
 
-type RejectionHandler = Callable[[EvEnergyBadRequestError], ServiceValidationError]
+
+class _EntryCoordinator(Protocol):
+    @property
+    def config_entry(self) -> EvEnergyConfigEntry: ...
 
 
-async def async_send_command[ResultT](
-    coordinator: EvEnergyCoordinator,
-    send: Callable[[], Awaitable[ResultT]],
-    rejected: RejectionHandler,
-) -> ResultT:
-    """Send a command and return ev.energy's answer; then poll a few times soon to show its effect.
+class CommandEntity(Protocol):
+    """An entity of the entry (of the polling coordinator or of a reader)."""
 
-    ``rejected`` turns ev.energy refusing the request itself (HTTP 400) into the user's validation error.
-    Raises translated `HomeAssistantError`s for everything else.
+    @property
+    def coordinator(self) -> _EntryCoordinator:
+        """Return the coordinator the entity reads (it knows the entry)."""
+
+
+class CommandDecorator(Protocol):
+    """Wraps an entity's command method, keeping its signature."""
+
+    def __call__[EntityT: CommandEntity, **P](
+        self, func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]
+    ) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
+        """Return the wrapped method."""
+
+
+def ev_energy_command(
+    *,
+    conflict: str = "command_refused",
+    rejected: str = "command_refused",
+    placeholders: Callable[..., dict[str, str]] | None = None,
+) -> CommandDecorator:
+    """Decorate an entity's command: ev.energy's refusals become translated errors.
+
+    ``conflict`` names what a 409 means for this command (nothing to boost, not boosting, ...), ``rejected`` what a
+    400 means (a validation error); ``placeholders``, called with the command's arguments, gives those keys the
+    command's own values.
     """
-    if blocked := coordinator.budget.seconds_blocked(dt_util.utcnow()):
-        raise _rate_limited(blocked)
-    try:
-        result = await _with_one_token_refresh(coordinator, send)
-    except EvEnergyBadRequestError as err:
-        raise rejected(err) from err
-    except EvEnergyRateLimitError as err:
-        # ev.energy counts commands and polls against one bucket: polling waits too.
-        now = dt_util.utcnow()
-        coordinator.budget.rate_limited(err.retry_after, now)
-        raise _rate_limited(coordinator.budget.seconds_blocked(now)) from err
-    except EvEnergyError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="command_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    coordinator.after_command()
-    return result
+    refusals = {**REFUSALS, EvEnergyConflictError: conflict, EvEnergyBadRequestError: rejected}
 
+    def decorate[EntityT: CommandEntity, **P](
+        func: Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]],
+    ) -> Callable[Concatenate[EntityT, P], Coroutine[Any, Any, None]]:
+        @wraps(func)
+        async def handler(entity: EntityT, /, *args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                await func(entity, *args, **kwargs)
+            except EvEnergyError as err:
+                extra = placeholders(*args, **kwargs) if placeholders is not None else {}
+                raise user_error(
+                    err, "command_failed", refusals=refusals, placeholders=extra
+                ) from err
+            entity.coordinator.config_entry.runtime_data.coordinator.after_command()
 
-def _rate_limited(seconds: float) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key="rate_limited",
-        translation_placeholders={"seconds": str(round(seconds))},
-    )
+        return handler
 
-
-async def _with_one_token_refresh[ResultT](
-    coordinator: EvEnergyCoordinator, send: Callable[[], Awaitable[ResultT]]
-) -> ResultT:
-    """Send; a 401 gets one forced token refresh and one retry, a second 401 starts reauthentication.
-
-    A refresh ev.energy refuses (``invalid_grant``) also means the user must sign in again.
-    """
-    try:
-        try:
-            return await send()
-        except EvEnergyAuthError:
-            await coordinator.auth.async_force_refresh()
-        return await send()
-    except (EvEnergyAuthError, ConfigEntryAuthFailed) as err:
-        coordinator.config_entry.async_start_reauth(coordinator.hass)
-        raise HomeAssistantError(
-            translation_domain=DOMAIN, translation_key="command_unauthorized"
-        ) from err
+    return decorate

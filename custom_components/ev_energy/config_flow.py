@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import logging
 from typing import Any
 
@@ -32,7 +32,8 @@ from .api import (
     decode_webhook_secret,
 )
 from .const import DOMAIN, SCOPES, api_base_url
-from .coordinator import EvEnergyConfigEntry
+from .gateway import CONFIG_FLOW
+from .runtime import EvEnergyConfigEntry
 from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
 
 _LOGGER = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
             async_get_clientsession(self.hass),
             StaticTokenAuth(access_token),
             base_url=api_base_url(),
+            on_request=self._count_in_entry_budget(),
         )
         try:
             users = await client.list_users(max_pages=1)
@@ -111,6 +113,23 @@ class EvEnergyFlowHandler(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         if not users:
             raise EvEnergyError("ev.energy returned no user for this token")
         return users[0]
+
+    def _count_in_entry_budget(self) -> Callable[[], None] | None:
+        """Count a re-authentication's request in its entry's budget, when the entry is loaded.
+
+        It signs in to the same account (a wrong one is refused right after), so it spends the same bucket; a new
+        entry has no budget yet.
+        """
+        if self.source not in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            return None
+        entry: EvEnergyConfigEntry = (
+            self._get_reauth_entry()
+            if self.source == SOURCE_REAUTH
+            else self._get_reconfigure_entry()
+        )
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        return entry.runtime_data.gateway.count_as(CONFIG_FLOW)
 
 
 class EvEnergyOptionsFlow(OptionsFlow):
@@ -171,9 +190,9 @@ class EvEnergyOptionsFlow(OptionsFlow):
         """Return a fresh one-time link to ev.energy's webhook portal, or an error key."""
         if self.config_entry.state is not ConfigEntryState.LOADED:
             return "", "portal_unavailable"  # no client to ask with
-        client = self.config_entry.runtime_data.coordinator.client
+        gateway = self.config_entry.runtime_data.gateway
         try:
-            return await client.get_webhook_portal(), ""
+            return await gateway.request(CONFIG_FLOW, gateway.client.get_webhook_portal), ""
         except EvEnergyError as err:
             _LOGGER.debug("Reading the webhook portal link failed: %s", err)
             return "", "portal_unavailable"

@@ -7,15 +7,12 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
     EvEnergyAuthError,
-    EvEnergyClient,
     EvEnergyError,
     EvEnergyForbiddenError,
     EvEnergyIncompleteListError,
@@ -29,21 +26,17 @@ from .api import (
     VehicleStatusLog,
 )
 from .api.pagination import IncompleteListReason
-from .budget import RequestBudget, SamplingCadence
+from .budget import POLLING, SamplingCadence
 from .const import DOMAIN, LOGGER
 from .devices import DeviceReconciler
 from .energy import charger_max_power_w
+from .gateway import ReauthRequiredError, RequestGateway, auth_failed
 from .ledger import SampleLedger
 from .phase import ReportTimer
 from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
-    from .auth import ConfigEntryAuth
-    from .home_energy import HomeEnergyReader
-    from .hourly import HourlyStatistics
-    from .sessions import SessionsReader
-
-type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
+    from .runtime import EvEnergyConfigEntry
 
 EVSE_EXPAND = ("latest_status_log", "model", "model.make")
 VEHICLE_EXPAND = ("latest_status_log", "trim", "trim.model", "trim.model.make")
@@ -80,27 +73,6 @@ class EvEnergyData:
 
 
 @dataclass
-class EvEnergyRuntimeData:
-    """What a loaded entry holds."""
-
-    coordinator: EvEnergyCoordinator
-    ledger: SampleLedger
-    sessions: SessionsReader
-    statistics: HourlyStatistics
-    home_energy: HomeEnergyReader
-
-    @property
-    def client(self) -> EvEnergyClient:
-        """Return the API client (the coordinator's)."""
-        return self.coordinator.client
-
-    @property
-    def user_id(self) -> str:
-        """Return the ev.energy user of the entry (the coordinator's)."""
-        return self.coordinator.user_id
-
-
-@dataclass
 class _History[S: (EvseStatusLog, VehicleStatusLog)]:
     """Per device: how often it reports, and the samples the ledger accepted that no update has carried yet."""
 
@@ -124,30 +96,30 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self,
         hass: HomeAssistant,
         entry: EvEnergyConfigEntry,
-        client: EvEnergyClient,
-        auth: ConfigEntryAuth,
+        gateway: RequestGateway,
         user_id: str,
         *,
-        budget: RequestBudget | None = None,
         ledger: SampleLedger | None = None,
     ) -> None:
         """Set up polling for one ev.energy account."""
         super().__init__(
             hass, LOGGER, config_entry=entry, name=DOMAIN, update_interval=IDLE_INTERVAL
         )
-        self.client = client
-        self.auth = auth
+        self.gateway = gateway
+        client = self.client = gateway.client
         self.user_id = user_id
-        self.budget = budget or RequestBudget()
+        self.budget = gateway.budget
         self.ledger = ledger or SampleLedger(hass, entry.entry_id)
         self.scheduler = PollScheduler(hass, entry.entry_id, self.budget)
         self.devices = DeviceReconciler(
             hass,
             entry,
             {
-                "evses": client.get_evse,
-                "vehicles": client.get_vehicle,
-                "inverters": client.get_inverter,
+                "evses": lambda device_id: self._request(lambda: client.get_evse(device_id)),
+                "vehicles": lambda device_id: self._request(lambda: client.get_vehicle(device_id)),
+                "inverters": lambda device_id: self._request(
+                    lambda: client.get_inverter(device_id)
+                ),
             },
             self.budget,
         )
@@ -171,17 +143,18 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         now = dt_util.utcnow()
         if self.scheduler.seconds_blocked(now):
             return self._rate_limited(now)
-        sent_before = self.client.request_count
+        sent_before = self.budget.sent_since_start[POLLING]
         try:
-            data = await self._poll_with_token_retry(now)
-        except EvEnergyRateLimitError as err:
-            self.budget.rate_limited(err.retry_after, now)
+            data = await self._poll(now)
+        except ReauthRequiredError as err:
+            raise auth_failed() from err
+        except EvEnergyRateLimitError:
             return self._rate_limited(now)
         except EvEnergyError as err:
             return self._keep_or_fail(now, "update_failed", {"error": str(err)}, RETRY_INTERVAL)
         finally:
             self.scheduler.account(
-                self.client.request_count - sent_before, self.client.rate_limit, now
+                self.budget.sent_since_start[POLLING] - sent_before, self.client.rate_limit, now
             )
         self.update_interval = self.scheduler.next_interval(
             _anything_charging(data),
@@ -199,18 +172,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             now, "rate_limited", {"seconds": str(round(blocked))}, timedelta(seconds=blocked)
         )
 
-    async def _poll_with_token_retry(self, now: datetime) -> EvEnergyData:
-        """Poll; a 401 gets one forced token refresh, a second 401 means the user must sign in again."""
-        try:
-            return await self._poll(now)
-        except EvEnergyAuthError:
-            await self.auth.async_force_refresh()
-        try:
-            return await self._poll(now)
-        except EvEnergyAuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="token_refused"
-            ) from err
+    async def _request[R](self, send: Callable[[], Awaitable[R]]) -> R:
+        """Send one of the poll's requests through the gateway (counted as polling's)."""
+        return await self.gateway.request(POLLING, send)
 
     async def _poll(self, now: datetime) -> EvEnergyData:
         evses, listed_evses = await self._collection(
@@ -285,7 +249,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         short_until = self._short_walks.get(name)
         max_pages = 1 if short_until is not None and now < short_until else DEVICE_LIST_MAX_PAGES
         try:
-            items = await fetch(expand=expand, max_pages=max_pages)
+            items = await self._request(lambda: fetch(expand=expand, max_pages=max_pages))
         except EvEnergyIncompleteListError as err:
             if name not in self._cut_short:
                 LOGGER.warning(
@@ -311,7 +275,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         due = self._account_read_at is None or now - self._account_read_at >= ACCOUNT_INTERVAL
         if due:
             self._account = await self._unless_forbidden(
-                "account", lambda: self.client.get_user(self.user_id), now
+                "account", lambda: self._request(lambda: self.client.get_user(self.user_id)), now
             )
             self._account_read_at = now
         return self._account
@@ -387,7 +351,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         fetch_logs: Callable[..., Awaitable[Sequence[S]]],
     ) -> list[S]:
         try:
-            logs = await fetch_logs(device_id, sampled_at_gte=previous, max_pages=HISTORY_MAX_PAGES)
+            logs = await self._request(
+                lambda: fetch_logs(device_id, sampled_at_gte=previous, max_pages=HISTORY_MAX_PAGES)
+            )
         except EvEnergyIncompleteListError as err:
             # A gap longer than the pages we read: take its newest part rather than retrying the same
             # unreadable gap on every poll and never moving on.
@@ -501,6 +467,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             **self.scheduler.diagnostics(now),
             **self.report_timer.diagnostics(),
             "forbidden": sorted(self.forbidden),
+            "sent_last_hour_by_caller": self.budget.sent_by_caller(now),
             "missing_devices": self.devices.missing,
         }
 

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry
+from .runtime import EvEnergyConfigEntry
 
 # Tokens, the account's identity, where the user lives, and what identifies their hardware.
 TO_REDACT = {

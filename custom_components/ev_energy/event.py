@@ -15,7 +15,6 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .api import Evse, EvseStatusLog, Vehicle, VehicleStatusLog
-from .coordinator import EvEnergyConfigEntry
 from .entity import (
     EVSE,
     VEHICLE,
@@ -25,6 +24,7 @@ from .entity import (
     add_entities_as_devices_appear,
 )
 from .ledger import EVSE_TRANSITIONS, VEHICLE_TRANSITIONS, Transition
+from .runtime import EvEnergyConfigEntry
 
 # Fed by the ledger during polls: nothing to limit.
 PARALLEL_UPDATES = 0

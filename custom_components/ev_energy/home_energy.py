@@ -19,8 +19,7 @@ Windows start on UTC hours, which are whole or half hours in the HEM system's ti
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -36,11 +35,11 @@ from .api import (
     EvEnergyError,
     EvEnergyForbiddenError,
     EvEnergyNotFoundError,
-    EvEnergyRateLimitError,
     HemEnergyStatsBucket,
 )
 from .const import LOGGER
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
+from .gateway import RequestGateway
 from .hourly import (
     HOUR,
     HourlyStatistics,
@@ -50,6 +49,7 @@ from .hourly import (
     parse_utc_or_none,
     statistic_id,
 )
+from .runtime import EvEnergyConfigEntry
 from .storage import entry_stores
 
 SAVE_DELAY_SECONDS: Final = 10
@@ -137,6 +137,7 @@ class HomeEnergyReader:
         self.hass = hass
         self.entry = entry
         self.polling = coordinator
+        self.gateway: RequestGateway = coordinator.gateway
         self.statistics = statistics
         self._store: Store[dict[str, Any]] = entry_stores(hass, entry.entry_id).store("home_energy")
         self.systems: list[str] | None = None
@@ -148,7 +149,6 @@ class HomeEnergyReader:
         self._next_read: datetime | None = None
         self.forbidden = False
         self._running = False
-        self._sent: deque[datetime] = deque()
         self._hours_imported = 0
         self._last_success: datetime | None = None
 
@@ -190,9 +190,6 @@ class HomeEnergyReader:
 
     async def _read_within_budget(self, now: datetime) -> datetime:
         """Read and return when to read next."""
-        budget = self.polling.budget
-        client = self.polling.client
-        sent_before = client.request_count
         try:
             return await self._read(now)
         except EvEnergyForbiddenError as err:
@@ -203,9 +200,6 @@ class HomeEnergyReader:
                 )
             self.forbidden = True
             return now + FORBIDDEN_INTERVAL
-        except EvEnergyRateLimitError as err:
-            budget.rate_limited(err.retry_after, now)
-            return now + RETRY_INTERVAL
         except EvEnergyNotFoundError as err:
             # A system removed since the list was read: list again at the next try.
             LOGGER.debug("A home energy system is gone: %s", err)
@@ -217,14 +211,9 @@ class HomeEnergyReader:
             LOGGER.warning("ev.energy refused to report the home's energy by the hour: %s", err)
             return now + FORBIDDEN_INTERVAL
         except EvEnergyError as err:
+            # A 429 (every caller waits) or a refused sign-in (re-authentication started) is the gateway's.
             LOGGER.debug("Reading home energy failed: %s", err)
             return now + RETRY_INTERVAL
-        finally:
-            for _ in range(client.request_count - sent_before):
-                budget.record_request(now)
-                self._sent.append(now)
-            while self._sent and now - self._sent[0] >= HOUR:
-                self._sent.popleft()
 
     def _reserve(self) -> None:
         """Keep the requests of the coming hour out of polling's part of the budget."""
@@ -260,7 +249,7 @@ class HomeEnergyReader:
             return self.systems
         if not self.polling.budget.can_spend(1, now):
             return None
-        systems = await self.polling.client.list_hem_systems()
+        systems = await self._request(self.gateway.client.list_hem_systems)
         self.systems = [system.id for system in systems]
         self._systems_read_at = now
         self._store.async_delay_save(self._to_store, SAVE_DELAY_SECONDS)
@@ -304,8 +293,9 @@ class HomeEnergyReader:
     async def _read_window(
         self, hem_id: str, number: int | None, start: datetime, end: datetime
     ) -> None:
-        stats = await self.polling.client.get_hem_energy_stats(
-            hem_id, start, end, EnergyStatsResolution.HALF_HOUR
+        client = self.gateway.client
+        stats = await self._request(
+            lambda: client.get_hem_energy_stats(hem_id, start, end, EnergyStatsResolution.HALF_HOUR)
         )
         buckets = stats.buckets or []
         for metric in METRICS:
@@ -314,6 +304,10 @@ class HomeEnergyReader:
             if values:
                 self.statistics.set_hours(series_info(hem_id, metric, number), values)
         self._hours_imported += await self.statistics.async_import()
+
+    async def _request[R](self, send: Callable[[], Awaitable[R]]) -> R:
+        """Send one of the reader's requests through the gateway (counted as the reader's)."""
+        return await self.gateway.request(BUDGET_READER, send)
 
     def diagnostics(self) -> dict[str, object]:
         """Return counts and times for diagnostics (HEM system ids are left out)."""
@@ -332,7 +326,7 @@ class HomeEnergyReader:
             "hours_imported_since_start": self._hours_imported,
             "next_read": iso_or_none(self._next_read),
             "last_success": iso_or_none(self._last_success),
-            "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
+            "sent_last_hour": self.polling.budget.sent_last_hour(now, BUDGET_READER),
         }
 
     def _to_store(self) -> dict[str, Any]:

@@ -16,11 +16,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .api import EvEnergyBadRequestError, IntegrationStatus, Vehicle, VehicleStatusLog
-from .commands import async_send_command
+from .api import IntegrationStatus, Vehicle, VehicleStatusLog
+from .commands import ev_energy_command
 from .const import DOMAIN
-from .controls import send_command
-from .coordinator import EvEnergyConfigEntry
 from .entity import (
     VEHICLE,
     DeviceEntities,
@@ -29,6 +27,8 @@ from .entity import (
     add_entities_as_devices_appear,
     within,
 )
+from .gateway import COMMAND
+from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import SessionsReader
 
@@ -92,32 +92,31 @@ class TargetChargeLevelNumber(EvEnergyEntity[Vehicle, VehicleStatusLog], NumberE
         """Return the limit as ev.energy has it (None when it cannot be true)."""
         return self.read(_charge_limit)
 
+    # Only a finite value reaches ev.energy, so only a finite one can be rejected.
+    @ev_energy_command(
+        rejected="invalid_target_charge_level",
+        placeholders=lambda value: {"value": str(round(value))},
+    )
     async def async_set_native_value(self, value: float) -> None:
         """Write the new limit; the entity shows what ev.energy stored."""
-        # Home Assistant's range check lets NaN through (every comparison with it is false).
-        if not math.isfinite(value):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_a_number",
-                translation_placeholders={"value": str(value)},
-            )
-        level = round(value)
-
-        def rejected(err: EvEnergyBadRequestError) -> ServiceValidationError:
-            return ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_target_charge_level",
-                translation_placeholders={"value": str(level), "error": str(err)},
-            )
-
-        vehicle = await async_send_command(
-            self.coordinator,
-            lambda: self.coordinator.client.update_vehicle(
-                self.device_id, maximum_charge_limit_percentage=level
-            ),
-            rejected,
+        level = _finite(value)
+        client = self.coordinator.gateway.client
+        vehicle = await self.coordinator.gateway.request(
+            COMMAND,
+            lambda: client.update_vehicle(self.device_id, maximum_charge_limit_percentage=level),
         )
         await self.coordinator.async_show_written_vehicle(self.device_id, vehicle)
+
+
+def _finite(value: float) -> int:
+    """Return the value rounded; Home Assistant's range check lets NaN through (every comparison is false)."""
+    if not math.isfinite(value):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_a_number",
+            translation_placeholders={"value": str(value)},
+        )
+    return round(value)
 
 
 BATTERY_LEVEL = NumberEntityDescription(
@@ -155,19 +154,12 @@ class BatteryLevelNumber(ReaderEntity, NumberEntity):
         level = self.coordinator.data.manual_levels.get(self.vehicle_id)
         return None if level is None else float(level)
 
+    @ev_energy_command()
     async def async_set_native_value(self, value: float) -> None:
         """Tell ev.energy the car's battery level; it plans the charge from it."""
-        # Home Assistant's range check lets NaN through (every comparison with it is false).
-        if not math.isfinite(value):
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="not_a_number",
-                translation_placeholders={"value": str(value)},
-            )
-        client = self.coordinator.client
-        charge = await send_command(
-            self.coordinator.polling,
-            lambda: client.set_state_of_charge(self.vehicle_id, round(value)),
-            "command_refused",
+        level = _finite(value)
+        client = self.coordinator.gateway.client
+        charge = await self.coordinator.gateway.request(
+            COMMAND, lambda: client.set_state_of_charge(self.vehicle_id, level)
         )
         self.coordinator.set_manual_level(self.vehicle_id, charge.state_of_charge_percentage)

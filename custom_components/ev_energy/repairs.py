@@ -17,8 +17,9 @@ import voluptuous as vol
 
 from .api import EvEnergyError, IntegrationStatus
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry
 from .entity import VEHICLE, device_info
+from .gateway import REPAIR
+from .runtime import EvEnergyConfigEntry
 
 VEHICLE_DISCONNECTED = "vehicle_disconnected"
 MISSING_SCOPE = "missing_scope"
@@ -136,10 +137,12 @@ class ReconnectVehicleFlow(RepairsFlow):
         self, user_input: dict[str, str] | None = None
     ) -> data_entry_flow.FlowResult:
         """Ask ev.energy for a reconnect link and show it."""
+        gateway = self.entry.runtime_data.gateway
         try:
-            self._link = (
-                await self.entry.runtime_data.client.reconnect_vehicle(self.vehicle_id)
-            ).url or ""
+            reconnection = await gateway.request(
+                REPAIR, lambda: gateway.client.reconnect_vehicle(self.vehicle_id)
+            )
+            self._link = reconnection.url or ""
         except EvEnergyError:
             self._link = ""
         if not self._link:

@@ -94,9 +94,7 @@ class PollScheduler:
         self._saving = self.hass.async_create_task(self._store.async_save(data))
 
     def account(self, sent: int, rate_limit: RateLimitState | None, now: datetime) -> None:
-        """Count a cycle's requests and take in the latest rate-limit headers."""
-        for _ in range(sent):
-            self.budget.record_request(now)
+        """Take in a cycle's size (the gateway counted each request in the budget) and the latest rate-limit headers."""
         if sent:
             # A running average: history reads make some cycles larger than others.
             self.requests_per_cycle = 0.8 * self.requests_per_cycle + 0.2 * sent

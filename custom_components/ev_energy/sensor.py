@@ -43,7 +43,7 @@ from .api import (
     VehicleState,
     VehicleStatusLog,
 )
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .entity import (
     EVSE,
     INVERTER,
@@ -60,6 +60,7 @@ from .entity import (
     from_sample,
     within,
 )
+from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, session_sensors
 
 # Coordinator-fed: nothing to limit.

@@ -14,15 +14,16 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from .api import EvEnergyError, EvEnergyRateLimitError, Schedules
+from .api import EvEnergyError, Schedules
 from .const import DOMAIN
-from .coordinator import EvEnergyConfigEntry
+from .gateway import ACTION, user_error
 from .money import from_minor_units
+from .runtime import EvEnergyConfigEntry
 from .sessions import SubSessionRecord, planned_slots
 
 SERVICE_GET_CHARGING_SESSIONS = "get_charging_sessions"
@@ -108,32 +109,11 @@ def _device_filter(
 
 
 async def _read[T](entry: EvEnergyConfigEntry, read: Callable[[], Awaitable[T]]) -> T:
-    """Read from ev.energy on the entry's budget; failures become translated errors."""
-    coordinator = entry.runtime_data.coordinator
-    if blocked := coordinator.budget.seconds_blocked(dt_util.utcnow()):
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="rate_limited",
-            translation_placeholders={"seconds": str(round(blocked))},
-        )
-    client = coordinator.client
-    sent_before = client.request_count
+    """Read from ev.energy through the entry's gateway; failures become translated errors."""
     try:
-        result = await read()
+        return await entry.runtime_data.gateway.request(ACTION, read)
     except EvEnergyError as err:
-        if isinstance(err, EvEnergyRateLimitError):
-            # One bucket for everything: polling waits too.
-            coordinator.budget.rate_limited(err.retry_after, dt_util.utcnow())
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="sessions_read_failed",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    finally:
-        now = dt_util.utcnow()
-        for _ in range(client.request_count - sent_before):
-            coordinator.budget.record_request(now)
-    return result
+        raise user_error(err, "sessions_read_failed") from err
 
 
 def _utc(value: datetime | None) -> datetime | None:

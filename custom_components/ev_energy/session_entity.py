@@ -28,7 +28,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .api import Evse, EvseStatusLog, SubSessionMode, Vehicle, VehicleStatusLog
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator, EvEnergyData
+from .coordinator import EvEnergyCoordinator, EvEnergyData
 from .entity import (
     EVSE,
     VEHICLE,
@@ -40,6 +40,7 @@ from .entity import (
     sampled_within,
 )
 from .money import from_minor_units
+from .runtime import EvEnergyConfigEntry
 from .sessions import PlannedSlot, SessionsReader, SessionSummary, SubSessionRecord
 
 CARBON_INTENSITY_UNIT = "gCO2/kWh"

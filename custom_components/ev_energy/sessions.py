@@ -10,10 +10,10 @@ was read is kept in a `Store`, so a restart reads only what is new.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
@@ -27,7 +27,6 @@ from .api import (
     EvEnergyForbiddenError,
     EvEnergyIncompleteListError,
     EvEnergyNotFoundError,
-    EvEnergyRateLimitError,
     IntegrationStatus,
     ItemList,
     Schedule,
@@ -39,11 +38,13 @@ from .api.pagination import IncompleteListReason
 from .budget import RequestBudget
 from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .devices import registered_device
 from .entity import EVSE, VEHICLE, device_info
+from .gateway import RequestGateway
 from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, UNPLUGGED, SampleLedger, Transition
+from .runtime import EvEnergyConfigEntry
 from .storage import entry_stores
 
 # Without an open session nothing changes quickly; during one, energy and cost grow.
@@ -58,7 +59,6 @@ FIRST_READ_HISTORY = timedelta(days=7)
 KEEP_FINISHED = timedelta(days=60)
 FINISHED_MAX_PAGES = 3
 REQUESTS_PER_CYCLE = 2
-HOUR = timedelta(hours=1)
 # The part of the polling share the reader keeps: a fifth, at most 60 requests an hour (a cycle every 5 minutes
 # costs 24, leaving room for the reads at once after plug-ins). Polling comes first on a small budget.
 READER_SHARE = 0.2
@@ -347,10 +347,10 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         self._next_read: datetime | None = None
         self._read_requested = False
         self._after_write = False
-        self._sent: deque[datetime] = deque()
         self.polling = coordinator
         coordinator.budget.reserve(BUDGET_READER, reader_reserve(coordinator.budget))
-        self.client = coordinator.client
+        self.gateway: RequestGateway = coordinator.gateway
+        self.client = coordinator.gateway.client
         self._store: Store[dict[str, Any]] = entry_stores(hass, entry.entry_id).store("sessions")
         self._held = SessionsData()
         self._last_success: datetime | None = None
@@ -404,11 +404,9 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             self._next_read = now + self.interval
 
     async def _read_within_budget(self, now: datetime) -> SessionsData:
-        budget = self.polling.budget
         if not self._may_spend(now):
             # Polling the devices comes first; try again at the next interval.
             return self._keep_or_fail(now)
-        sent_before = self.client.request_count
         try:
             await self._read(now)
             await self._read_statistics_extra(now)
@@ -418,16 +416,10 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             raise UpdateFailed(
                 translation_domain=DOMAIN, translation_key="sessions_forbidden"
             ) from err
-        except EvEnergyRateLimitError as err:
-            budget.rate_limited(err.retry_after, now)
-            return self._keep_or_fail(now)
         except EvEnergyError as err:
+            # A 429 blocked every caller at the gateway, a refused sign-in started re-authentication there.
             LOGGER.debug("Reading charging sessions failed: %s", err)
             return self._keep_or_fail(now)
-        finally:
-            for _ in range(self.client.request_count - sent_before):
-                budget.record_request(now)
-                self._sent.append(now)
         self._last_success = now
         await self.charging.async_import(now)
         self._prune(now)
@@ -448,23 +440,25 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         if self._after_write:
             # The user just changed something and wants to see it: the share, not the reserve, is the limit.
             return True
-        while self._sent and now - self._sent[0] >= HOUR:
-            self._sent.popleft()
-        return len(self._sent) + requests <= budget.reservations[BUDGET_READER]
+        return budget.within_reservation(BUDGET_READER, requests, now)
 
     async def _read(self, now: datetime) -> None:
         held = self._held.sub_sessions
         was_open = {sub_id for sub_id, sub in held.items() if sub.end is None}
-        running = await self.client.list_charging_sub_sessions(
-            is_finished=False, expand=("schedules", ENERGY_USAGE)
+        running = await self._request(
+            lambda: self.client.list_charging_sub_sessions(
+                is_finished=False, expand=("schedules", ENERGY_USAGE)
+            )
         )
         since = self._since(now)
         finished = await _newest_pages(
-            self.client.list_charging_sub_sessions(
-                is_finished=True,
-                start_gt=since,
-                expand=(ENERGY_USAGE,),
-                max_pages=FINISHED_MAX_PAGES,
+            self._request(
+                lambda: self.client.list_charging_sub_sessions(
+                    is_finished=True,
+                    start_gt=since,
+                    expand=(ENERGY_USAGE,),
+                    max_pages=FINISHED_MAX_PAGES,
+                )
             )
         )
         if finished.cut_short:
@@ -498,7 +492,9 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
     async def _final(self, sub_id: str) -> ChargingSubSession | None:
         """Return a sub-session that stopped running; one ev.energy deleted (404) is dropped."""
         try:
-            return await self.client.get_charging_sub_session(sub_id, expand=(ENERGY_USAGE,))
+            return await self._request(
+                lambda: self.client.get_charging_sub_session(sub_id, expand=(ENERGY_USAGE,))
+            )
         except EvEnergyNotFoundError:
             self._held.sub_sessions.pop(sub_id, None)
             return None
@@ -529,16 +525,19 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
                 await self._read_revisions(now)
             else:
                 await self._read_backfill_page()
-        except EvEnergyRateLimitError as err:
-            self.polling.budget.rate_limited(err.retry_after, now)
         except EvEnergyError as err:
             LOGGER.debug("Reading energy usage for the statistics failed: %s", err)
 
     async def _read_revisions(self, now: datetime) -> None:
         """Read the sub-sessions that ended lately again, with their energy usage."""
         subs = await _newest_pages(
-            self.client.list_charging_sub_sessions(
-                is_finished=True, end_gt=now - REVISION_WINDOW, expand=(ENERGY_USAGE,), max_pages=1
+            self._request(
+                lambda: self.client.list_charging_sub_sessions(
+                    is_finished=True,
+                    end_gt=now - REVISION_WINDOW,
+                    expand=(ENERGY_USAGE,),
+                    max_pages=1,
+                )
             )
         )
         self.charging.add_all(subs)
@@ -551,12 +550,14 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         if before is None or until is None:  # pragma: no cover - the caller checks
             return
         subs = await _newest_pages(
-            self.client.list_charging_sub_sessions(
-                is_finished=True,
-                start_gt=until,
-                start_lt=before,
-                expand=(ENERGY_USAGE,),
-                max_pages=1,
+            self._request(
+                lambda: self.client.list_charging_sub_sessions(
+                    is_finished=True,
+                    start_gt=until,
+                    start_lt=before,
+                    expand=(ENERGY_USAGE,),
+                    max_pages=1,
+                )
             )
         )
         charging.add_all(subs)
@@ -567,6 +568,10 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         # One second more lets those starting in the same second as the oldest through (read again: replaced).
         oldest = min(starts) + timedelta(seconds=1)
         charging.backfill_before = oldest if oldest < before else before - timedelta(seconds=1)
+
+    async def _request[R](self, send: Callable[[], Awaitable[R]]) -> R:
+        """Send one of the reader's requests through the gateway (counted as the reader's)."""
+        return await self.gateway.request(BUDGET_READER, send)
 
     def _device_name(self, device_id: str) -> str:
         """Return the name a charger or car has in Home Assistant (the user's, else ev.energy's)."""
@@ -593,7 +598,9 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     async def _session_ids(self, subs: list[ChargingSubSession]) -> dict[str, str]:
         """Return which session each new sub-session belongs to, from the newest page of sessions."""
-        sessions = await _newest_pages(self.client.list_charging_sessions(max_pages=1))
+        sessions = await _newest_pages(
+            self._request(lambda: self.client.list_charging_sessions(max_pages=1))
+        )
         owners = {
             sub_id: session.id
             for session in sessions
@@ -608,7 +615,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         levels: dict[str, int | None] = {}
         for vehicle_id, vehicle in vehicles.items():
             if vehicle.integrated is IntegrationStatus.UNINTEGRATED:
-                charge = await self.client.get_state_of_charge(vehicle_id)
+                charge = await self._request(partial(self.client.get_state_of_charge, vehicle_id))
                 levels[vehicle_id] = charge.state_of_charge_percentage
         self._held.manual_levels = levels
 
@@ -624,7 +631,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             "sub_sessions_held": len(self._held.sub_sessions),
             "sub_sessions_open": sum(1 for sub in held if sub.end is None),
             "planned_slots": sum(len(slots) for slots in self._held.schedules.values()),
-            "sent_last_hour": sum(1 for sent in self._sent if now - sent < HOUR),
+            "sent_last_hour": self.polling.budget.sent_last_hour(now, BUDGET_READER),
             "reserved_per_hour": self.polling.budget.reservations.get(BUDGET_READER, 0.0),
             "charging_statistics": self.charging.diagnostics(),
         }

@@ -12,9 +12,9 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .api import Evse, SubSessionMode, Vehicle, VehicleStatusLog
+from .commands import ev_energy_command
 from .const import DOMAIN
-from .controls import send_command
-from .coordinator import EvEnergyConfigEntry, EvEnergyCoordinator
+from .coordinator import EvEnergyCoordinator
 from .entity import (
     EVSE,
     VEHICLE,
@@ -23,6 +23,8 @@ from .entity import (
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
 )
+from .gateway import COMMAND
+from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import BOOSTABLE_MODES, SessionsReader, SubSessionRecord
 
@@ -83,18 +85,17 @@ class SmartChargingSwitch(EvEnergyEntity[Vehicle, VehicleStatusLog], SwitchEntit
         """Charge the car as soon as it is plugged in, without a schedule."""
         await self._write(enabled=False)
 
+    @ev_energy_command()
     async def _write(self, *, enabled: bool) -> None:
         coordinator = self.coordinator
-        vehicle = await send_command(
-            coordinator,
-            lambda: coordinator.client.update_vehicle(
-                self.device_id, smart_charging_enabled=enabled
-            ),
-            "command_refused",
+        client = coordinator.gateway.client
+        vehicle = await coordinator.gateway.request(
+            COMMAND,
+            lambda: client.update_vehicle(self.device_id, smart_charging_enabled=enabled),
         )
         await coordinator.async_show_written_vehicle(self.device_id, vehicle)
         # The session's mode changes with the setting.
-        await self.coordinator.config_entry.runtime_data.sessions.async_read_after_write()
+        await coordinator.config_entry.runtime_data.sessions.async_read_after_write()
 
 
 class ChargeNowSwitch(ReaderEntity, SwitchEntity):
@@ -141,11 +142,18 @@ class ChargeNowSwitch(ReaderEntity, SwitchEntity):
         running = self._running
         if running is None or running.session_id is None:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="nothing_to_boost")
-        session_id = running.session_id
-        client = self.coordinator.client
-        write = client.boost_start if start else client.boost_end
-        polling = self.coordinator.polling
-        await send_command(
-            polling, lambda: write(session_id), "nothing_to_boost" if start else "not_boosting"
-        )
+        if start:
+            await self._boost_start(running.session_id)
+        else:
+            await self._boost_end(running.session_id)
         await self.coordinator.async_read_after_write()
+
+    @ev_energy_command(conflict="nothing_to_boost")
+    async def _boost_start(self, session_id: str) -> None:
+        client = self.coordinator.gateway.client
+        await self.coordinator.gateway.request(COMMAND, lambda: client.boost_start(session_id))
+
+    @ev_energy_command(conflict="not_boosting")
+    async def _boost_end(self, session_id: str) -> None:
+        client = self.coordinator.gateway.client
+        await self.coordinator.gateway.request(COMMAND, lambda: client.boost_end(session_id))

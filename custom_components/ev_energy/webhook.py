@@ -24,7 +24,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .api import SvixVerifier, WebhookVerificationError
 from .const import DOMAIN, LOGGER
-from .coordinator import EvEnergyConfigEntry
+from .runtime import EvEnergyConfigEntry
 
 CONF_WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 - an option key, not a secret
 # The only events ev.energy sends; either means a car was plugged in, unplugged, or its charging changed.

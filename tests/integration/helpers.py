@@ -13,6 +13,7 @@ from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 
 from custom_components.ev_energy.const import DOMAIN
 from simulator.faults import BurstFault
@@ -54,6 +55,14 @@ async def set_number(hass: HomeAssistant, target: str, value: float | str) -> No
     """Set a number entity through Home Assistant's service, as a user or an automation does."""
     await hass.services.async_call(
         NUMBER_DOMAIN, SERVICE_SET_VALUE, {ATTR_ENTITY_ID: target, ATTR_VALUE: value}, blocking=True
+    )
+
+
+async def update_entity(hass: HomeAssistant, target: str) -> None:
+    """Ask Home Assistant to refresh an entity now, as a user or an automation does."""
+    assert await async_setup_component(hass, "homeassistant", {})
+    await hass.services.async_call(
+        "homeassistant", "update_entity", {ATTR_ENTITY_ID: target}, blocking=True
     )
 
 

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
 
-from .helpers import entity_id, reauth_flows, set_number
+from .helpers import entity_id, reauth_flows, set_number, update_entity
 
 
 async def _set_target(hass: HomeAssistant, sim: Simulator, value: float | str) -> None:
@@ -93,7 +93,10 @@ async def test_a_429_on_a_command_says_how_long_to_wait(
         await _set_target(hass, sim, 70)
     assert raised.value.translation_key == "rate_limited"
     assert raised.value.translation_placeholders == {"seconds": "120"}
-    assert integration.runtime_data.coordinator.budget.remaining == 0
+    # One bucket for commands and polls: the next poll waits too.
+    sim.requests.reset()
+    await update_entity(hass, entity_id(hass, "sensor", f"{sim.vehicle_ids[0]}_battery_level"))
+    assert not sim.requests
 
 
 @pytest.mark.parametrize("value", [math.nan, "nan"])

@@ -89,10 +89,17 @@ async def test_ev_energy_failing_the_write_gives_a_translated_error(
 ) -> None:
     vehicle_id = sim.vehicle_ids[0]
     before = sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage
-    sim.faults.server_errors(1, status=503, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    sim.faults.server_errors(1, status=500, path_prefix=f"/v2/vehicles/{vehicle_id}")
     with pytest.raises(HomeAssistantError) as raised:
         await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
     assert raised.value.translation_key == "command_failed"
+    assert raised.value.translation_placeholders is not None
+    assert "HTTP 500" in raised.value.translation_placeholders["error"]
+    # A 503 is ev.energy failing to reach the car: every command says so (one decorator, one mapping).
+    sim.faults.server_errors(1, status=503, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    with pytest.raises(HomeAssistantError) as raised:
+        await set_number(hass, entity_id(hass, "number", f"{vehicle_id}_target_charge_level"), 90)
+    assert raised.value.translation_key == "device_unreachable"
     assert sim.state.vehicles[vehicle_id].maximum_charge_limit_percentage == before
 
 

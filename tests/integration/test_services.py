@@ -192,7 +192,9 @@ async def test_an_action_meeting_a_429_makes_everything_wait(
     sim.faults.rate_limit_now(retry_after=300, path_prefix="/v2/charging_sub_sessions")
     with pytest.raises(HomeAssistantError) as raised:
         await _call(hass, "get_charging_sessions", config_entry_id=integration.entry_id)
-    assert raised.value.translation_key == "sessions_read_failed"
+    # The 429 itself already says how long everything waits.
+    assert raised.value.translation_key == "rate_limited"
+    assert raised.value.translation_placeholders == {"seconds": "300"}
     sim.requests.reset()
     with pytest.raises(HomeAssistantError) as raised:
         await _call(hass, "get_charging_sessions", config_entry_id=integration.entry_id)

@@ -132,3 +132,25 @@ def test_every_new_block_is_reported_for_storage_and_only_new_ones() -> None:
     budget.rate_limited(300, NOW)
     budget.rate_limited(10, NOW + timedelta(seconds=5))
     assert reported == [NOW + timedelta(seconds=300)]
+
+
+def test_each_request_counts_once_under_its_caller_in_one_rolling_hour() -> None:
+    budget = RequestBudget()
+    budget.reserve("sessions", 2)
+    budget.record_request(NOW, "sessions")
+    budget.record_request(NOW, "home_energy")
+    budget.record_request(NOW + timedelta(minutes=30), "polling")
+    assert budget.sent_last_hour(NOW + timedelta(minutes=30)) == 3
+    assert budget.sent_by_caller(NOW + timedelta(minutes=30)) == {
+        "sessions": 1,
+        "home_energy": 1,
+        "polling": 1,
+    }
+    assert budget.within_reservation("sessions", 1, NOW)
+    assert not budget.within_reservation("sessions", 2, NOW)
+    assert not budget.within_reservation("unreserved", 1, NOW)
+    # The hour rolls for every caller alike; what was sent since start stays counted.
+    later = NOW + timedelta(hours=1, seconds=1)
+    assert budget.sent_by_caller(later) == {"polling": 1}
+    assert budget.within_reservation("sessions", 2, later)
+    assert budget.sent_since_start == {"sessions": 1, "home_energy": 1, "polling": 1}

@@ -141,6 +141,7 @@ class EvEnergyClient:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         user_agent_suffix: str | None = None,
         on_response: Callable[[RateLimitState], None] | None = None,
+        on_request: Callable[[], None] | None = None,
     ) -> None:
         """Create a client.
 
@@ -152,6 +153,8 @@ class EvEnergyClient:
             user_agent_suffix: Appended to the User-Agent (e.g. ``HomeAssistant/2025.4``).
             on_response: Called with the new `RateLimitState` after each response
                 that carried rate-limit headers.
+            on_request: Called as each HTTP request is sent (retries and every page
+                included), so a caller can count what it spends.
         """
         self._session = session
         self._auth = auth
@@ -170,6 +173,7 @@ class EvEnergyClient:
             )
         )
         self._on_response = on_response
+        self._on_request = on_request
         self._rate_limit: RateLimitState | None = None
         self._request_count = 0
 
@@ -222,6 +226,8 @@ class EvEnergyClient:
             data = orjson.dumps(body)
             headers["Content-Type"] = "application/json"
         self._request_count += 1
+        if self._on_request is not None:
+            self._on_request()
         _LOGGER.debug("%s %s %s", method, url, query or "")
         try:
             async with self._session.request(
