@@ -51,6 +51,9 @@ RETRY_INTERVAL = timedelta(seconds=60)
 # A collection the token may not read (403) is asked again this often: the user may grant the scope meanwhile.
 FORBIDDEN_RETRY = timedelta(hours=1)
 HISTORY_MAX_PAGES = 3
+# How far back a device seen for the first time is read, to learn how often it reports (a car parked for the
+# night may report far less often: then its cadence is learned from the polls, as before).
+LEARN_WINDOW = timedelta(hours=2)
 # A device list longer than this many pages (50 devices each) is taken as cut short: a home has a few devices and
 # a fleet of hundreds fits, while a next link that never ends would otherwise cost 50 requests at every poll.
 DEVICE_LIST_MAX_PAGES = 10
@@ -321,7 +324,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 continue
             cadence = history.cadence_of(device_id)
             samples = [latest]
-            if previous is not None and self._missed_samples(previous, latest.sampled_at, cadence):
+            if previous is None:
+                await self._learn_cadence(device_id, latest.sampled_at, cadence, fetch_logs, now)
+            elif self._missed_samples(previous, latest.sampled_at, cadence):
                 if not self.budget.can_spend(1, now):
                     continue  # the mark stays: the next poll reads the whole gap
                 try:
@@ -337,6 +342,43 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             for sample in accepted:
                 cadence.add(sample.sampled_at)  # type: ignore[arg-type]
             history.undelivered.setdefault(device_id, []).extend(accepted)
+
+    async def _learn_cadence[S: (EvseStatusLog, VehicleStatusLog)](
+        self,
+        device_id: str,
+        latest: datetime,
+        cadence: SamplingCadence,
+        fetch_logs: Callable[..., Awaitable[Sequence[S]]],
+        now: datetime,
+    ) -> None:
+        """Learn how often a device seen for the first time reports, from its recent samples (one page).
+
+        Polls then follow its reports from the start, not only after a second poll came 5 minutes later. The
+        samples only time the reports: the ledger starts at the latest one, so nothing before set-up is counted
+        or fires an event.
+        """
+        if not self.budget.can_spend(1, now):
+            return
+        try:
+            logs = await self._request(
+                lambda: fetch_logs(device_id, sampled_at_gte=latest - LEARN_WINDOW, max_pages=1)
+            )
+        except EvEnergyIncompleteListError as err:
+            logs = (
+                err.items
+            )  # a longer history than a page: its newest samples time the reports as well
+        except (EvEnergyAuthError, EvEnergyRateLimitError):
+            raise
+        except EvEnergyError as err:
+            LOGGER.debug("Reading the recent reports of %s failed (%s)", device_id, err)
+            return
+        times = sorted(
+            at
+            for log in logs
+            if isinstance(at := getattr(log, "sampled_at", None), datetime) and at < latest
+        )
+        for sampled_at in times[-cadence.window :]:
+            cadence.add(sampled_at)
 
     @staticmethod
     def _missed_samples(previous: datetime, latest: datetime, cadence: SamplingCadence) -> bool:

@@ -71,6 +71,25 @@ async def test_idle_polls_follow_reports_every_minute_and_a_plug_in_shows_second
 
 
 @pytest.mark.usefixtures("credentials")
+async def test_a_new_entry_follows_the_reports_from_its_first_poll(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    """Set-up reads the devices' recent reports: no 5-minute wait before polls follow them (a fresh demo)."""
+    set_up_at = sim.clock.now()
+    await _to_report_phase(clock, sim, 25)
+    unplugged_at = sim.clock.now()
+    await admin(hass, sim, f"vehicles/{sim.vehicle_ids[0]}", {"plugged_in": False})
+    shown_at = await until_shown(hass, clock, f"{sim.evse_ids[0]}_plugged_in", "off")
+    report = first_report(sim, sim.evse_ids[0], unplugged_at, plugged_in=False)
+    # Before a report's delay is learned the timing is rougher than WITHIN, but within the report interval.
+    assert timedelta(0) <= shown_at - report < timedelta(seconds=REPORT_INTERVAL)
+    await clock.run_for(set_up_at.timestamp() + 300 - sim.clock.now().timestamp(), step=STEP)
+    assert len(_polls(sim, set_up_at)) >= 300 // REPORT_INTERVAL, (
+        "polls every report from the start"
+    )
+
+
+@pytest.mark.usefixtures("credentials")
 async def test_an_unplug_reads_the_sessions_at_once_and_ends_the_slot_and_the_boost(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
