@@ -364,9 +364,8 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 lambda: fetch_logs(device_id, sampled_at_gte=latest - LEARN_WINDOW, max_pages=1)
             )
         except EvEnergyIncompleteListError as err:
-            logs = (
-                err.items
-            )  # a longer history than a page: its newest samples time the reports as well
+            # A longer history than a page: its newest samples time the reports as well.
+            logs = err.items
         except (EvEnergyAuthError, EvEnergyRateLimitError):
             raise
         except EvEnergyError as err:
