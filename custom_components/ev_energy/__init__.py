@@ -11,6 +11,7 @@ from homeassistant.helpers import (
     device_registry as dr,
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
 from .auth import ConfigEntryAuth, async_revoke_tokens
@@ -72,6 +73,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     statistics = HourlyStatistics(hass, entry.entry_id)
     await statistics.async_load()
     entry.async_on_unload(statistics.async_save)
+    entry.async_on_unload(async_at_started(hass, statistics.async_import_once_started))
     sessions = SessionsReader(hass, entry, coordinator, statistics)
     home_energy = HomeEnergyReader(hass, entry, coordinator, statistics)
     await home_energy.async_load()

@@ -256,6 +256,10 @@ class HourlyStatistics:
         """
         if RECORDER not in self.hass.config.components or not (self.pending or self._written):
             return 0
+        if not self.hass.is_running:
+            # The recorder writes nothing before Home Assistant has started: waiting for it here would hold up
+            # the start. The hours wait; `async_import_once_started` imports them then.
+            return 0
         async with self._lock:
             batch = {
                 sid: (p.info, dict(p.hours), p.base) for sid, p in self.pending.items() if p.hours
@@ -270,6 +274,10 @@ class HourlyStatistics:
                     self._forget(sid, hours)
         await self._async_store()
         return imported
+
+    async def async_import_once_started(self, _hass: HomeAssistant) -> None:
+        """Import what was read while Home Assistant was starting (for `async_at_started`)."""
+        await self.async_import()
 
     async def _async_read_back(self, firsts: dict[str, datetime]) -> dict[str, Recorded]:
         """Read the recorder's rows, leaving out statistics whose last import it has not written yet."""
