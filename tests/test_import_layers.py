@@ -1,7 +1,9 @@
 """The import contracts of pyproject.toml ([tool.importlinter]) hold: lint-imports finds no broken one.
 
 The simulator's modules once imported each other in a circle, held together by imports inside functions; the
-contracts keep it a tree with the server on top. lint-imports is pinned in requirements/dev.txt and
+contracts keep it a tree with the server on top. The integration's once did too (the polling coordinator and the
+readers it drove); its contracts keep it free of circles, in layers: platforms above the coordinators above the
+request gateway above the API client. lint-imports is pinned in requirements/dev.txt and
 requirements/release.txt, so this runs on every CI leg.
 """
 
@@ -18,9 +20,24 @@ ROOT = Path(__file__).resolve().parents[1]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
-def _contract_names() -> list[str]:
+def _contract_names(package: str = "") -> list[str]:
+    """Return the names of the contracts whose id starts with ``package`` (all by default)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return [contract["name"] for contract in config["tool"]["importlinter"]["contracts"]]
+    contracts = config["tool"]["importlinter"]["contracts"]
+    return [contract["name"] for contract in contracts if contract["id"].startswith(package)]
+
+
+def _copy(tmp_path: Path) -> Path:
+    """Copy the packages the contracts name, and the configuration, into ``tmp_path``."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    for package in ("simulator", "custom_components"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def _add_import(module: Path, line: str) -> None:
+    module.write_text(module.read_text(encoding="utf-8") + f"\n{line}\n", encoding="utf-8")
 
 
 def _lint_imports(folder: Path) -> subprocess.CompletedProcess[str]:
@@ -45,14 +62,30 @@ def test_every_import_contract_is_kept() -> None:
         assert f"{name} KEPT" in result.stdout
 
 
-def test_an_import_cycle_in_the_simulator_breaks_the_contracts(tmp_path: Path) -> None:
-    shutil.copytree(ROOT / "simulator", tmp_path / "simulator")
-    shutil.copy(ROOT / "pyproject.toml", tmp_path)
-    core = tmp_path / "simulator" / "core.py"
+def test_an_import_cycle_in_the_simulator_breaks_its_contracts(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
     # The old circle: the simulator starting its own server (the server imports the simulator).
-    core.write_text(core.read_text(encoding="utf-8") + "\nfrom . import app\n", encoding="utf-8")
-    result = _lint_imports(tmp_path)
+    _add_import(folder / "simulator" / "core.py", "from . import app")
+    result = _lint_imports(folder)
     assert result.returncode == 1, result.stdout + result.stderr
-    for name in _contract_names():
+    for name in _contract_names("simulator"):
         assert f"{name} BROKEN" in result.stdout
+    for name in _contract_names("ev_energy"):
+        assert f"{name} KEPT" in result.stdout
     assert ".core -> .app" in result.stdout
+
+
+def test_the_gateway_reaching_up_to_a_coordinator_breaks_the_integrations_contracts(
+    tmp_path: Path,
+) -> None:
+    folder = _copy(tmp_path)
+    # The old shape: a lower part reaching back into the polling coordinator (for the client, the budget).
+    _add_import(
+        folder / "custom_components" / "ev_energy" / "gateway.py", "from . import coordinator"
+    )
+    result = _lint_imports(folder)
+    assert result.returncode == 1, result.stdout + result.stderr
+    for name in _contract_names("ev_energy"):
+        assert f"{name} BROKEN" in result.stdout
+    for name in _contract_names("simulator"):
+        assert f"{name} KEPT" in result.stdout

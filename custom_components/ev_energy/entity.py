@@ -8,26 +8,16 @@ from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 
 from homeassistant.core import CALLBACK_TYPE, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    Evse,
-    EvseModel,
-    EvseStatusLog,
-    Inverter,
-    InverterModel,
-    InverterStatusLog,
-    Vehicle,
-    VehicleModel,
-    VehicleStatusLog,
-    VehicleTrim,
-)
-from .const import DOMAIN, LOGGER
+from .api import Evse, EvseStatusLog, Inverter, InverterStatusLog, Vehicle, VehicleStatusLog
+from .const import LOGGER
 from .coordinator import EvEnergyCoordinator, EvEnergyData
+from .device_info import registry_entry
 from .devices import registered_device
 
 type Device = Evse | Vehicle | Inverter
@@ -124,73 +114,12 @@ def enum_options(enum: type[StrEnum]) -> list[str]:
     return [member.name.lower() for member in enum if member.name != "UNKNOWN"]
 
 
-def _first(*names: str | None) -> str | None:
-    return next((name for name in names if name), None)
-
-
-def _evse_device_info(evse: Evse) -> DeviceInfo:
-    model = evse.model if isinstance(evse.model, EvseModel) else None
-    make = model.make if model is not None and not isinstance(model.make, str) else None
-    make_name = None if make is None else _first(make.display_name, make.name)
-    model_name = None if model is None else _first(model.display_name, model.name)
-    return DeviceInfo(
-        identifiers={(DOMAIN, evse.id)},
-        manufacturer=make_name,
-        model=model_name,
-        name=" ".join(part for part in (make_name, model_name) if part) or "EV charger",
-        serial_number=evse.cpid,
-    )
-
-
-def _vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
-    trim = vehicle.trim if isinstance(vehicle.trim, VehicleTrim) else None
-    model = trim.model if trim is not None and isinstance(trim.model, VehicleModel) else None
-    make = model.make if model is not None and not isinstance(model.make, str) else None
-    make_name = None if make is None else make.name
-    model_name = None if model is None else model.name
-    trim_name = None if trim is None else trim.name
-    return DeviceInfo(
-        identifiers={(DOMAIN, vehicle.id)},
-        manufacturer=make_name,
-        model=" ".join(part for part in (model_name, trim_name) if part) or None,
-        name=vehicle.description
-        or " ".join(part for part in (make_name, model_name) if part)
-        or "Vehicle",
-    )
-
-
-def _inverter_device_info(inverter: Inverter) -> DeviceInfo:
-    model = inverter.model if isinstance(inverter.model, InverterModel) else None
-    make = model.make if model is not None and not isinstance(model.make, str) else None
-    return DeviceInfo(
-        identifiers={(DOMAIN, inverter.id)},
-        manufacturer=None if make is None else make.name,
-        model=None if model is None else model.name,
-        # The name stays generic: entity IDs derive from it, and a house rarely has two inverters.
-        name="Solar inverter",
-    )
-
-
 def device_info[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT], device: DeviceT
 ) -> DeviceInfo:
     """Return the registry entry of a charger, vehicle or inverter."""
     del kind  # Kept so callers name what they pass; the device's type says it all.
-    if isinstance(device, Evse):
-        return _evse_device_info(device)
-    if isinstance(device, Vehicle):
-        return _vehicle_device_info(device)
-    return _inverter_device_info(device)
-
-
-def account_device_info(user_id: str) -> DeviceInfo:
-    """Return the registry entry of the ev.energy account itself."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, user_id)},
-        manufacturer="ev.energy",
-        name="ev.energy account",
-        entry_type=DeviceEntryType.SERVICE,
-    )
+    return registry_entry(device)
 
 
 class EvEnergyEntity[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](

@@ -44,6 +44,7 @@ from .api import (
     VehicleStatusLog,
 )
 from .coordinator import EvEnergyCoordinator
+from .device_info import account_device_info
 from .entity import (
     EVSE,
     INVERTER,
@@ -53,7 +54,6 @@ from .entity import (
     EvEnergyEntity,
     EvEnergyEntityDescription,
     Sample,
-    account_device_info,
     add_entities_as_devices_appear,
     enum_options,
     enum_state,

@@ -39,8 +39,8 @@ from .budget import RequestBudget
 from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyCoordinator
+from .device_info import registry_entry
 from .devices import registered_device
-from .entity import EVSE, VEHICLE, device_info
 from .gateway import RequestGateway
 from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, UNPLUGGED, SampleLedger, Transition
@@ -580,9 +580,9 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             return str(entry.name_by_user or entry.name)
         data = self.polling.data
         if data is not None and device_id in data.evses:
-            return str(device_info(EVSE, data.evses[device_id]).get("name"))
+            return str(registry_entry(data.evses[device_id]).get("name"))
         if data is not None and device_id in data.vehicles:
-            return str(device_info(VEHICLE, data.vehicles[device_id]).get("name"))
+            return str(registry_entry(data.vehicles[device_id]).get("name"))
         return device_id
 
     def _since(self, now: datetime) -> datetime:
