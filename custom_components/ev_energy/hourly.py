@@ -30,7 +30,7 @@ from homeassistant.components.recorder.statistics import (
     statistics_during_period,
 )
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
@@ -256,9 +256,10 @@ class HourlyStatistics:
         """
         if RECORDER not in self.hass.config.components or not (self.pending or self._written):
             return 0
-        if not self.hass.is_running:
-            # The recorder writes nothing before Home Assistant has started: waiting for it here would hold up
-            # the start. The hours wait; `async_import_once_started` imports them then.
+        if self.hass.state is not CoreState.running:
+            # The recorder writes nothing before Home Assistant has started (waiting for it here would hold up the
+            # start) and closes its database when stopping. The hours wait: `async_import_once_started` imports
+            # them once started, and unloading stores them.
             return 0
         async with self._lock:
             batch = {
