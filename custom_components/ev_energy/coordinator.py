@@ -81,6 +81,8 @@ class _History[S: (EvseStatusLog, VehicleStatusLog)]:
 
     cadence: dict[str, SamplingCadence] = field(default_factory=dict)
     undelivered: dict[str, list[S]] = field(default_factory=dict)
+    # Devices whose recent reports were read to learn their cadence (once per set-up, reload or restart).
+    learned: set[str] = field(default_factory=set)
 
     def cadence_of(self, device_id: str) -> SamplingCadence:
         return self.cadence.setdefault(device_id, SamplingCadence())
@@ -324,9 +326,10 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 continue
             cadence = history.cadence_of(device_id)
             samples = [latest]
-            if previous is None:
+            if device_id not in history.learned:
+                history.learned.add(device_id)
                 await self._learn_cadence(device_id, latest.sampled_at, cadence, fetch_logs, now)
-            elif self._missed_samples(previous, latest.sampled_at, cadence):
+            if previous is not None and self._missed_samples(previous, latest.sampled_at, cadence):
                 if not self.budget.can_spend(1, now):
                     continue  # the mark stays: the next poll reads the whole gap
                 try:
@@ -351,11 +354,11 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         fetch_logs: Callable[..., Awaitable[Sequence[S]]],
         now: datetime,
     ) -> None:
-        """Learn how often a device seen for the first time reports, from its recent samples (one page).
+        """Learn how often a device reports from its recent samples (one page), at set-up, reload or restart.
 
         Polls then follow its reports from the start, not only after a second poll came 5 minutes later. The
-        samples only time the reports: the ledger starts at the latest one, so nothing before set-up is counted
-        or fires an event.
+        samples only time the reports: the ledger takes samples as before (from the latest one for a new device,
+        so nothing before set-up is counted or fires an event).
         """
         if not self.budget.can_spend(1, now):
             return
