@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 import os
 from pathlib import Path
-import re
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ import pytest
 from scripts.devtools.hass import Hass
 
 from . import processes
+from .push import turn_push_on
 from .simulator_admin import SimulatorAdmin
 
 pytestmark = pytest.mark.e2e
@@ -130,18 +130,8 @@ async def test_push_set_up_as_the_options_say_reaches_home_assistant(
     """The options form's URL is on 127.0.0.1, where Home Assistant listens; the portal's secret makes push work."""
     hass = Hass(develop.ha_url, session)
     await hass.sign_in()
-    entry = (await hass.config_entries(DOMAIN))[0]
-    flow = "/api/config/config_entries/options/flow"
-    form = await hass.request("POST", flow, payload={"handler": entry["entry_id"]})
-    webhook_url = form["description_placeholders"]["webhook_url"]
+    webhook_url = await turn_push_on(hass, session)
     assert webhook_url.startswith(f"http://127.0.0.1:{develop.ha_port}/api/webhook/")
-    secret = await _add_endpoint(
-        session, form["description_placeholders"]["portal_url"], webhook_url
-    )
-    done = await hass.request(
-        "POST", f"{flow}/{form['flow_id']}", payload={"webhook_secret": secret}
-    )
-    assert done["type"] == "create_entry", done
 
     # The car kept home and unplugged, then plugged in: each change is a message for the endpoint, and the
     # plug-in shows in Home Assistant within the freshness target of the charger's report of it.
@@ -189,15 +179,6 @@ async def _shown(hass: Hass, entity_id: str, expected: str, *, within: float) ->
             if (await hass.states())[entity_id]["state"] == expected:
                 return
             await asyncio.sleep(0.2)
-
-
-async def _add_endpoint(session: aiohttp.ClientSession, portal_url: str, url: str) -> str:
-    """Add ``url`` on the simulator's webhook portal, as a user would; return the secret it shows."""
-    async with session.post(portal_url, data={"url": url}) as reply:
-        page = await reply.text()
-    found = re.search(r"<code id='secret'>(whsec_[^<]+)</code>", page)
-    assert found is not None, page
-    return found.group(1)
 
 
 def test_sigterm_stops_a_backgrounded_develop_and_everything_it_started(develop: Develop) -> None:
