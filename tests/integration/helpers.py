@@ -21,6 +21,10 @@ from simulator.testing import Simulator
 
 from .conftest import Clock
 
+# One idle poll at the simulator's default 5-minute reports: polls are timed just after a report (a few seconds
+# past it), so waiting exactly 5 minutes can end just before the poll.
+IDLE_POLL = 310
+
 
 def entity_id(hass: HomeAssistant, platform: str, unique_id: str) -> str:
     """Return the entity id registered for a unique id."""

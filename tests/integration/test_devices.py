@@ -15,7 +15,7 @@ from custom_components.ev_energy.devices import ABSENT_FOR
 from simulator.testing import Simulator
 
 from .conftest import Clock
-from .helpers import device_for, entity_id, state
+from .helpers import IDLE_POLL, device_for, entity_id, state
 
 DAY = ABSENT_FOR.total_seconds()
 
@@ -66,13 +66,13 @@ async def test_a_charger_missing_from_one_answer_keeps_its_entities_and_the_user
     # The list leaves the charger out for one poll; its own GET fails too, so nothing proves it gone.
     evse = sim.state.evses.pop(evse_id)
     sim.faults.server_errors(1, status=500, path_prefix=f"/v2/evses/{evse_id}")
-    await clock.run_for(300, step=60)
+    await clock.run_for(IDLE_POLL, step=60)
     assert device_for(hass, evse_id) is not None
     assert hass.states.get(hidden).state == "unavailable"
     assert state(hass, "binary_sensor", f"{evse_id}_online").state == "unavailable"
 
     sim.state.evses[evse_id] = evse
-    await clock.run_for(300, step=60)
+    await clock.run_for(IDLE_POLL, step=60)
     assert _settings(hass, evse_id) == before
     assert "already exists" not in caplog.text, "its entities were not added a second time"
     assert state(hass, "binary_sensor", f"{evse_id}_online").state == "on"
@@ -107,7 +107,7 @@ async def test_a_404_on_the_device_itself_removes_it_at_once(
 ) -> None:
     inverter_id = sim.inverter_ids[0]
     sim.state.inverters.pop(inverter_id)
-    await clock.run_for(300, step=60)
+    await clock.run_for(IDLE_POLL, step=60)
     assert device_for(hass, inverter_id) is None
     lookups = [r for r in sim.requests if r.path == f"/v2/inverters/{inverter_id}"]
     assert [r.status for r in lookups] == [404], "one request asks, only once"

@@ -23,7 +23,7 @@ from simulator.testing import Simulator
 from simulator.world import ChargingSubSession
 
 from .conftest import Clock, entry_for, set_up_entry
-from .helpers import entity_id
+from .helpers import IDLE_POLL, entity_id
 
 
 def _reader(entry: MockConfigEntry) -> SessionsReader:
@@ -70,7 +70,7 @@ async def test_a_cycle_costs_two_requests_and_never_reads_a_held_finished_sub_se
     held_finished = {sub.id: sub.start for sub in reader.data.sub_sessions.values() if sub.end}
     sim.requests.reset()
 
-    await clock.advance(300)
+    await clock.advance(IDLE_POLL)
 
     reads = _sub_session_reads(sim)
     assert [read["is_finished"] for read in reads] == [["false"], ["true"]]
@@ -98,7 +98,7 @@ async def test_an_unplugged_car_slows_the_reader_and_a_plug_in_reads_at_once(
     session = sim.engine.plug_in(vehicle)
     sim.requests.reset()
     # The next poll sees the plug-in; the reader reads at once instead of within 15 minutes.
-    await clock.run_for(300, step=30)
+    await clock.run_for(IDLE_POLL, step=30)
     running = reader.data.open_sub_session(vehicle_id=vehicle.id)
     assert running is not None
     assert running.session_id == session.id

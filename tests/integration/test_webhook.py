@@ -37,7 +37,7 @@ from custom_components.ev_energy.webhook import (
 from simulator.testing import Simulator, WebhookSender, sign
 
 from .conftest import Clock, entry_for
-from .helpers import admin, first_report, state, until_shown
+from .helpers import IDLE_POLL, admin, first_report, state, until_shown
 
 pytestmark = pytest.mark.usefixtures("credentials")
 
@@ -362,7 +362,7 @@ async def test_without_a_secret_no_webhook_and_polling_goes_on(
     assert "ev_energy" not in _handlers(hass).values()
     assert async_get_receiver(hass, integration) is None
     mark = len(sim.requests)
-    await clock.advance(300)
+    await clock.advance(IDLE_POLL)
     assert "/v2/evses" in [r.path for r in sim.requests[mark:]]
 
 
