@@ -321,14 +321,15 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             latest: S | None = latest_sample(device)
             if latest is None or latest.sampled_at is None:
                 continue
+            cadence = history.cadence_of(device_id)
+            if device_id not in history.learned:
+                # Also when nothing is new since a reload: its polls must follow the reports from the start.
+                history.learned.add(device_id)
+                await self._learn_cadence(device_id, latest.sampled_at, cadence, fetch_logs, now)
             previous = self.ledger.high_water_mark(device_id)
             if previous is not None and latest.sampled_at <= previous:
                 continue
-            cadence = history.cadence_of(device_id)
             samples = [latest]
-            if device_id not in history.learned:
-                history.learned.add(device_id)
-                await self._learn_cadence(device_id, latest.sampled_at, cadence, fetch_logs, now)
             if previous is not None and self._missed_samples(previous, latest.sampled_at, cadence):
                 if not self.budget.can_spend(1, now):
                     continue  # the mark stays: the next poll reads the whole gap
@@ -377,7 +378,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         times = sorted(
             at
             for log in logs
-            if isinstance(at := getattr(log, "sampled_at", None), datetime) and at < latest
+            if isinstance(at := getattr(log, "sampled_at", None), datetime) and at <= latest
         )
         for sampled_at in times[-cadence.window :]:
             cadence.add(sampled_at)
