@@ -84,22 +84,34 @@ async def test_after_a_refused_refresh_nothing_more_is_sent_and_reauthentication
     assert len(reauth_flows(hass)) == 1
 
 
-async def _session_read_and_action_at_once(hass: HomeAssistant, sim: Simulator) -> list[Any]:
-    """Start the sessions reader and the sessions action together: both requests go out before either answer."""
+async def _session_read_and_action_at_once(
+    hass: HomeAssistant, sim: Simulator, freezer: FrozenDateTimeFactory
+) -> list[Any]:
+    """Send the sessions reader's request and the sessions action's with the same token, whatever the load.
+
+    The reader's request is held at the simulator until the action is done (its 401, the refresh and whatever
+    follows); then it is answered, with its 401 for the token it carried.
+    """
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     sensor = entity_id(hass, "sensor", f"{sim.evse_ids[0]}_session_energy")
-    return await asyncio.gather(
-        update_entity(hass, sensor), _charging_sessions(hass, entry), return_exceptions=True
-    )
+    sim.faults.delay(5, count=1, path_prefix="/v2/charging_sub_sessions")
+    held = await when_stuck_in(sim, sim.faults.state.bursts[-1], update_entity(hass, sensor))
+    action = await asyncio.gather(_charging_sessions(hass, entry), return_exceptions=True)
+    freezer.tick(6)
+    read = await asyncio.gather(held, return_exceptions=True)
+    return [*read, *action]
 
 
 async def test_two_callers_meeting_a_refused_token_at_once_refresh_it_once(
-    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+    hass: HomeAssistant,
+    sim: Simulator,
+    freezer: FrozenDateTimeFactory,
+    integration: MockConfigEntry,
 ) -> None:
     # ev.energy dropped the access token before it expired; the refresh token still works.
     sim.oauth.access_tokens[integration.data["token"]["access_token"]].revoked = True
     start = len(sim.requests)
-    results = await _session_read_and_action_at_once(hass, sim)
+    results = await _session_read_and_action_at_once(hass, sim, freezer)
     assert results == [None, None]
     sent = _sent(sim, start)
     assert [status for _, _, status in sent].count(401) == 2, "both were sent with the old token"
@@ -108,11 +120,14 @@ async def test_two_callers_meeting_a_refused_token_at_once_refresh_it_once(
 
 
 async def test_two_callers_meeting_a_refused_sign_in_at_once_send_the_refresh_token_once(
-    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+    hass: HomeAssistant,
+    sim: Simulator,
+    freezer: FrozenDateTimeFactory,
+    integration: MockConfigEntry,
 ) -> None:
     sim.faults.revoke_tokens(user_id=sim.primary_user_id)
     start = len(sim.requests)
-    results = await _session_read_and_action_at_once(hass, sim)
+    results = await _session_read_and_action_at_once(hass, sim, freezer)
     assert isinstance(results[1], HomeAssistantError)
     assert results[1].translation_key == "token_refused"
     sent = _sent(sim, start)
