@@ -62,30 +62,34 @@ def test_every_import_contract_is_kept() -> None:
         assert f"{name} KEPT" in result.stdout
 
 
-def test_an_import_cycle_in_the_simulator_breaks_its_contracts(tmp_path: Path) -> None:
+def _lint_with_import(tmp_path: Path, module: str, line: str) -> str:
+    """Run lint-imports on a copy where ``module`` (a path under the repository) gained ``line``; return its output."""
     folder = _copy(tmp_path)
-    # The old circle: the simulator starting its own server (the server imports the simulator).
-    _add_import(folder / "simulator" / "core.py", "from . import app")
+    _add_import(folder / module, line)
     result = _lint_imports(folder)
     assert result.returncode == 1, result.stdout + result.stderr
-    for name in _contract_names("simulator"):
-        assert f"{name} BROKEN" in result.stdout
-    for name in _contract_names("ev_energy"):
-        assert f"{name} KEPT" in result.stdout
-    assert ".core -> .app" in result.stdout
+    return result.stdout
+
+
+def _assert_broken_only(output: str, broken: str, kept: str) -> None:
+    for name in _contract_names(broken):
+        assert f"{name} BROKEN" in output
+    for name in _contract_names(kept):
+        assert f"{name} KEPT" in output
+
+
+def test_an_import_cycle_in_the_simulator_breaks_its_contracts(tmp_path: Path) -> None:
+    # The old circle: the simulator starting its own server (the server imports the simulator).
+    output = _lint_with_import(tmp_path, "simulator/core.py", "from . import app")
+    _assert_broken_only(output, broken="simulator", kept="ev_energy")
+    assert ".core -> .app" in output
 
 
 def test_the_gateway_reaching_up_to_a_coordinator_breaks_the_integrations_contracts(
     tmp_path: Path,
 ) -> None:
-    folder = _copy(tmp_path)
     # The old shape: a lower part reaching back into the polling coordinator (for the client, the budget).
-    _add_import(
-        folder / "custom_components" / "ev_energy" / "gateway.py", "from . import coordinator"
+    output = _lint_with_import(
+        tmp_path, "custom_components/ev_energy/gateway.py", "from . import coordinator"
     )
-    result = _lint_imports(folder)
-    assert result.returncode == 1, result.stdout + result.stderr
-    for name in _contract_names("ev_energy"):
-        assert f"{name} BROKEN" in result.stdout
-    for name in _contract_names("simulator"):
-        assert f"{name} KEPT" in result.stdout
+    _assert_broken_only(output, broken="ev_energy", kept="simulator")
