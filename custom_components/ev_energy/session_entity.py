@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity, BinarySensorEntityDescription
 from homeassistant.components.sensor import (
@@ -29,6 +30,14 @@ from homeassistant.util import dt as dt_util
 
 from .api import Evse, EvseStatusLog, SubSessionMode, Vehicle, VehicleStatusLog
 from .coordinator import EvEnergyCoordinator, EvEnergyData
+from .dispatches import (
+    COMPLETED_DISPATCHES,
+    COMPLETED_WINDOW,
+    DISPATCHED_MODES,
+    PLANNED_DISPATCHES,
+    completed_dispatch,
+    planned_dispatch,
+)
 from .entity import (
     EVSE,
     VEHICLE,
@@ -322,7 +331,14 @@ class SlotSensor(_SlotTimer, SensorEntity):
 
 
 class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
-    """On while a planned smart charging slot is in progress."""
+    """On while a planned smart charging slot is in progress; its slots in the layout energy managers read.
+
+    The attributes follow Octopus Energy's *Intelligent dispatching* sensor (see `dispatches`), so Predbat and
+    similar tools take ev.energy's plan unchanged. They are left out of the recorder: they change with every
+    slot that passes, and only their current value is of use.
+    """
+
+    _unrecorded_attributes = frozenset({PLANNED_DISPATCHES, COMPLETED_DISPATCHES})
 
     @property
     def is_on(self) -> bool:
@@ -330,6 +346,32 @@ class SlotActiveBinarySensor(_SlotTimer, BinarySensorEntity):
         now = dt_util.utcnow()
         slot = self.current_or_next_slot(now)
         return slot is not None and slot.start <= now
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the slots still ahead (the one in progress first) and those delivered over the last day."""
+        now = dt_util.utcnow()
+        running = self.running_sub_session()
+        if running is None:
+            return {PLANNED_DISPATCHES: [], COMPLETED_DISPATCHES: []}
+        planned = [
+            planned_dispatch(slot.start, slot.end, running.mode)
+            for slot in self.planned_slots()
+            if slot.end > now
+        ]
+        return {PLANNED_DISPATCHES: planned, COMPLETED_DISPATCHES: self._completed(now)}
+
+    def _completed(self, now: datetime) -> list[dict[str, Any]]:
+        """Return what ev.energy's dispatches delivered in this plug-in's sub-sessions over the last day."""
+        session = self.session
+        held = self.coordinator.data.deliveries
+        return [
+            completed_dispatch(delivery, sub.mode)
+            for sub in (session.sub_sessions if session is not None else ())
+            if sub.mode in DISPATCHED_MODES
+            for delivery in held.get(sub.id, [])
+            if now - COMPLETED_WINDOW < delivery.end <= now
+        ]
 
 
 class LifetimeEnergySensor(ReaderEntity, RestoreSensor):

@@ -41,6 +41,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import EvEnergyCoordinator
 from .device_info import registry_entry
 from .devices import registered_device
+from .dispatches import Delivery, recent_deliveries
 from .gateway import RequestGateway
 from .hourly import HourlyStatistics, iso_or_none
 from .ledger import CHARGING_STARTED, PLUGGED_IN, UNPLUGGED, SampleLedger, Transition
@@ -259,6 +260,8 @@ class SessionsData:
 
     sub_sessions: dict[str, SubSessionRecord] = field(default_factory=dict)
     schedules: dict[str, list[PlannedSlot]] = field(default_factory=dict)
+    # When energy flowed in each sub-session of the last day (the slots energy managers read as completed).
+    deliveries: dict[str, list[Delivery]] = field(default_factory=dict)
     manual_levels: dict[str, int | None] = field(default_factory=dict)
     updated_at: datetime | None = None
 
@@ -487,6 +490,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             for sub in running
             if isinstance(sub.schedules, Schedules)
         }
+        self._held.deliveries = recent_deliveries(self._held.deliveries, subs, now)
         await self._read_manual_levels()
 
     async def _final(self, sub_id: str) -> ChargingSubSession | None:
@@ -661,6 +665,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         return SessionsData(
             sub_sessions=dict(held.sub_sessions),
             schedules=dict(held.schedules),
+            deliveries=dict(held.deliveries),
             manual_levels=dict(held.manual_levels),
             updated_at=updated_at,
         )
