@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 import shutil
 from typing import Any
+from urllib.parse import quote
 
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
@@ -22,6 +24,8 @@ from .helpers import entity_id
 from .test_energy import charge_now
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "ev_energy"
+REPOSITORY = "https://github.com/ev-energy-ha/ev_energy"
+IMPORT_LINK = "https://my.home-assistant.io/redirect/blueprint_import/?blueprint_url="
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +44,14 @@ async def use_blueprint(hass: HomeAssistant, name: str, inputs: dict[str, Any]) 
     assert [state.state for state in automations] == ["on"], (
         "the blueprint loaded and its automation runs"
     )
+
+
+def test_the_readme_imports_every_blueprint_from_its_source_url() -> None:
+    readme = (BLUEPRINTS.parents[2] / "README.md").read_text(encoding="utf-8")
+    for path in sorted(BLUEPRINTS.glob("*.yaml")):
+        source_url = load_yaml_dict(str(path))["blueprint"]["source_url"]
+        assert source_url == f"{REPOSITORY}/blob/main/blueprints/automation/ev_energy/{path.name}"
+        assert f"{IMPORT_LINK}{quote(source_url, safe='')})" in readme, path.name
 
 
 def test_every_blueprint_is_tested_here() -> None:
