@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from simulator.testing import Simulator
 
 from .conftest import Clock
-from .helpers import entity_id
+from .helpers import entity_id, state
 from .test_energy import charge_now
 
 BLUEPRINTS = Path(__file__).parents[2] / "blueprints" / "automation" / "ev_energy"
@@ -117,11 +117,12 @@ async def test_charging_in_a_planned_slot_is_quiet_and_outside_one_warns(
     )
     # The smart schedule's first slot: charging starts inside it.
     session = sim.engine.session_of_vehicle(vehicle_id)
+    assert session is not None
     schedule = sim.state.sub_sessions[session.sub_session_ids[-1]].schedule
     first = min(slot.started_at for slot in schedule if slot.current_milliamps > 0)
     await clock.run_for((first - sim.clock.now()).total_seconds() - 120, step=600)
     await clock.run_for(600, step=60)
-    assert hass.states.get(slot_active).state == "on"
+    assert state(hass, "binary_sensor", f"{evse_id}_slot_active").state == "on"
     assert any(log.is_charging for log in sim.state.evse_logs[evse_id][-5:]), "the slot charges"
     assert not warned
 
@@ -133,5 +134,5 @@ async def test_charging_in_a_planned_slot_is_quiet_and_outside_one_warns(
     charge_now(sim)
     await clock.run_for(900, step=60)
 
-    assert hass.states.get(slot_active).state == "off"
+    assert state(hass, "binary_sensor", f"{evse_id}_slot_active").state == "off"
     assert len(warned) == 1
