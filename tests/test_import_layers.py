@@ -93,3 +93,16 @@ def test_the_gateway_reaching_up_to_a_coordinator_breaks_the_integrations_contra
         tmp_path, "custom_components/ev_energy/gateway.py", "from . import coordinator"
     )
     _assert_broken_only(output, broken="ev_energy", kept="simulator")
+
+
+def test_a_reader_reaching_into_the_polling_coordinator_breaks_the_layers(tmp_path: Path) -> None:
+    # The old shape: the sessions reader taking the client, the budget and device names from polling.
+    output = _lint_with_import(
+        tmp_path, "custom_components/ev_energy/sessions.py", "from . import coordinator"
+    )
+    (layers,) = _contract_names("ev_energy-layers")
+    assert f"{layers} BROKEN" in output
+    # lint-imports wraps its lines at the terminal's width.
+    assert "ev_energy.sessions -> custom_components.ev_energy.coordinator" in " ".join(
+        output.split()
+    )

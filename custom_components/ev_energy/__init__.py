@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import (
     config_entry_oauth2_flow,
@@ -19,13 +19,13 @@ from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyCoordinator
 from .devices import ev_energy_ids
 from .gateway import RequestGateway
-from .home_energy import HomeEnergyReader, watch_polls
+from .home_energy import HomeEnergyReader
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
 from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
 from .services import async_setup_services
-from .sessions import SessionsReader, watch_session_starts
+from .sessions import SessionsReader, read_on_charge_transitions
 from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores
 from .webhook import async_remove_push, async_setup_push
 
@@ -74,8 +74,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     await statistics.async_load()
     entry.async_on_unload(statistics.async_save)
     entry.async_on_unload(async_at_started(hass, statistics.async_import_once_started))
-    sessions = SessionsReader(hass, entry, coordinator, statistics)
-    home_energy = HomeEnergyReader(hass, entry, coordinator, statistics)
+    # Each reader is a coordinator on its own cadence, taking the gateway and nothing of the others.
+    sessions = SessionsReader(hass, entry, gateway, statistics)
+    home_energy = HomeEnergyReader(hass, entry, gateway, statistics)
     await home_energy.async_load()
     entry.runtime_data = EvEnergyRuntimeData(
         gateway=gateway,
@@ -94,11 +95,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     entry.async_on_unload(sessions.async_save)
     # Sessions are extra: setup goes on when they cannot be read, their entities show unavailable.
     await sessions.async_refresh()
-    entry.async_on_unload(watch_session_starts(sessions, ledger))
-    # Home energy is extra too, and slow: read in the background, then after polls when due.
-    entry.async_create_task(hass, home_energy.async_read(), "ev_energy home energy")
-    entry.async_on_unload(watch_polls(home_energy))
+    entry.async_on_unload(read_on_charge_transitions(sessions, ledger))
+    # Home energy is extra too, and slow: read in the background, then on its own timer.
+    entry.async_create_task(hass, home_energy.async_refresh(), "ev_energy home energy")
     entry.async_on_unload(home_energy.async_save)
+    # Both read on their own timers whether or not an entity listens (home energy has none; statistics need both).
+    for reader in (sessions, home_energy):
+        entry.async_on_unload(reader.async_add_listener(_keep_reading))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
     return True
@@ -121,6 +124,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     await async_remove_entry_stores(hass, entry.entry_id)
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)
+
+
+@callback
+def _keep_reading() -> None:
+    """Keep a reader's timer running: a coordinator reads on its own only while someone listens."""
 
 
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:

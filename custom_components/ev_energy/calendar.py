@@ -31,7 +31,7 @@ async def async_setup_entry(
     sessions = entry.runtime_data.sessions
 
     def factory(coordinator: EvEnergyCoordinator, device: Vehicle) -> list[Entity]:
-        return [ChargingCalendar(sessions, device)]
+        return [ChargingCalendar(sessions, coordinator, device)]
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
@@ -73,9 +73,11 @@ class ChargingCalendar(ReaderEntity, CalendarEntity):
 
     _attr_translation_key = "charging"
 
-    def __init__(self, reader: SessionsReader, vehicle: Vehicle) -> None:
+    def __init__(
+        self, reader: SessionsReader, polling: EvEnergyCoordinator, vehicle: Vehicle
+    ) -> None:
         """Bind the calendar to a car."""
-        super().__init__(reader, vehicle, "charging_calendar")
+        super().__init__(reader, polling, vehicle, "charging_calendar")
         self.vehicle_id = vehicle.id
 
     def _events(self) -> list[CalendarEvent]:

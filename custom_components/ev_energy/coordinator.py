@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -28,7 +29,8 @@ from .api import (
 from .api.pagination import IncompleteListReason
 from .budget import POLLING, SamplingCadence
 from .const import DOMAIN, LOGGER
-from .devices import DeviceReconciler
+from .device_info import registry_entry
+from .devices import DeviceReconciler, ev_energy_ids
 from .energy import charger_max_power_w
 from .gateway import ReauthRequiredError, RequestGateway, auth_failed
 from .ledger import SampleLedger
@@ -197,6 +199,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             keep=self.user_id,
             now=now,
         )
+        self._register_new_devices([*evses.values(), *vehicles.values(), *inverters.values()])
         account = await self._read_account(now)
         data = EvEnergyData(
             evses=evses,
@@ -275,6 +278,23 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             self._cut_short.discard(name)
         self._short_walks.pop(name, None)
         return items
+
+    def _register_new_devices(self, devices: Sequence[Evse | Vehicle | Inverter]) -> None:
+        """Put the devices this poll lists first into the device registry, before their entities are added.
+
+        The readers name their statistics after the registry's devices: a device is there from the poll that
+        found it on, also when a reader meets it before the platforms (at set-up) or their listener do.
+        """
+        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
+        known = {
+            device_id
+            for device in dr.async_entries_for_config_entry(registry, entry_id)
+            for device_id in ev_energy_ids(device)
+        }
+        for device in devices:
+            if device.id not in known:
+                registry.async_get_or_create(config_entry_id=entry_id, **registry_entry(device))
 
     async def _read_account(self, now: datetime) -> UserDetail | None:
         due = self._account_read_at is None or now - self._account_read_at >= ACCOUNT_INTERVAL

@@ -10,9 +10,12 @@ after it, so newest first re-imported the whole month at each day (O(days²) rec
 statistic for a month); oldest first, each read re-imports its own day and the last one. Where it got to lives in a
 `Store`, so a restart reads only what is missing.
 
-Every read counts against the request budget the polling shares, and waits when the share has no room. The reader
-keeps what it will spend in the next hour out of polling's part (one request an hour, seven while it backfills,
-none without a HEM system), so polling paces itself on the rest.
+The reader is a coordinator of its own, taking the gateway and nothing of device polling: each read sets when the
+next is due (``update_interval``): five minutes after the next hour once caught up, ten minutes while it
+backfills, fifteen after a failure, a day after a refusal. Every read counts against the request budget the polling
+shares, and waits when the share has no room. The reader keeps what it will spend in the next hour out of polling's
+part (one request an hour, seven while it backfills, none without a HEM system), so polling paces itself on the
+rest. Its reads need not follow polls: a 429 met by any caller blocks every caller at the gateway.
 Windows start on UTC hours, which are whole or half hours in the HEM system's time zone as ev.energy requires
 (except in the few zones 45 minutes off the hour, where ev.energy refuses them; see the 400 below).
 """
@@ -25,8 +28,9 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.const import UnitOfEnergy
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -37,8 +41,7 @@ from .api import (
     EvEnergyNotFoundError,
     HemEnergyStatsBucket,
 )
-from .const import LOGGER
-from .coordinator import EvEnergyCoordinator
+from .const import DOMAIN, LOGGER
 from .gateway import RequestGateway
 from .hourly import (
     HOUR,
@@ -66,6 +69,9 @@ SYSTEMS_INTERVAL: Final = timedelta(days=1)
 FORBIDDEN_INTERVAL: Final = timedelta(days=1)
 # After a failed read (ev.energy unreachable, a 429) the next try waits this long.
 RETRY_INTERVAL: Final = timedelta(minutes=15)
+# The shortest wait for the next read: the timer may fire a fraction of a second before the hour a read was due
+# for, which then finds nothing due (and sends nothing) and tries again this much later.
+SOONEST: Final = timedelta(seconds=1)
 BUCKET: Final = timedelta(minutes=30)
 WH_PER_KWH: Final = 1000
 # The reader's name in the budget's reservations.
@@ -123,21 +129,32 @@ def hourly_values(
     return {hour: sum(values) / WH_PER_KWH for hour, values in halves.items() if len(values) == 2}
 
 
-class HomeEnergyReader:
-    """Reads the home's energy flows of every HEM system on its own slow cadence, inside the request budget."""
+class HomeEnergyReader(DataUpdateCoordinator[None]):
+    """Reads the home's energy flows of every HEM system on its own slow cadence, inside the request budget.
+
+    Its data is in the recorder's statistics: the coordinator holds none, it only times the reads.
+    """
+
+    config_entry: EvEnergyConfigEntry
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: EvEnergyConfigEntry,
-        coordinator: EvEnergyCoordinator,
+        gateway: RequestGateway,
         statistics: HourlyStatistics,
     ) -> None:
         """Set up the reader of one entry; `async_load` restores how far earlier runs read."""
-        self.hass = hass
-        self.entry = entry
-        self.polling = coordinator
-        self.gateway: RequestGateway = coordinator.gateway
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} home energy",
+            # Each read sets when the next one is due (see `_async_update_data`).
+            update_interval=RETRY_INTERVAL,
+        )
+        self.gateway = gateway
+        self.budget = gateway.budget
         self.statistics = statistics
         self._store: Store[dict[str, Any]] = entry_stores(hass, entry.entry_id).store("home_energy")
         self.systems: list[str] | None = None
@@ -172,14 +189,10 @@ class HomeEnergyReader:
         """Write how far the reader got now (the entry unloads; a delayed save would be lost)."""
         await self._store.async_save(self._to_store())
 
-    def is_due(self, now: datetime) -> bool:
-        """Return whether a read is due (none runs and the time for the next one has come)."""
-        return not self._running and (self._next_read is None or now >= self._next_read)
-
-    async def async_read(self) -> None:
+    async def _async_update_data(self) -> None:
         """Read what is due now: the systems list when it is old, then one window per system."""
         if self._running:
-            return
+            return  # two refreshes at once: the second leaves it to the first
         self._running = True
         now = dt_util.utcnow()
         try:
@@ -187,6 +200,7 @@ class HomeEnergyReader:
         finally:
             self._running = False
             self._reserve()
+        self.update_interval = max(self._next_read - now, SOONEST)
 
     async def _read_within_budget(self, now: datetime) -> datetime:
         """Read and return when to read next."""
@@ -220,7 +234,7 @@ class HomeEnergyReader:
         systems = [] if self.forbidden or self.systems is None else self.systems
         backfilling = any(self._pending.get(hem_id) for hem_id in systems)
         per_system = HOUR / BACKFILL_SPACING + 1 if backfilling else 1
-        self.polling.budget.reserve(BUDGET_READER, len(systems) * per_system)
+        self.budget.reserve(BUDGET_READER, len(systems) * per_system)
 
     async def _read(self, now: datetime) -> datetime:
         systems = await self._systems(now)
@@ -232,7 +246,7 @@ class HomeEnergyReader:
         for number, hem_id in enumerate(systems, start=1):
             window = self._window(hem_id, newest)
             if window is not None:
-                if not self.polling.budget.can_spend(1, now):
+                if not self.budget.can_spend(1, now):
                     return now + RETRY_INTERVAL
                 label = number if len(systems) > 1 else None
                 await self._read_window(hem_id, label, *window)
@@ -247,7 +261,7 @@ class HomeEnergyReader:
         fresh = self._systems_read_at is not None and now - self._systems_read_at < SYSTEMS_INTERVAL
         if self.systems is not None and fresh and not self.forbidden:
             return self.systems
-        if not self.polling.budget.can_spend(1, now):
+        if not self.budget.can_spend(1, now):
             return None
         systems = await self._request(self.gateway.client.list_hem_systems)
         self.systems = [system.id for system in systems]
@@ -326,7 +340,7 @@ class HomeEnergyReader:
             "hours_imported_since_start": self._hours_imported,
             "next_read": iso_or_none(self._next_read),
             "last_success": iso_or_none(self._last_success),
-            "sent_last_hour": self.polling.budget.sent_last_hour(now, BUDGET_READER),
+            "sent_last_hour": self.budget.sent_last_hour(now, BUDGET_READER),
         }
 
     def _to_store(self) -> dict[str, Any]:
@@ -342,16 +356,3 @@ class HomeEnergyReader:
                 if starts
             },
         }
-
-
-def watch_polls(reader: HomeEnergyReader) -> Callable[[], None]:
-    """Read home energy after a poll when a read is due (never beside a poll); return the remover."""
-
-    @callback
-    def after_poll() -> None:
-        if reader.is_due(dt_util.utcnow()):
-            reader.entry.async_create_task(
-                reader.hass, reader.async_read(), "ev_energy home energy"
-            )
-
-    return reader.polling.async_add_listener(after_poll)

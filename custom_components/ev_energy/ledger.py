@@ -124,6 +124,8 @@ class SampleLedger:
         self._store: Store[dict[str, Any]] = entry_stores(hass, entry_id).store("ledger")
         self._devices: dict[str, _Device] = {}
         self._listeners: dict[str, list[TransitionListener]] = {}
+        # Listeners to every device's transitions, also of devices the ledger has not seen yet.
+        self._any_device_listeners: list[TransitionListener] = []
 
     async def async_load(self) -> None:
         """Load the stored ledger (none on the first start)."""
@@ -158,6 +160,12 @@ class SampleLedger:
         listeners = self._listeners.setdefault(device_id, [])
         listeners.append(listener)
         return lambda: listeners.remove(listener)
+
+    @callback
+    def async_add_any_device_listener(self, listener: TransitionListener) -> Callable[[], None]:
+        """Call ``listener`` with each transition of every device, those found later too; return the remover."""
+        self._any_device_listeners.append(listener)
+        return lambda: self._any_device_listeners.remove(listener)
 
     @callback
     def accept[S: (EvseStatusLog, VehicleStatusLog)](
@@ -210,7 +218,7 @@ class SampleLedger:
         device.mark = at
         for change in changes:
             transition = Transition(device_id, change, at)
-            for listener in list(self._listeners.get(device_id, ())):
+            for listener in [*self._listeners.get(device_id, ()), *self._any_device_listeners]:
                 listener(transition)
 
     def _data_to_store(self) -> dict[str, Any]:

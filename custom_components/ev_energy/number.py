@@ -19,6 +19,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .api import IntegrationStatus, Vehicle, VehicleStatusLog
 from .commands import ev_energy_command
 from .const import DOMAIN
+from .coordinator import EvEnergyCoordinator
 from .entity import (
     VEHICLE,
     DeviceEntities,
@@ -30,7 +31,7 @@ from .entity import (
 from .gateway import COMMAND
 from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
-from .sessions import SessionsReader
+from .sessions import ManualLevel, SessionsReader
 
 # Writes go to the cloud one at a time.
 PARALLEL_UPDATES = 1
@@ -69,7 +70,7 @@ async def async_setup_entry(
                     VEHICLE,
                     lambda coordinator, vehicle: [
                         TargetChargeLevelNumber(coordinator, VEHICLE, vehicle, TARGET_CHARGE_LEVEL),
-                        *_battery_level(entry.runtime_data.sessions, vehicle),
+                        *_battery_level(entry.runtime_data.sessions, coordinator, vehicle),
                     ],
                 )
             ],
@@ -131,10 +132,12 @@ BATTERY_LEVEL = NumberEntityDescription(
 )
 
 
-def _battery_level(reader: SessionsReader, vehicle: Vehicle) -> list[BatteryLevelNumber]:
+def _battery_level(
+    reader: SessionsReader, polling: EvEnergyCoordinator, vehicle: Vehicle
+) -> list[BatteryLevelNumber]:
     """ev.energy reads the battery of integrated cars itself; only the others take a manual level."""
     if vehicle.integrated is IntegrationStatus.UNINTEGRATED:
-        return [BatteryLevelNumber(reader, vehicle)]
+        return [BatteryLevelNumber(reader, polling, vehicle)]
     return []
 
 
@@ -143,10 +146,21 @@ class BatteryLevelNumber(ReaderEntity, NumberEntity):
 
     entity_description = BATTERY_LEVEL
 
-    def __init__(self, reader: SessionsReader, vehicle: Vehicle) -> None:
-        """Bind the number to a car."""
-        super().__init__(reader, vehicle, BATTERY_LEVEL.key)
+    def __init__(
+        self, reader: SessionsReader, polling: EvEnergyCoordinator, vehicle: Vehicle
+    ) -> None:
+        """Bind the number to a car; the reader reads the level of each car whose number listens."""
+        super().__init__(reader, polling, vehicle, BATTERY_LEVEL.key, ManualLevel(vehicle.id))
         self.vehicle_id = vehicle.id
+
+    async def async_added_to_hass(self) -> None:
+        """Have the level read now when the last read came before this number (the first read at set-up)."""
+        await super().async_added_to_hass()
+        self.coordinator.config_entry.async_create_task(
+            self.hass,
+            self.coordinator.async_read_manual_level(self.vehicle_id),
+            "ev_energy manual battery level",
+        )
 
     @property
     def native_value(self) -> float | None:

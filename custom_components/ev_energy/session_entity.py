@@ -164,14 +164,22 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
     """An entity of a charger or car fed by the sessions reader.
 
     Unavailable while polling does not list its device (a refused or failed read), like the device's other
-    entities, so it also follows polling's updates.
+    entities, so it also follows polling's updates: the entity takes both coordinators, neither knows the other.
     """
 
     _attr_has_entity_name = True
 
-    def __init__(self, reader: SessionsReader, device: ChargerOrCar, key: str) -> None:
-        """Bind the entity to a charger or car."""
-        super().__init__(reader)
+    def __init__(
+        self,
+        reader: SessionsReader,
+        polling: EvEnergyCoordinator,
+        device: ChargerOrCar,
+        key: str,
+        context: object = None,
+    ) -> None:
+        """Bind the entity to a charger or car (``context`` tells the reader what it listens for)."""
+        super().__init__(reader, context)
+        self.polling = polling
         self.is_charger = isinstance(device, Evse)
         self.device_id = device.id
         self._attr_unique_id = f"{device.id}_{key}"
@@ -182,16 +190,14 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
     @property
     def available(self) -> bool:
         """Available while the sessions were read and polling lists the device."""
-        polling = self.coordinator.polling
+        polling = self.polling
         listed = polling.data.evses if self.is_charger else polling.data.vehicles
         return super().available and polling.last_update_success and self.device_id in listed
 
     async def async_added_to_hass(self) -> None:
         """Follow polling too: it says whether the device is there, and whether it is plugged in."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self.coordinator.polling.async_add_listener(self._handle_coordinator_update)
-        )
+        self.async_on_remove(self.polling.async_add_listener(self._handle_coordinator_update))
 
     def running_sub_session(self) -> SubSessionRecord | None:
         """Return the device's open sub-session, unless polling shows its charger or car unplugged.
@@ -203,7 +209,7 @@ class ReaderEntity(CoordinatorEntity[SessionsReader]):
         running = self.coordinator.data.open_sub_session(**{key: self.device_id})
         if running is None:
             return None
-        polled = self.coordinator.polling.data
+        polled = self.polling.data
         devices = {self.device_id, running.evse_id, running.vehicle_id}
         unplugged = any(_reports_unplugged(polled, device) for device in devices if device)
         return None if unplugged else running
@@ -237,11 +243,12 @@ class SessionEntity(ReaderEntity):
     def __init__(
         self,
         reader: SessionsReader,
+        polling: EvEnergyCoordinator,
         device: ChargerOrCar,
         description: SensorEntityDescription | BinarySensorEntityDescription,
     ) -> None:
         """Bind the entity to a charger or car."""
-        super().__init__(reader, device, description.key)
+        super().__init__(reader, polling, device, description.key)
         self.entity_description = description
         self._filter = {"evse_id" if self.is_charger else "vehicle_id": device.id}
 
@@ -384,9 +391,11 @@ class LifetimeEnergySensor(ReaderEntity, RestoreSensor):
 
     entity_description = LIFETIME_ENERGY
 
-    def __init__(self, reader: SessionsReader, device: Vehicle) -> None:
+    def __init__(
+        self, reader: SessionsReader, polling: EvEnergyCoordinator, device: Vehicle
+    ) -> None:
         """Bind the sensor to a car."""
-        super().__init__(reader, device, LIFETIME_ENERGY.key)
+        super().__init__(reader, polling, device, LIFETIME_ENERGY.key)
         self._highest: float | None = None
 
     async def async_added_to_hass(self) -> None:
@@ -399,7 +408,7 @@ class LifetimeEnergySensor(ReaderEntity, RestoreSensor):
     @property
     def available(self) -> bool:
         """Available while polling lists the car: the total comes from storage, not from the latest read."""
-        polling = self.coordinator.polling
+        polling = self.polling
         return polling.last_update_success and self.device_id in polling.data.vehicles
 
     @property
@@ -423,11 +432,15 @@ type EntityFactory = Callable[[EvEnergyCoordinator, ChargerOrCar], list[Entity]]
 def session_sensors(reader: SessionsReader) -> EntityFactory:
     """Return the factory of a charger's or car's session sensors, for `add_entities_as_devices_appear`."""
 
-    def factory(_coordinator: EvEnergyCoordinator, device: ChargerOrCar) -> list[Entity]:
+    def factory(polling: EvEnergyCoordinator, device: ChargerOrCar) -> list[Entity]:
         return [
-            *(SessionSensor(reader, device, description) for description in SESSION_SENSORS),
-            *(SlotSensor(reader, device, description) for description in SLOT_SENSORS),
-            *([LifetimeEnergySensor(reader, device)] if isinstance(device, Vehicle) else []),
+            *(SessionSensor(reader, polling, device, desc) for desc in SESSION_SENSORS),
+            *(SlotSensor(reader, polling, device, desc) for desc in SLOT_SENSORS),
+            *(
+                [LifetimeEnergySensor(reader, polling, device)]
+                if isinstance(device, Vehicle)
+                else []
+            ),
         ]
 
     return factory
@@ -435,7 +448,7 @@ def session_sensors(reader: SessionsReader) -> EntityFactory:
 
 def slot_active_sensors(reader: SessionsReader) -> EntityFactory:
     """Return the factory of a charger's or car's "smart charge slot active" binary sensor."""
-    return lambda _coordinator, device: [SlotActiveBinarySensor(reader, device, SLOT_ACTIVE)]
+    return lambda polling, device: [SlotActiveBinarySensor(reader, polling, device, SLOT_ACTIVE)]
 
 
 def add_charger_and_car_entities(

@@ -6,10 +6,17 @@ one held (``is_finished=true&start__gt=...``). A sub-session that was open at th
 one read of its final figures; a finished sub-session is never read again once held. The charging sessions list
 (the only place that says which sub-sessions form one plug-in) is read only when a new sub-session appears. What
 was read is kept in a `Store`, so a restart reads only what is new.
+
+The reader is a coordinator of its own: it takes the gateway and nothing of device polling. It reads every
+``IDLE_INTERVAL`` while no session is open, every ``SESSION_INTERVAL`` during one, and after a 403 only every
+``FORBIDDEN_INTERVAL``; a read the budget has no room for waits for the next interval. A charge transition (plug-in,
+charging started, unplug) or a push message asks for a read at once (`SessionsReader.async_read_soon`, debounced).
+Its reads need not follow polls: a 429 met by any caller blocks every caller at the gateway.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +34,6 @@ from .api import (
     EvEnergyForbiddenError,
     EvEnergyIncompleteListError,
     EvEnergyNotFoundError,
-    IntegrationStatus,
     ItemList,
     Schedule,
     Schedules,
@@ -38,8 +44,6 @@ from .api.pagination import IncompleteListReason
 from .budget import RequestBudget
 from .charging_statistics import ChargingStatistics
 from .const import DOMAIN, LOGGER
-from .coordinator import EvEnergyCoordinator
-from .device_info import registry_entry
 from .devices import registered_device
 from .dispatches import Delivery, recent_deliveries
 from .gateway import RequestGateway
@@ -75,6 +79,19 @@ REVISION_WINDOW = timedelta(hours=48)
 REVISION_INTERVAL = timedelta(hours=3)
 # Modes during which ev.energy accepts boost_start (SMART) or boost_end (BOOST).
 BOOSTABLE_MODES = frozenset({SubSessionMode.SMART, SubSessionMode.BOOST})
+# The transitions that begin, change or end a session: each asks for a read at once.
+SESSION_TRANSITIONS = frozenset({PLUGGED_IN, CHARGING_STARTED, UNPLUGGED})
+
+
+@dataclass(frozen=True)
+class ManualLevel:
+    """What a car's manual battery level entity listens to the reader for: the reader reads that car's level.
+
+    Only cars ev.energy cannot read take a manual level; their entities say which (as listener contexts), so the
+    reader needs nothing of device polling to know them.
+    """
+
+    vehicle_id: str
 
 
 def reader_reserve(budget: RequestBudget) -> float:
@@ -326,7 +343,7 @@ def summarize(latest: SubSessionRecord, subs: Iterable[SubSessionRecord]) -> Ses
 
 
 class SessionsReader(DataUpdateCoordinator[SessionsData]):
-    """Reads the account's charging sessions on a slower cadence than polling, from the same budget."""
+    """Reads the account's charging sessions on a cadence of its own, slower than polling, from the same budget."""
 
     config_entry: EvEnergyConfigEntry
 
@@ -334,7 +351,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         self,
         hass: HomeAssistant,
         entry: EvEnergyConfigEntry,
-        coordinator: EvEnergyCoordinator,
+        gateway: RequestGateway,
         statistics: HourlyStatistics | None = None,
     ) -> None:
         """Set up the reader of one entry; `async_load` restores what an earlier run held."""
@@ -343,17 +360,18 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} sessions",
-            # No timer of its own: reads follow polls (see `watch_session_starts`), never overlap them.
-            update_interval=None,
+            # Each read sets the next interval (see `_async_update_data`).
+            update_interval=IDLE_INTERVAL,
         )
         self.interval = IDLE_INTERVAL
         self._next_read: datetime | None = None
-        self._read_requested = False
         self._after_write = False
-        self.polling = coordinator
-        coordinator.budget.reserve(BUDGET_READER, reader_reserve(coordinator.budget))
-        self.gateway: RequestGateway = coordinator.gateway
-        self.client = coordinator.gateway.client
+        # A read asked for (a transition, a push message, a write) may come while the timer's runs: one at a time.
+        self._reading = asyncio.Lock()
+        self.gateway = gateway
+        self.budget = gateway.budget
+        self.budget.reserve(BUDGET_READER, reader_reserve(self.budget))
+        self.client = gateway.client
         self._store: Store[dict[str, Any]] = entry_stores(hass, entry.entry_id).store("sessions")
         self._held = SessionsData()
         self._last_success: datetime | None = None
@@ -391,20 +409,19 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
     @callback
     def async_read_soon(self) -> None:
-        """Read after this poll: a car was plugged in or started charging, so a session began or changed."""
-        self._read_requested = True
-
-    def is_due(self, now: datetime) -> bool:
-        """Return whether the reader should read now (its interval passed, or a transition asked for it)."""
-        return self._read_requested or self._next_read is None or now >= self._next_read
+        """Read at once (debounced): a session began, changed or ended (a charge transition, a push message)."""
+        self.config_entry.async_create_task(
+            self.hass, self.async_request_refresh(), "ev_energy sessions read"
+        )
 
     async def _async_update_data(self) -> SessionsData:
-        now = dt_util.utcnow()
-        self._read_requested = False
-        try:
-            return await self._read_within_budget(now)
-        finally:
-            self._next_read = now + self.interval
+        async with self._reading:
+            now = dt_util.utcnow()
+            try:
+                return await self._read_within_budget(now)
+            finally:
+                self.update_interval = self.interval
+                self._next_read = now + self.interval
 
     async def _read_within_budget(self, now: datetime) -> SessionsData:
         if not self._may_spend(now):
@@ -436,7 +453,7 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
 
         Polling paces itself on the share minus that part, so both together stay inside the share.
         """
-        budget = self.polling.budget
+        budget = self.budget
         budget.reserve(BUDGET_READER, reader_reserve(budget))
         if not budget.can_spend(requests, now):
             return False
@@ -578,15 +595,14 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         return await self.gateway.request(BUDGET_READER, send)
 
     def _device_name(self, device_id: str) -> str:
-        """Return the name a charger or car has in Home Assistant (the user's, else ev.energy's)."""
+        """Return the name a charger or car has in the device registry (the user's, else ev.energy's).
+
+        Polls register the devices they list before any read can meet them; a device no poll listed (one gone
+        from the account, met in older sub-sessions) is named by its id.
+        """
         entry = registered_device(self.hass, self.config_entry.entry_id, device_id)
         if entry is not None and (entry.name_by_user or entry.name):
             return str(entry.name_by_user or entry.name)
-        data = self.polling.data
-        if data is not None and device_id in data.evses:
-            return str(registry_entry(data.evses[device_id]).get("name"))
-        if data is not None and device_id in data.vehicles:
-            return str(registry_entry(data.vehicles[device_id]).get("name"))
         return device_id
 
     def _since(self, now: datetime) -> datetime:
@@ -614,14 +630,35 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
         return {sub.id: owners[sub.id] for sub in subs if sub.id in owners}
 
     async def _read_manual_levels(self) -> None:
-        """Read the battery level the user entered for each car ev.energy cannot read."""
-        vehicles = self.polling.data.vehicles if self.polling.data else {}
+        """Read the battery level the user entered for each car whose manual level entity listens."""
         levels: dict[str, int | None] = {}
-        for vehicle_id, vehicle in vehicles.items():
-            if vehicle.integrated is IntegrationStatus.UNINTEGRATED:
-                charge = await self._request(partial(self.client.get_state_of_charge, vehicle_id))
-                levels[vehicle_id] = charge.state_of_charge_percentage
+        for vehicle_id in self._manual_level_cars():
+            levels[vehicle_id] = await self._read_manual_level(vehicle_id)
         self._held.manual_levels = levels
+
+    def _manual_level_cars(self) -> list[str]:
+        contexts = self.async_contexts()
+        return sorted(
+            {context.vehicle_id for context in contexts if isinstance(context, ManualLevel)}
+        )
+
+    async def _read_manual_level(self, vehicle_id: str) -> int | None:
+        charge = await self._request(partial(self.client.get_state_of_charge, vehicle_id))
+        return charge.state_of_charge_percentage
+
+    async def async_read_manual_level(self, vehicle_id: str) -> None:
+        """Read one car's manual level now: its entity was added after the last read (at set-up, the first one).
+
+        Costs the one request the read would have spent on it; a failure leaves it to the next read.
+        """
+        if vehicle_id in self._held.manual_levels or not self._may_spend(dt_util.utcnow(), 1):
+            return
+        try:
+            level = await self._read_manual_level(vehicle_id)
+        except EvEnergyError as err:
+            LOGGER.debug("Reading a manual battery level failed: %s", err)
+            return
+        self.set_manual_level(vehicle_id, level)
 
     def diagnostics(self) -> dict[str, object]:
         """Return the reader's state for diagnostics: counts and times, no ids."""
@@ -635,8 +672,8 @@ class SessionsReader(DataUpdateCoordinator[SessionsData]):
             "sub_sessions_held": len(self._held.sub_sessions),
             "sub_sessions_open": sum(1 for sub in held if sub.end is None),
             "planned_slots": sum(len(slots) for slots in self._held.schedules.values()),
-            "sent_last_hour": self.polling.budget.sent_last_hour(now, BUDGET_READER),
-            "reserved_per_hour": self.polling.budget.reservations.get(BUDGET_READER, 0.0),
+            "sent_last_hour": self.budget.sent_last_hour(now, BUDGET_READER),
+            "reserved_per_hour": self.budget.reservations.get(BUDGET_READER, 0.0),
             "charging_statistics": self.charging.diagnostics(),
         }
 
@@ -697,44 +734,16 @@ async def _newest_pages[T](read: Awaitable[ItemList[T]]) -> NewestPages[T]:
     return NewestPages[T](items, items.dropped, items.dropped_fields)
 
 
-def watch_session_starts(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:
-    """Read sessions after each poll when they are due, and at once after a plug-in, charge start or unplug.
+def read_on_charge_transitions(reader: SessionsReader, ledger: SampleLedger) -> Callable[[], None]:
+    """Ask the reader for a read at once at every device's plug-in, charge start or unplug; return the remover.
 
     An unplug ends the open session: read at once, its planned slots and boost go with it, not at the next read
-    up to 5 minutes later.
-
-    Reading right after a poll (never beside one) keeps a 429 met by either from being followed by the other's
-    requests. Subscribes to the ledger's transitions of every device as polls find it. Returns the remover of
-    every subscription.
+    up to 15 minutes later. One subscription covers every device, also those polls find later.
     """
-    removers: dict[str, Callable[[], None]] = {}
 
     @callback
     def on_transition(transition: Transition) -> None:
-        if transition.type in (PLUGGED_IN, CHARGING_STARTED, UNPLUGGED):
+        if transition.type in SESSION_TRANSITIONS:
             reader.async_read_soon()
 
-    @callback
-    def subscribe_new_devices() -> None:
-        data = reader.polling.data
-        for device_id in [*data.evses, *data.vehicles]:
-            if device_id not in removers:
-                removers[device_id] = ledger.async_add_listener(device_id, on_transition)
-
-    @callback
-    def after_poll() -> None:
-        subscribe_new_devices()
-        if reader.is_due(dt_util.utcnow()):
-            reader.config_entry.async_create_task(
-                reader.hass, reader.async_refresh(), "ev_energy sessions read"
-            )
-
-    @callback
-    def remove() -> None:
-        stop_watching()
-        for remover in removers.values():
-            remover()
-
-    subscribe_new_devices()
-    stop_watching = reader.polling.async_add_listener(after_poll)
-    return remove
+    return ledger.async_add_any_device_listener(on_transition)

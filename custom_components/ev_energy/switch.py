@@ -55,7 +55,7 @@ async def async_setup_entry(
         return [SmartChargingSwitch(coordinator, VEHICLE, device, SMART_CHARGING)]
 
     def chargers(coordinator: EvEnergyCoordinator, device: Evse) -> list[Entity]:
-        return [ChargeNowSwitch(sessions, device)]
+        return [ChargeNowSwitch(sessions, coordinator, device)]
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
@@ -103,9 +103,9 @@ class ChargeNowSwitch(ReaderEntity, SwitchEntity):
 
     entity_description = CHARGE_NOW
 
-    def __init__(self, reader: SessionsReader, evse: Evse) -> None:
+    def __init__(self, reader: SessionsReader, polling: EvEnergyCoordinator, evse: Evse) -> None:
         """Bind the switch to a charger."""
-        super().__init__(reader, evse, CHARGE_NOW.key)
+        super().__init__(reader, polling, evse, CHARGE_NOW.key)
         self.evse_id = evse.id
 
     @property

@@ -86,7 +86,7 @@ class PushReceiver:
                 "A session changed, but the request budget leaves the poll to its schedule"
             )
             return
-        # A sub-session was created or ended: the sessions reader reads right after this poll.
+        # A sub-session was created or ended: the sessions reader reads at once too (its own debounced refresh).
         self._entry.runtime_data.sessions.async_read_soon()
         coordinator.after_push()
 

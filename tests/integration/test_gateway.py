@@ -210,7 +210,7 @@ async def test_the_sessions_and_home_energy_readers_count_only_their_own_request
     sessions_read = await when_stuck_in(
         sim, sim.faults.state.bursts[-1], runtime.sessions.async_refresh()
     )
-    await runtime.home_energy.async_read()
+    await runtime.home_energy.async_refresh()
     assert len(_home_energy_requests(sim)) > home_before, "the home energy read ran meanwhile"
     freezer.tick(6)
     await sessions_read

@@ -155,17 +155,47 @@ async def test_imported_hours_equal_the_simulators_buckets_and_a_second_run_chan
     before = {key: await _imported(hass, sim, key, oldest - 6 * HOUR) for key in FIELDS}
     reader = _reader(integration)
     sim.requests.reset()
-    await reader.async_read()
+    await reader.async_refresh()
     assert _hem_requests(sim) == []  # nothing is due before the next hour
     # The same 30 days read again are not imported again (only the hours new since), and change nothing.
     imported_before = reader.diagnostics()["hours_imported_since_start"]
     reader._read_until.clear()
-    reader._next_read = None
+    await reader.async_refresh()
     await _catch_up(clock, hours=5.5)
     assert reader.diagnostics()["hours_imported_since_start"] - imported_before <= 3 * 6
     after = {key: await _imported(hass, sim, key, oldest - 6 * HOUR) for key in FIELDS}
     for key in FIELDS:
         assert {h: wh for h, wh in after[key].items() if h in before[key]} == before[key]
+
+
+async def test_the_reader_reads_on_its_own_schedule_with_polling_stopped(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    sim: Simulator,
+    clock: Clock,
+    integration: MockConfigEntry,
+) -> None:
+    """A coordinator of its own: after set-up's read in the background, its timer reads (no poll drives it)."""
+    reader = _reader(integration)
+    assert reader.systems == [_hem_id(sim)]  # the first read ran after set-up
+    await integration.runtime_data.coordinator.async_shutdown()  # polling's timer never fires again
+    sim.requests.reset()
+    # The backfill reads a day every ten minutes on the reader's own interval.
+    assert reader.update_interval == timedelta(minutes=10)
+    await clock.advance(9 * 60)
+    assert _hem_requests(sim) == []
+    await clock.advance(2 * 60)
+    assert len(_hem_requests(sim)) == 1
+    assert not sim.requests.for_endpoint("GET /v2/evses")
+    # Caught up, the next read is due five minutes after the next hour.
+    await _catch_up(clock)
+    sim.requests.reset()
+    next_hour = _newest_hour(sim) + HOUR
+    await clock.advance((next_hour + timedelta(minutes=4) - sim.clock.now()).total_seconds())
+    assert _hem_requests(sim) == []
+    await clock.advance(2 * 60)
+    assert [path.rsplit("/", 1)[-1] for path in _hem_requests(sim)] == ["energy_stats"]
+    assert not sim.requests.for_endpoint("GET /v2/evses")
 
 
 async def test_a_new_hour_is_read_once_with_the_day_before_it(
@@ -304,7 +334,7 @@ async def test_a_rate_limit_or_an_error_waits_and_the_read_resumes_where_it_stop
     reader = _reader(entry)
     assert reader.systems is None
     sim.requests.reset()
-    await reader.async_read()  # asked to read at once, it still waits
+    await reader.async_refresh()  # asked to read at once, it still waits
     await clock.run_for(50 * 60, step=300)
     assert sim.requests.counters.total == 0
     await clock.run_for(20 * 60, step=300)
@@ -315,7 +345,7 @@ async def test_a_rate_limit_or_an_error_waits_and_the_read_resumes_where_it_stop
     await clock.run_for(15 * 60, step=300)
     behind = reader.diagnostics()["hours_behind"]
     sim.requests.reset()
-    await reader.async_read()
+    await reader.async_refresh()
     await clock.run_for(50 * 60, step=300)
     assert sim.requests.counters.total == 0
     # Then a server error: the next try comes fifteen minutes later and reads the same last day (moved on by the
@@ -330,7 +360,7 @@ async def test_a_rate_limit_or_an_error_waits_and_the_read_resumes_where_it_stop
     assert starts[2] < starts[1]
     assert reader.diagnostics()["hours_behind"] < behind
     # Two reads at once: the second leaves it to the first.
-    await asyncio.gather(reader.async_read(), reader.async_read())
+    await asyncio.gather(reader.async_refresh(), reader.async_refresh())
     await hass.config_entries.async_unload(entry.entry_id)
 
 

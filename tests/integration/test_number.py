@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -188,6 +189,43 @@ async def test_the_manual_battery_level_of_an_unintegrated_car_reaches_ev_energy
     assert raised.value.translation_key == "command_refused"
     assert sim.state.vehicles[vehicle_id].manual_state_of_charge_percentage == 37
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_the_manual_battery_level_shows_after_a_reload_and_follows_the_readers_reads(
+    hass: HomeAssistant, unintegrated: Simulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """The sessions reader reads the level of each car whose number listens: it needs nothing of polling."""
+    sim = unintegrated
+    entry = await set_up_entry(hass, sim)
+    vehicle_id = sim.vehicle_ids[0]
+    target = entity_id(hass, "number", f"{vehicle_id}_manual_battery_level")
+    await set_number(hass, target, 37)
+    # The first read at set-up comes before the number listens: the number has its level read once it does.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert float(hass.states.get(target).state) == 37
+
+    # Entered in the ev.energy app: the reader's next read brings it.
+    await _set_level_at_ev_energy(hass, sim, vehicle_id, 61)
+    reader = entry.runtime_data.sessions
+    assert reader.update_interval is not None
+    await Clock(hass, sim, freezer).advance(reader.update_interval.total_seconds() + 30)
+    assert float(hass.states.get(target).state) == 61
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def _set_level_at_ev_energy(
+    hass: HomeAssistant, sim: Simulator, vehicle_id: str, level: int
+) -> None:
+    """Enter a manual level over the API, as the ev.energy app does."""
+    token = sim.issue_token().access_token
+    async with async_get_clientsession(hass).patch(
+        f"{sim.api_base}/vehicles/{vehicle_id}/state_of_charge",
+        json={"state_of_charge_percentage": level},
+        headers={"Authorization": f"Bearer {token}"},
+    ) as response:
+        assert response.status == 200, await response.text()
 
 
 async def test_an_integrated_car_has_no_manual_battery_level(

@@ -106,6 +106,46 @@ async def test_an_unplugged_car_slows_the_reader_and_a_plug_in_reads_at_once(
     assert reader.interval == timedelta(minutes=5)
 
 
+async def test_the_reader_reads_on_its_own_interval_with_polling_stopped(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    """A coordinator of its own: no poll drives its reads (with the listener chain, none came)."""
+    reader = _reader(integration)
+    interval = reader.update_interval
+    assert interval == timedelta(minutes=5)  # the car is plugged in
+    await integration.runtime_data.coordinator.async_shutdown()  # polling's timer never fires again
+    sim.requests.reset()
+
+    await clock.advance(interval.total_seconds() - 30)
+    assert not _sub_session_reads(sim)
+    await clock.advance(60)
+    assert [read["is_finished"] for read in _sub_session_reads(sim)] == [["false"], ["true"]]
+    assert not sim.requests.for_endpoint("GET /v2/evses")
+    await clock.advance(interval.total_seconds())
+    assert len(_sub_session_reads(sim)) == 4
+
+
+async def test_an_unplug_asks_for_a_read_at_the_poll_that_sees_it(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    reader = _reader(integration)
+    vehicle = sim.state.vehicles[sim.vehicle_ids[0]]
+    assert reader.data.open_sub_session(vehicle_id=vehicle.id) is not None
+    sim.engine.unplug(vehicle)
+    plugged_in = entity_id(hass, "binary_sensor", f"{vehicle.id}_plugged_in")
+    for _ in range(IDLE_POLL // 10 + 1):
+        mark = len(sim.requests)
+        await clock.advance(10)
+        if hass.states.get(plugged_in).state == "off":
+            break
+    since_mark = [r.path for r in sim.requests[mark:]]
+    # The poll that saw the unplug, then the sessions read it asked for, in the same ten seconds.
+    assert "/v2/vehicles" in since_mark
+    assert since_mark.index("/v2/charging_sub_sessions") > since_mark.index("/v2/vehicles")
+    assert reader.data.open_sub_session(vehicle_id=vehicle.id) is None
+    assert reader.update_interval == timedelta(minutes=15)
+
+
 async def test_what_the_reader_holds_survives_a_restart(
     hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
 ) -> None:

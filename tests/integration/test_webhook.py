@@ -219,6 +219,21 @@ async def test_a_boost_polls_at_once(hass: HomeAssistant, sim: Simulator, push: 
     assert all(d.statuses == [200] for d in sim.webhooks.deliveries)
 
 
+async def test_a_message_asks_the_sessions_reader_for_a_read_of_its_own(push: Push) -> None:
+    """The read is the sessions coordinator's own refresh, not one hung on the poll the message brings."""
+    await push.entry.runtime_data.coordinator.async_shutdown()  # no poll follows the message
+    reader = push.entry.runtime_data.sessions
+    mark = len(push.sim.requests)
+    assert await push.post(_message()) == 200
+    assert "/v2/evses" not in push.polls_since(mark)
+    assert push.polls_since(mark).count("/v2/charging_sub_sessions") == 2
+    # A second message within the debounce's cooldown adds no read of its own at once.
+    mark = len(push.sim.requests)
+    assert await push.post(_message(), msg_id="msg_test2") == 200
+    assert push.polls_since(mark) == []
+    assert reader.last_update_success
+
+
 async def test_a_boost_started_elsewhere_reaches_the_session_entities_at_once(
     hass: HomeAssistant, sim: Simulator, push: Push
 ) -> None:

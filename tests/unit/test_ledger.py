@@ -11,7 +11,9 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.ev_energy.api import EvseStatusLog, VehicleState, VehicleStatusLog
 from custom_components.ev_energy.const import DOMAIN
 from custom_components.ev_energy.ledger import (
+    CHARGING_STARTED,
     FUTURE_TOLERANCE,
+    PLUGGED_IN,
     SAVE_DELAY_SECONDS,
     SampleLedger,
     Transition,
@@ -117,6 +119,20 @@ async def test_a_removed_listener_hears_nothing(hass: HomeAssistant) -> None:
     remove()
     ledger.accept(EVSE, [_evse(0, is_charging=False), _evse(5, is_charging=True)], now=_at(5))
     assert fired == []
+
+
+async def test_an_any_device_listener_hears_devices_first_seen_after_it_subscribed(
+    hass: HomeAssistant,
+) -> None:
+    ledger = SampleLedger(hass, "entry")
+    heard: list[tuple[str, str]] = []
+    remove = ledger.async_add_any_device_listener(lambda t: heard.append((t.device_id, t.type)))
+    ledger.accept(EVSE, [_evse(0, is_plugged_in=False), _evse(5, is_plugged_in=True)], now=_at(5))
+    ledger.accept("car01", [_car(0, is_charging=False), _car(5, is_charging=True)], now=_at(5))
+    assert heard == [(EVSE, PLUGGED_IN), ("car01", CHARGING_STARTED)]
+    remove()
+    ledger.accept(EVSE, [_evse(10, is_plugged_in=False)], now=_at(10))
+    assert len(heard) == 2
 
 
 async def test_marks_flags_and_totals_survive_a_restart(
