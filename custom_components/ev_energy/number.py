@@ -20,7 +20,6 @@ from .api import IntegrationStatus, Vehicle, VehicleStatusLog
 from .commands import ev_energy_command
 from .const import DOMAIN
 from .entity import (
-    VEHICLE,
     DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
@@ -28,6 +27,7 @@ from .entity import (
     within,
 )
 from .gateway import COMMAND
+from .kinds import VEHICLE
 from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import SessionsReader

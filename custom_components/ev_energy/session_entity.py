@@ -30,8 +30,6 @@ from homeassistant.util import dt as dt_util
 from .api import Evse, EvseStatusLog, SubSessionMode, Vehicle, VehicleStatusLog
 from .coordinator import EvEnergyCoordinator, EvEnergyData
 from .entity import (
-    EVSE,
-    VEHICLE,
     DeviceEntities,
     add_entities_as_devices_appear,
     device_info,
@@ -39,6 +37,7 @@ from .entity import (
     enum_state,
     sampled_within,
 )
+from .kinds import EVSE, VEHICLE
 from .money import from_minor_units
 from .runtime import EvEnergyConfigEntry
 from .sessions import PlannedSlot, SessionsReader, SessionSummary, SubSessionRecord
