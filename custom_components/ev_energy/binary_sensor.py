@@ -15,7 +15,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .api import Evse, EvseStatusLog, Inverter, Vehicle, VehicleStatusLog
+from .api import Evse, EvseStatusLog, Vehicle, VehicleStatusLog
 from .coordinator import EvEnergyCoordinator
 from .entity import (
     ONLINE_WITHIN,
@@ -35,7 +35,7 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvEnergyBinarySensorDescription[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergyBinarySensorDescription[DeviceT: Device, SampleT: Sample](
     EvEnergyEntityDescription, BinarySensorEntityDescription
 ):
     """A binary sensor read from a device and its latest sample."""
@@ -51,7 +51,7 @@ def _recent(sample: EvseStatusLog | None) -> bool:
     return sample is not None and sampled_within(sample.sampled_at, ONLINE_WITHIN)
 
 
-def _flag[DeviceT: Evse | Vehicle | Inverter, SampleT: EvseStatusLog | VehicleStatusLog](
+def _flag[DeviceT: Device, SampleT: EvseStatusLog | VehicleStatusLog](
     kind: DeviceKind[DeviceT, SampleT],
     key: str,
     device_class: BinarySensorDeviceClass,
@@ -64,7 +64,7 @@ def _flag[DeviceT: Evse | Vehicle | Inverter, SampleT: EvseStatusLog | VehicleSt
 
 
 def _plugged_in_and_charging[
-    DeviceT: Evse | Vehicle | Inverter,
+    DeviceT: Device,
     SampleT: EvseStatusLog | VehicleStatusLog,
 ](
     kind: DeviceKind[DeviceT, SampleT],
@@ -125,7 +125,7 @@ def _binary_sensors(
     ]
 
 
-class EvEnergyBinarySensor[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergyBinarySensor[DeviceT: Device, SampleT: Sample](
     EvEnergyEntity[DeviceT, SampleT], BinarySensorEntity
 ):
     """A binary sensor of a charger or vehicle."""

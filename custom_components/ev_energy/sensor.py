@@ -67,7 +67,7 @@ CARBON_INTENSITY_UNIT = "gCO2/kWh"
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvEnergySensorDescription[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergySensorDescription[DeviceT: Device, SampleT: Sample](
     EvEnergyEntityDescription, SensorEntityDescription
 ):
     """A sensor read from a device and its latest sample."""
@@ -98,7 +98,7 @@ def _full_at(log: VehicleStatusLog) -> datetime | None:
     return log.sampled_at + timedelta(minutes=minutes)
 
 
-def _enum_description[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def _enum_description[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT],
     key: str,
     enum: type[StrEnum],
@@ -120,7 +120,7 @@ def _enum_description[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
     )
 
 
-def _power[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def _power[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT], key: str, watts: Callable[[SampleT], int | None]
 ) -> EvEnergySensorDescription[DeviceT, SampleT]:
     del kind  # pins the sample type of watts
@@ -153,7 +153,7 @@ def _rating(key: str, milliamps: Callable[[EvseStatusLog], int | None]) -> EvseS
 
 # Timestamps that change at every report would fill the logbook, which hides only sensors with a unit or a
 # state class (neither fits a timestamp): so they are disabled by default.
-def _last_sample[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def _last_sample[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT],
 ) -> EvEnergySensorDescription[DeviceT, SampleT]:
     del kind  # pins the device and sample types
@@ -344,7 +344,7 @@ def _device_sensors(
     return sensors
 
 
-class EvEnergySensor[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergySensor[DeviceT: Device, SampleT: Sample](
     EvEnergyEntity[DeviceT, SampleT], SensorEntity
 ):
     """A sensor of a charger, vehicle or inverter."""
