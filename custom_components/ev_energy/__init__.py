@@ -21,6 +21,7 @@ from .devices import ev_energy_ids
 from .gateway import RequestGateway
 from .home_energy import HomeEnergyReader
 from .hourly import HourlyStatistics
+from .kinds import KINDS
 from .ledger import SampleLedger
 from .repairs import async_remove_entry_issues, async_update_issues
 from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
@@ -142,5 +143,5 @@ async def async_remove_config_entry_device(
     """Let the user delete a device ev.energy does not list now."""
     coordinator = entry.runtime_data.coordinator
     data = coordinator.data
-    current = {coordinator.user_id, *data.evses, *data.vehicles, *data.inverters}
+    current = {coordinator.user_id, *(device_id for kind in KINDS for device_id in data.of(kind))}
     return not current & ev_energy_ids(device_entry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -14,21 +15,18 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .api import Evse, EvseStatusLog, Inverter, Vehicle, VehicleStatusLog
+from .api import Evse, EvseStatusLog, Vehicle, VehicleStatusLog
 from .coordinator import EvEnergyCoordinator
 from .entity import (
-    EVSE,
     ONLINE_WITHIN,
-    VEHICLE,
-    DeviceEntities,
-    DeviceKind,
     EvEnergyEntity,
     EvEnergyEntityDescription,
-    Sample,
     add_entities_as_devices_appear,
+    for_every_kind,
     from_sample,
     sampled_within,
 )
+from .kinds import EVSE, VEHICLE, AnyKind, Device, DeviceKind, Sample
 from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, slot_active_sensors
 
@@ -37,7 +35,7 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvEnergyBinarySensorDescription[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergyBinarySensorDescription[DeviceT: Device, SampleT: Sample](
     EvEnergyEntityDescription, BinarySensorEntityDescription
 ):
     """A binary sensor read from a device and its latest sample."""
@@ -53,7 +51,7 @@ def _recent(sample: EvseStatusLog | None) -> bool:
     return sample is not None and sampled_within(sample.sampled_at, ONLINE_WITHIN)
 
 
-def _flag[DeviceT: Evse | Vehicle | Inverter, SampleT: EvseStatusLog | VehicleStatusLog](
+def _flag[DeviceT: Device, SampleT: EvseStatusLog | VehicleStatusLog](
     kind: DeviceKind[DeviceT, SampleT],
     key: str,
     device_class: BinarySensorDeviceClass,
@@ -66,7 +64,7 @@ def _flag[DeviceT: Evse | Vehicle | Inverter, SampleT: EvseStatusLog | VehicleSt
 
 
 def _plugged_in_and_charging[
-    DeviceT: Evse | Vehicle | Inverter,
+    DeviceT: Device,
     SampleT: EvseStatusLog | VehicleStatusLog,
 ](
     kind: DeviceKind[DeviceT, SampleT],
@@ -95,6 +93,12 @@ EVSE_BINARY_SENSORS: tuple[EvseBinarySensorDescription, ...] = (
 )
 VEHICLE_BINARY_SENSORS = _plugged_in_and_charging(VEHICLE)
 
+# The binary sensors of every kind that has some (kinds.py lists the kinds).
+BINARY_SENSORS: dict[AnyKind, tuple[EvEnergyBinarySensorDescription[Any, Any], ...]] = {
+    EVSE: EVSE_BINARY_SENSORS,
+    VEHICLE: VEHICLE_BINARY_SENSORS,
+}
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -106,37 +110,22 @@ async def async_setup_entry(
         add_entities_as_devices_appear(
             entry.runtime_data.coordinator,
             async_add_entities,
-            [
-                DeviceEntities(
-                    EVSE,
-                    lambda coordinator, evse: _binary_sensors(
-                        coordinator, EVSE, evse, EVSE_BINARY_SENSORS
-                    ),
-                ),
-                DeviceEntities(
-                    VEHICLE,
-                    lambda coordinator, vehicle: _binary_sensors(
-                        coordinator, VEHICLE, vehicle, VEHICLE_BINARY_SENSORS
-                    ),
-                ),
-            ],
+            for_every_kind(BINARY_SENSORS, _binary_sensors),
         )
     )
     add_charger_and_car_entities(entry, async_add_entities, slot_active_sensors)
 
 
-def _binary_sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
-    coordinator: EvEnergyCoordinator,
-    kind: DeviceKind[DeviceT, SampleT],
-    device: DeviceT,
-    descriptions: tuple[EvEnergyBinarySensorDescription[DeviceT, SampleT], ...],
-) -> list[EvEnergyBinarySensor[DeviceT, SampleT]]:
+def _binary_sensors(
+    coordinator: EvEnergyCoordinator, kind: AnyKind, device: Device
+) -> list[BinarySensorEntity]:
     return [
-        EvEnergyBinarySensor(coordinator, kind, device, description) for description in descriptions
+        EvEnergyBinarySensor(coordinator, kind, device, description)
+        for description in BINARY_SENSORS[kind]
     ]
 
 
-class EvEnergyBinarySensor[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergyBinarySensor[DeviceT: Device, SampleT: Sample](
     EvEnergyEntity[DeviceT, SampleT], BinarySensorEntity
 ):
     """A binary sensor of a charger or vehicle."""

@@ -12,7 +12,8 @@ from homeassistant.util import dt as dt_util
 
 from .api import Vehicle
 from .coordinator import EvEnergyCoordinator
-from .entity import VEHICLE, DeviceEntities, add_entities_as_devices_appear, enum_state
+from .entity import DeviceEntities, add_entities_as_devices_appear, enum_state
+from .kinds import VEHICLE
 from .money import format_money
 from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity

@@ -31,8 +31,9 @@ from .api import (
     User,
     decode_webhook_secret,
 )
-from .const import DOMAIN, SCOPES, api_base_url
+from .const import DOMAIN, api_base_url
 from .gateway import CONFIG_FLOW
+from .kinds import SCOPES
 from .runtime import EvEnergyConfigEntry
 from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
 

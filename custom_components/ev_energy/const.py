@@ -20,20 +20,6 @@ OAUTH2_TOKEN_PATH: Final = "/o/token/"  # noqa: S105 - a URL path, not a secret
 OAUTH2_REVOKE_PATH: Final = "/o/revoke_token/"
 API_BASE_PATH: Final = "/v2"
 
-# What the entities need: reading devices and sessions, and writing the vehicle's charge limit and boost; and the
-# home's energy flows for the Energy panel.
-SCOPES: Final = (
-    "user:read",
-    "evse:read",
-    "vehicle:read",
-    "vehicle:write",
-    "inverter:read",
-    "charging_session:read",
-    "charging_session:write",
-    "carbon:read",
-    "home_energy:read",
-)
-
 
 def api_origin() -> URL:
     """Return the ev.energy origin: production, or the EV_ENERGY_API_URL override."""

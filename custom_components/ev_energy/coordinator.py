@@ -30,19 +30,16 @@ from .api.pagination import IncompleteListReason
 from .budget import POLLING, SamplingCadence
 from .const import DOMAIN, LOGGER
 from .device_info import registry_entry
-from .devices import DeviceReconciler, ev_energy_ids
+from .devices import DeviceLookup, DeviceReconciler, ev_energy_ids
 from .energy import charger_max_power_w
 from .gateway import ReauthRequiredError, RequestGateway, auth_failed
+from .kinds import EVSE, INVERTER, KINDS, VEHICLE, AnyKind, Device, DeviceKind, Sample
 from .ledger import SampleLedger
 from .phase import ReportTimer
 from .scheduler import IDLE_INTERVAL, PollScheduler
 
 if TYPE_CHECKING:
     from .runtime import EvEnergyConfigEntry
-
-EVSE_EXPAND = ("latest_status_log", "model", "model.make")
-VEHICLE_EXPAND = ("latest_status_log", "trim", "trim.model", "trim.model.make")
-INVERTER_EXPAND = ("latest_status_log", "model", "model.make")
 
 # How often the account (grid carbon intensity) is read: ev.energy's carbon data has 30-minute intervals.
 ACCOUNT_INTERVAL = timedelta(minutes=15)
@@ -67,14 +64,41 @@ SHORT_WALK = timedelta(hours=1)
 class EvEnergyData:
     """One poll's view of the account."""
 
-    evses: dict[str, Evse]
-    vehicles: dict[str, Vehicle]
-    inverters: dict[str, Inverter]
+    # Each kind's collection -> its devices by id.
+    devices: dict[str, dict[str, Device]]
     account: UserDetail | None
     updated_at: datetime
-    # Samples the ledger accepted since the previous update, oldest first (also those a failed poll read).
-    new_evse_samples: dict[str, list[EvseStatusLog]] = field(default_factory=dict)
-    new_vehicle_samples: dict[str, list[VehicleStatusLog]] = field(default_factory=dict)
+    # Per collection, per device: the samples the ledger accepted since the previous update, oldest first
+    # (also those a failed poll read).
+    new_samples: dict[str, dict[str, list[Sample]]] = field(default_factory=dict)
+
+    def of[DeviceT: Device](self, kind: DeviceKind[DeviceT, Any]) -> Mapping[str, DeviceT]:
+        """Return the devices of one kind, by id."""
+        return cast("Mapping[str, DeviceT]", self.devices.get(kind.collection, {}))
+
+    @property
+    def evses(self) -> Mapping[str, Evse]:
+        """Return the chargers, by id."""
+        return self.of(EVSE)
+
+    @property
+    def vehicles(self) -> Mapping[str, Vehicle]:
+        """Return the vehicles, by id."""
+        return self.of(VEHICLE)
+
+    @property
+    def inverters(self) -> Mapping[str, Inverter]:
+        """Return the solar inverters, by id."""
+        return self.of(INVERTER)
+
+    @property
+    def new_evse_samples(self) -> Mapping[str, list[EvseStatusLog]]:
+        """Return the chargers' new samples, by charger id."""
+        return cast("Mapping[str, list[EvseStatusLog]]", self.new_samples.get(EVSE.collection, {}))
+
+    def without_new_samples(self) -> EvEnergyData:
+        """Return the same view with no new samples: they were delivered once already."""
+        return replace(self, new_samples={})
 
 
 @dataclass
@@ -95,7 +119,7 @@ class _History[S: (EvseStatusLog, VehicleStatusLog)]:
 
 
 class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
-    """Reads every device's latest status through three collection requests a cycle."""
+    """Reads every device's latest status through one collection request per kind a cycle."""
 
     config_entry: EvEnergyConfigEntry
 
@@ -113,25 +137,18 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             hass, LOGGER, config_entry=entry, name=DOMAIN, update_interval=IDLE_INTERVAL
         )
         self.gateway = gateway
-        client = self.client = gateway.client
+        self.client = gateway.client
         self.user_id = user_id
         self.budget = gateway.budget
         self.ledger = ledger or SampleLedger(hass, entry.entry_id)
         self.scheduler = PollScheduler(hass, entry.entry_id, self.budget)
         self.devices = DeviceReconciler(
-            hass,
-            entry,
-            {
-                "evses": lambda device_id: self._request(lambda: client.get_evse(device_id)),
-                "vehicles": lambda device_id: self._request(lambda: client.get_vehicle(device_id)),
-                "inverters": lambda device_id: self._request(
-                    lambda: client.get_inverter(device_id)
-                ),
-            },
-            self.budget,
+            hass, entry, {kind.collection: self._lookup(kind) for kind in KINDS}, self.budget
         )
-        self._evse_history: _History[EvseStatusLog] = _History()
-        self._vehicle_history: _History[VehicleStatusLog] = _History()
+        # The kinds whose every sample the ledger takes: how often each device reports, what is undelivered.
+        self._histories: dict[str, _History[Any]] = {
+            kind.collection: _History() for kind in KINDS if kind.status_logs is not None
+        }
         self.report_timer = ReportTimer()
         self._account: UserDetail | None = None
         self._account_read_at: datetime | None = None
@@ -164,7 +181,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
                 self.budget.sent_since_start[POLLING] - sent_before, self.client.rate_limit, now
             )
         self.update_interval = self.scheduler.next_interval(
-            _anything_charging(data),
+            self._anything_charging(data),
             self._fastest_cadence(),
             now,
             lambda earliest: self.report_timer.next_readable(
@@ -183,56 +200,44 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         """Send one of the poll's requests through the gateway (counted as polling's)."""
         return await self.gateway.request(POLLING, send)
 
+    def _lookup(self, kind: AnyKind) -> DeviceLookup:
+        """Return how the reconciler reads one device of a kind (to learn whether it was removed)."""
+        get_device = kind.get_device(self.client)
+        return lambda device_id: self._request(lambda: get_device(device_id))
+
     async def _poll(self, now: datetime) -> EvEnergyData:
-        evses, listed_evses = await self._collection(
-            "evses", self.client.list_evses, EVSE_EXPAND, now
-        )
-        vehicles, listed_vehicles = await self._collection(
-            "vehicles", self.client.list_vehicles, VEHICLE_EXPAND, now
-        )
-        inverters, listed_inverters = await self._collection(
-            "inverters", self.client.list_inverters, INVERTER_EXPAND, now
-        )
+        devices: dict[str, dict[str, Device]] = {}
         # A collection read cut short (or not at all) lists None: nothing is removed for it.
-        await self.devices.async_reconcile(
-            {"evses": listed_evses, "vehicles": listed_vehicles, "inverters": listed_inverters},
-            keep=self.user_id,
-            now=now,
+        listed: dict[str, Collection[str] | None] = {}
+        for kind in KINDS:
+            devices[kind.collection], listed[kind.collection] = await self._collection(kind, now)
+        await self.devices.async_reconcile(listed, keep=self.user_id, now=now)
+        self._register_new_devices(
+            [device for of_kind in devices.values() for device in of_kind.values()]
         )
-        self._register_new_devices([*evses.values(), *vehicles.values(), *inverters.values()])
-        account = await self._read_account(now)
-        data = EvEnergyData(
-            evses=evses,
-            vehicles=vehicles,
-            inverters=inverters,
-            account=account,
-            updated_at=now,
-        )
-        await self._new_samples(evses, self._evse_history, self.client.list_evse_status_logs, now)
-        await self._new_samples(
-            vehicles, self._vehicle_history, self.client.list_vehicle_status_logs, now
-        )
-        self._observe_reports(evses, self._evse_history, now)
-        self._observe_reports(vehicles, self._vehicle_history, now)
-        data.new_evse_samples = self._evse_history.deliver()
-        data.new_vehicle_samples = self._vehicle_history.deliver()
+        data = EvEnergyData(devices=devices, account=await self._read_account(now), updated_at=now)
+        for kind, history in self._kinds_with_history():
+            await self._new_samples(kind, data.of(kind), history, now)
+        # After every kind's samples were read: the reports then are the ones this poll shows.
+        for kind, history in self._kinds_with_history():
+            self._observe_reports(kind, data.of(kind), history, now)
+        data.new_samples = {
+            collection: history.deliver() for collection, history in self._histories.items()
+        }
         return data
 
-    async def _collection[T: (Evse, Vehicle, Inverter)](
-        self,
-        name: str,
-        fetch: Callable[..., Awaitable[ItemList[T]]],
-        expand: tuple[str, ...],
-        now: datetime,
-    ) -> tuple[dict[str, T], Collection[str] | None]:
+    async def _collection(
+        self, kind: AnyKind, now: datetime
+    ) -> tuple[dict[str, Device], Collection[str] | None]:
         """Read a collection: its parsed devices, and every id it listed (None: cannot tell).
 
         One the token may not read (403, a scope not granted) is left out and asked again later; its devices
         stay, unavailable. A device listed but not parsable counts as listed; an unparsable item without an id
         could be any device, so then no device counts as missing.
         """
-        items = await self._unless_forbidden(
-            name, lambda: self._walk(name, fetch, expand, now), now
+        name = kind.collection
+        items: ItemList[Device] | None = await self._unless_forbidden(
+            name, lambda: self._walk(name, kind.list_devices(self.client), kind.expand, now), now
         )
         if items is None:
             return {}, None
@@ -242,7 +247,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             return parsed, None
         return parsed, parsed.keys() | {device_id for device_id in dropped if device_id is not None}
 
-    async def _walk[T: (Evse, Vehicle, Inverter)](
+    async def _walk[T: Device](
         self,
         name: str,
         fetch: Callable[..., Awaitable[ItemList[T]]],
@@ -279,7 +284,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         self._short_walks.pop(name, None)
         return items
 
-    def _register_new_devices(self, devices: Sequence[Evse | Vehicle | Inverter]) -> None:
+    def _register_new_devices(self, devices: Sequence[Device]) -> None:
         """Put the devices this poll lists first into the device registry, before their entities are added.
 
         The readers name their statistics after the registry's devices: a device is there from the poll that
@@ -324,11 +329,11 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             LOGGER.info("ev.energy lets this account read %s again", name)
         return result
 
-    async def _new_samples[S: (EvseStatusLog, VehicleStatusLog)](
+    async def _new_samples[DeviceT: Device, S: (EvseStatusLog, VehicleStatusLog)](
         self,
-        devices: Mapping[str, Evse | Vehicle],
+        kind: DeviceKind[DeviceT, S],
+        devices: Mapping[str, DeviceT],
         history: _History[S],
-        fetch_logs: Callable[..., Awaitable[Sequence[S]]],
         now: datetime,
     ) -> None:
         """Hand each device's samples since the ledger's mark to the ledger, so no plug-in or charge start is lost.
@@ -337,8 +342,11 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         history is read only when the gap says samples were missed and the budget allows it. The ledger takes
         each device's samples as soon as they are read: a later failure in this poll cannot lose them.
         """
+        if kind.status_logs is None:
+            return  # a kind shown from its latest sample alone
+        fetch_logs = kind.status_logs(self.client)
         for device_id, device in devices.items():
-            latest: S | None = latest_sample(device)
+            latest = kind.latest_sample(device)
             if latest is None or latest.sampled_at is None:
                 continue
             cadence = history.cadence_of(device_id)
@@ -438,12 +446,16 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         newer[latest.sampled_at] = latest  # type: ignore[index]
         return [newer[at] for at in sorted(newer)]
 
-    def _observe_reports[S: (EvseStatusLog, VehicleStatusLog)](
-        self, devices: Mapping[str, Evse | Vehicle], history: _History[S], now: datetime
+    def _observe_reports[DeviceT: Device](
+        self,
+        kind: DeviceKind[DeviceT, Any],
+        devices: Mapping[str, DeviceT],
+        history: _History[Any],
+        now: datetime,
     ) -> None:
         """Tell the report timer which report each device shows at this poll."""
         for device_id, device in devices.items():
-            latest = latest_sample(device)
+            latest = kind.latest_sample(device)
             if latest is not None and latest.sampled_at is not None:
                 self.report_timer.observe(
                     device_id, latest.sampled_at, now, history.cadence_of(device_id)
@@ -452,11 +464,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     def _cadences_that_matter(self, data: EvEnergyData) -> list[tuple[str, SamplingCadence]]:
         """Return the cadences of the devices charging or plugged in; of every device when none is."""
         devices = [
-            (device_id, self._evse_history.cadence_of(device_id), latest_sample(evse))
-            for device_id, evse in data.evses.items()
-        ] + [
-            (device_id, self._vehicle_history.cadence_of(device_id), latest_sample(car))
-            for device_id, car in data.vehicles.items()
+            (device_id, history.cadence_of(device_id), kind.latest_sample(device))
+            for kind, history in self._kinds_with_history()
+            for device_id, device in data.of(kind).items()
         ]
         busy = [(device_id, cadence) for device_id, cadence, sample in devices if _busy(sample)]
         return busy or [(device_id, cadence) for device_id, cadence, _ in devices]
@@ -465,11 +475,25 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         """Polling faster than the quickest-reporting device brings nothing new."""
         intervals = [
             cadence.interval
-            for history in (self._evse_history, self._vehicle_history)
+            for history in self._histories.values()
             for cadence in history.cadence.values()
             if cadence.interval is not None
         ]
         return min(intervals, default=timedelta(0))
+
+    def _anything_charging(self, data: EvEnergyData) -> bool:
+        return any(
+            getattr(kind.latest_sample(device), "is_charging", False)
+            for kind, _history in self._kinds_with_history()
+            for device in data.of(kind).values()
+        )
+
+    def _kinds_with_history(self) -> list[tuple[AnyKind, _History[Any]]]:
+        return [
+            (kind, history)
+            for kind in KINDS
+            if (history := self._histories.get(kind.collection)) is not None
+        ]
 
     def _keep_or_fail(
         self, now: datetime, reason: str, placeholders: dict[str, str], retry_in: timedelta
@@ -480,7 +504,7 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             LOGGER.debug(
                 "ev.energy poll failed (%s); keeping data from %s", reason, self.data.updated_at
             )
-            return replace(self.data, new_evse_samples={}, new_vehicle_samples={})
+            return self.data.without_new_samples()
         raise UpdateFailed(
             translation_domain=DOMAIN, translation_key=reason, translation_placeholders=placeholders
         )
@@ -511,14 +535,13 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             return
         data = self.data
         polled = data.vehicles.get(vehicle.id)
-        if polled is not None and latest_sample(vehicle) is None:
+        if polled is not None and VEHICLE.latest_sample(vehicle) is None:
             vehicle = replace(vehicle, latest_status_log=polled.latest_status_log)
+        vehicles: dict[str, Device] = {**data.vehicles, vehicle.id: vehicle}
         self.async_set_updated_data(
             replace(
-                data,
-                vehicles={**data.vehicles, vehicle.id: vehicle},
-                new_evse_samples={},
-                new_vehicle_samples={},
+                data.without_new_samples(),
+                devices={**data.devices, VEHICLE.collection: vehicles},
             )
         )
 
@@ -537,17 +560,6 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         }
 
 
-def latest_sample(device: Evse | Vehicle | Inverter) -> Any:
-    """Return the device's expanded latest status log, or None (not sent, or only its URL)."""
-    log = device.latest_status_log
-    return None if log is None or isinstance(log, str) else log
-
-
-def _busy(sample: EvseStatusLog | VehicleStatusLog | None) -> bool:
+def _busy(sample: Sample | None) -> bool:
     """Return whether a device's report says it is charging or plugged in."""
-    return sample is not None and bool(sample.is_charging or sample.is_plugged_in)
-
-
-def _anything_charging(data: EvEnergyData) -> bool:
-    devices: list[Evse | Vehicle] = [*data.evses.values(), *data.vehicles.values()]
-    return any(getattr(latest_sample(device), "is_charging", False) for device in devices)
+    return bool(getattr(sample, "is_charging", False) or getattr(sample, "is_plugged_in", False))

@@ -12,12 +12,12 @@ from .const import DOMAIN
 
 
 def registry_entry(device: Evse | Vehicle | Inverter) -> DeviceInfo:
-    """Return the registry entry of a charger, vehicle or inverter."""
+    """Return the registry entry of a charger, vehicle or inverter (kinds.py pairs each kind with its own)."""
     if isinstance(device, Evse):
-        return _evse_device_info(device)
+        return evse_device_info(device)
     if isinstance(device, Vehicle):
-        return _vehicle_device_info(device)
-    return _inverter_device_info(device)
+        return vehicle_device_info(device)
+    return inverter_device_info(device)
 
 
 def account_device_info(user_id: str) -> DeviceInfo:
@@ -34,7 +34,8 @@ def _first(*names: str | None) -> str | None:
     return next((name for name in names if name), None)
 
 
-def _evse_device_info(evse: Evse) -> DeviceInfo:
+def evse_device_info(evse: Evse) -> DeviceInfo:
+    """Return the registry entry of a charger."""
     model = evse.model if isinstance(evse.model, EvseModel) else None
     make = model.make if model is not None and not isinstance(model.make, str) else None
     make_name = None if make is None else _first(make.display_name, make.name)
@@ -48,7 +49,8 @@ def _evse_device_info(evse: Evse) -> DeviceInfo:
     )
 
 
-def _vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
+def vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
+    """Return the registry entry of a vehicle."""
     trim = vehicle.trim if isinstance(vehicle.trim, VehicleTrim) else None
     model = trim.model if trim is not None and isinstance(trim.model, VehicleModel) else None
     make = model.make if model is not None and not isinstance(model.make, str) else None
@@ -65,7 +67,8 @@ def _vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
     )
 
 
-def _inverter_device_info(inverter: Inverter) -> DeviceInfo:
+def inverter_device_info(inverter: Inverter) -> DeviceInfo:
+    """Return the registry entry of a solar inverter."""
     model = inverter.model if isinstance(inverter.model, InverterModel) else None
     make = model.make if model is not None and not isinstance(model.make, str) else None
     return DeviceInfo(

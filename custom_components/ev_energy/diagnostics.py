@@ -11,7 +11,8 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
+from .devices import ev_energy_ids
+from .kinds import KINDS
 from .runtime import EvEnergyConfigEntry
 
 # Tokens, the account's identity, where the user lives, and what identifies their hardware.
@@ -55,9 +56,10 @@ async def async_get_config_entry_diagnostics(
     devices: dict[str, Any] = {}
     if data is not None:
         devices = {
-            "evses": [_plain(evse) for evse in data.evses.values()],
-            "vehicles": [_plain(vehicle) for vehicle in data.vehicles.values()],
-            "inverters": [_plain(inverter) for inverter in data.inverters.values()],
+            **{
+                kind.collection: [_plain(device) for device in data.of(kind).values()]
+                for kind in KINDS
+            },
             "account": _plain(data.account),
         }
     return async_redact_data(
@@ -79,12 +81,13 @@ async def async_get_device_diagnostics(
 ) -> dict[str, Any]:
     """Return one device as last polled."""
     data = entry.runtime_data.coordinator.data
-    ids = {identifier for domain, identifier in device.identifiers if domain == DOMAIN}
+    ids = ev_energy_ids(device)
     found: Any = None
     if data is not None:
-        for collection in (data.evses, data.vehicles, data.inverters):
-            for device_id in ids & collection.keys():
-                found = collection[device_id]
+        for kind in KINDS:
+            devices = data.of(kind)
+            for device_id in ids & devices.keys():
+                found = devices[device_id]
     return async_redact_data({"device": _plain(found)}, TO_REDACT)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -14,52 +15,11 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .api import Evse, EvseStatusLog, Inverter, InverterStatusLog, Vehicle, VehicleStatusLog
 from .const import LOGGER
-from .coordinator import EvEnergyCoordinator, EvEnergyData
-from .device_info import registry_entry
+from .coordinator import EvEnergyCoordinator
 from .devices import registered_device
+from .kinds import KINDS, AnyKind, Device, DeviceKind, Sample
 
-type Device = Evse | Vehicle | Inverter
-type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog
-
-
-def expanded[T: (EvseStatusLog, VehicleStatusLog, InverterStatusLog)](
-    log: str | T | None,
-) -> T | None:
-    """Return an expanded status log, or None (not sent, or only its URL)."""
-    return None if log is None or isinstance(log, str) else log
-
-
-@dataclass(frozen=True)
-class DeviceKind[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample]:
-    """What differs between chargers, vehicles and inverters."""
-
-    key: str
-    devices: Callable[[EvEnergyData], Mapping[str, DeviceT]]
-    latest_sample: Callable[[DeviceT], SampleT | None]
-    # A sample older than this no longer describes the device. Cars sleep and report rarely when parked.
-    stale_after: timedelta
-
-
-EVSE = DeviceKind[Evse, EvseStatusLog](
-    "evse",
-    lambda data: data.evses,
-    lambda evse: expanded(evse.latest_status_log),
-    timedelta(minutes=30),
-)
-VEHICLE = DeviceKind[Vehicle, VehicleStatusLog](
-    "vehicle",
-    lambda data: data.vehicles,
-    lambda vehicle: expanded(vehicle.latest_status_log),
-    timedelta(hours=12),
-)
-INVERTER = DeviceKind[Inverter, InverterStatusLog](
-    "inverter",
-    lambda data: data.inverters,
-    lambda inverter: expanded(inverter.latest_status_log),
-    timedelta(minutes=30),
-)
 # ev.energy suggests treating a charger as offline after 15 minutes without a sample.
 ONLINE_WITHIN = timedelta(minutes=15)
 # Clocks differ a little; a sample dated further ahead is wrong, and describes nothing yet.
@@ -114,17 +74,14 @@ def enum_options(enum: type[StrEnum]) -> list[str]:
     return [member.name.lower() for member in enum if member.name != "UNKNOWN"]
 
 
-def device_info[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def device_info[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT], device: DeviceT
 ) -> DeviceInfo:
-    """Return the registry entry of a charger, vehicle or inverter."""
-    del kind  # Kept so callers name what they pass; the device's type says it all.
-    return registry_entry(device)
+    """Return the registry entry of a device of this kind."""
+    return kind.device_info(device)
 
 
-class EvEnergyEntity[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
-    CoordinatorEntity[EvEnergyCoordinator]
-):
+class EvEnergyEntity[DeviceT: Device, SampleT: Sample](CoordinatorEntity[EvEnergyCoordinator]):
     """An entity of one ev.energy device."""
 
     _attr_has_entity_name = True
@@ -150,7 +107,7 @@ class EvEnergyEntity[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
     @property
     def device(self) -> DeviceT | None:
         """Return the device as last polled, or None when it left the account."""
-        return self.kind.devices(self.coordinator.data).get(self.device_id)
+        return self.coordinator.data.of(self.kind).get(self.device_id)
 
     @property
     def sample(self) -> SampleT | None:
@@ -234,7 +191,7 @@ class EvEnergyEntity[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
 
 
 @dataclass(frozen=True)
-class DeviceEntities[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample]:
+class DeviceEntities[DeviceT: Device, SampleT: Sample]:
     """How to build the entities of one kind of device."""
 
     kind: DeviceKind[DeviceT, SampleT]
@@ -251,7 +208,7 @@ class DeviceEntities[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample]:
         A device missing from a poll keeps its entities; one removed from the device registry gets new ones
         when it comes back.
         """
-        devices = self.kind.devices(coordinator.data)
+        devices = coordinator.data.of(self.kind)
         known.intersection_update(
             {device_id for device_id in known if device_id in devices or registered(device_id)}
         )
@@ -262,11 +219,21 @@ class DeviceEntities[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample]:
         return entities
 
 
-type AnyDeviceEntities = (
-    DeviceEntities[Evse, EvseStatusLog]
-    | DeviceEntities[Vehicle, VehicleStatusLog]
-    | DeviceEntities[Inverter, InverterStatusLog]
-)
+type AnyDeviceEntities = DeviceEntities[Any, Any]
+type KindEntities = Callable[[EvEnergyCoordinator, AnyKind, Any], Iterable[Entity]]
+
+
+def for_every_kind(
+    has_entities: Container[AnyKind], build: KindEntities
+) -> list[AnyDeviceEntities]:
+    """Return the entity factories of a platform for every kind it describes, in the registry's order."""
+    return [DeviceEntities(kind, _bound(kind, build)) for kind in KINDS if kind in has_entities]
+
+
+def _bound(
+    kind: AnyKind, build: KindEntities
+) -> Callable[[EvEnergyCoordinator, Any], Iterable[Entity]]:
+    return lambda coordinator, device: build(coordinator, kind, device)
 
 
 def add_entities_as_devices_appear(
@@ -279,7 +246,7 @@ def add_entities_as_devices_appear(
     A device missing from a poll keeps its entities (unavailable); only one removed from the device registry
     gets new entities when it comes back. Returns the listener's remover, for ``entry.async_on_unload``.
     """
-    known: dict[str, set[str]] = {factory.kind.key: set() for factory in factories}
+    known: dict[str, set[str]] = {factory.kind.collection: set() for factory in factories}
     entry_id = coordinator.config_entry.entry_id
 
     def registered(device_id: str) -> bool:
@@ -288,7 +255,9 @@ def add_entities_as_devices_appear(
     def add_new() -> None:
         entities: list[Entity] = []
         for factory in factories:
-            entities.extend(factory.new_entities(coordinator, known[factory.kind.key], registered))
+            entities.extend(
+                factory.new_entities(coordinator, known[factory.kind.collection], registered)
+            )
         if entities:
             add_entities(entities)
 

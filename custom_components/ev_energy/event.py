@@ -16,13 +16,12 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .api import Evse, EvseStatusLog, Vehicle, VehicleStatusLog
 from .entity import (
-    EVSE,
-    VEHICLE,
-    DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
+    for_every_kind,
 )
+from .kinds import EVSE, VEHICLE, AnyKind
 from .ledger import EVSE_TRANSITIONS, VEHICLE_TRANSITIONS, Transition
 from .runtime import EvEnergyConfigEntry
 
@@ -50,6 +49,8 @@ VEHICLE_EVENTS = EvEnergyEventDescription(
     event_types=list(VEHICLE_TRANSITIONS),
     needs_fresh_sample=False,
 )
+# The charge events of every kind that has them (kinds.py lists the kinds).
+EVENTS: dict[AnyKind, EvEnergyEventDescription] = {EVSE: EVSE_EVENTS, VEHICLE: VEHICLE_EVENTS}
 
 
 async def async_setup_entry(
@@ -63,20 +64,12 @@ async def async_setup_entry(
         add_entities_as_devices_appear(
             entry.runtime_data.coordinator,
             async_add_entities,
-            [
-                DeviceEntities(
-                    EVSE,
-                    lambda coordinator, evse: [
-                        EvEnergyChargeEvent(coordinator, EVSE, evse, EVSE_EVENTS)
-                    ],
-                ),
-                DeviceEntities(
-                    VEHICLE,
-                    lambda coordinator, vehicle: [
-                        EvEnergyChargeEvent(coordinator, VEHICLE, vehicle, VEHICLE_EVENTS)
-                    ],
-                ),
-            ],
+            for_every_kind(
+                EVENTS,
+                lambda coordinator, kind, device: [
+                    EvEnergyChargeEvent(coordinator, kind, device, EVENTS[kind])
+                ],
+            ),
         )
     )
 

@@ -21,7 +21,6 @@ from .commands import ev_energy_command
 from .const import DOMAIN
 from .coordinator import EvEnergyCoordinator
 from .entity import (
-    VEHICLE,
     DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
@@ -29,6 +28,7 @@ from .entity import (
     within,
 )
 from .gateway import COMMAND
+from .kinds import VEHICLE
 from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import ManualLevel, SessionsReader

@@ -17,19 +17,14 @@ import voluptuous as vol
 
 from .api import EvEnergyError, IntegrationStatus
 from .const import DOMAIN
-from .entity import VEHICLE, device_info
 from .gateway import REPAIR
+from .kinds import ACCOUNT_SCOPE, KINDS, VEHICLE
 from .runtime import EvEnergyConfigEntry
 
 VEHICLE_DISCONNECTED = "vehicle_disconnected"
 MISSING_SCOPE = "missing_scope"
-# The OAuth scope each read needs.
-SCOPE_OF = {
-    "evses": "evse:read",
-    "vehicles": "vehicle:read",
-    "inverters": "inverter:read",
-    "account": "user:read",
-}
+# The OAuth scope each read needs: the account's, and each kind's list of devices.
+SCOPE_OF = {"account": ACCOUNT_SCOPE, **{kind.collection: kind.read_scope for kind in KINDS}}
 
 
 def issue_id(entry_id: str, key: str, subject: str) -> str:
@@ -69,7 +64,7 @@ def _vehicle_issues(entry: EvEnergyConfigEntry) -> dict[str, tuple[str, dict[str
     return {
         issue_id(entry.entry_id, VEHICLE_DISCONNECTED, vehicle_id): (
             VEHICLE_DISCONNECTED,
-            {"vehicle": str(device_info(VEHICLE, vehicle)["name"])},
+            {"vehicle": str(VEHICLE.device_info(vehicle)["name"])},
         )
         for vehicle_id, vehicle in entry.runtime_data.coordinator.data.vehicles.items()
         if vehicle.integrated is IntegrationStatus.INACTIVE

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 import sys
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -46,20 +47,16 @@ from .api import (
 from .coordinator import EvEnergyCoordinator
 from .device_info import account_device_info
 from .entity import (
-    EVSE,
-    INVERTER,
-    VEHICLE,
-    DeviceEntities,
-    DeviceKind,
     EvEnergyEntity,
     EvEnergyEntityDescription,
-    Sample,
     add_entities_as_devices_appear,
     enum_options,
     enum_state,
+    for_every_kind,
     from_sample,
     within,
 )
+from .kinds import EVSE, INVERTER, VEHICLE, AnyKind, Device, DeviceKind, Sample
 from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, session_sensors
 
@@ -70,7 +67,7 @@ CARBON_INTENSITY_UNIT = "gCO2/kWh"
 
 
 @dataclass(frozen=True, kw_only=True)
-class EvEnergySensorDescription[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergySensorDescription[DeviceT: Device, SampleT: Sample](
     EvEnergyEntityDescription, SensorEntityDescription
 ):
     """A sensor read from a device and its latest sample."""
@@ -101,7 +98,7 @@ def _full_at(log: VehicleStatusLog) -> datetime | None:
     return log.sampled_at + timedelta(minutes=minutes)
 
 
-def _enum_description[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def _enum_description[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT],
     key: str,
     enum: type[StrEnum],
@@ -123,7 +120,7 @@ def _enum_description[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
     )
 
 
-def _power[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def _power[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT], key: str, watts: Callable[[SampleT], int | None]
 ) -> EvEnergySensorDescription[DeviceT, SampleT]:
     del kind  # pins the sample type of watts
@@ -156,7 +153,7 @@ def _rating(key: str, milliamps: Callable[[EvseStatusLog], int | None]) -> EvseS
 
 # Timestamps that change at every report would fill the logbook, which hides only sensors with a unit or a
 # state class (neither fits a timestamp): so they are disabled by default.
-def _last_sample[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+def _last_sample[DeviceT: Device, SampleT: Sample](
     kind: DeviceKind[DeviceT, SampleT],
 ) -> EvEnergySensorDescription[DeviceT, SampleT]:
     del kind  # pins the device and sample types
@@ -303,6 +300,13 @@ INVERTER_SENSORS: tuple[InverterSensorDescription, ...] = (
     _last_sample(INVERTER),
 )
 
+# The sensors of every kind that has some (kinds.py lists the kinds).
+SENSORS: dict[AnyKind, tuple[EvEnergySensorDescription[Any, Any], ...]] = {
+    EVSE: EVSE_SENSORS,
+    VEHICLE: VEHICLE_SENSORS,
+    INVERTER: INVERTER_SENSORS,
+}
+
 
 async def async_setup_entry(
     hass: HomeAssistant,
@@ -318,55 +322,29 @@ async def async_setup_entry(
         ]
     )
 
-    def meter(coordinator: EvEnergyCoordinator, evse: Evse) -> list[SensorEntity]:
-        if not METER_READING.has_fn(evse):
-            return []
-        return [MeterReadingSensor(coordinator, EVSE, evse, METER_READING)]
-
     entry.async_on_unload(
         add_entities_as_devices_appear(
-            coordinator,
-            async_add_entities,
-            [
-                DeviceEntities(
-                    EVSE,
-                    lambda coordinator, evse: [
-                        *_sensors(coordinator, EVSE, evse, EVSE_SENSORS),
-                        *meter(coordinator, evse),
-                    ],
-                ),
-                DeviceEntities(
-                    VEHICLE,
-                    lambda coordinator, vehicle: _sensors(
-                        coordinator, VEHICLE, vehicle, VEHICLE_SENSORS
-                    ),
-                ),
-                DeviceEntities(
-                    INVERTER,
-                    lambda coordinator, inverter: _sensors(
-                        coordinator, INVERTER, inverter, INVERTER_SENSORS
-                    ),
-                ),
-            ],
+            coordinator, async_add_entities, for_every_kind(SENSORS, _device_sensors)
         )
     )
     add_charger_and_car_entities(entry, async_add_entities, session_sensors)
 
 
-def _sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
-    coordinator: EvEnergyCoordinator,
-    kind: DeviceKind[DeviceT, SampleT],
-    device: DeviceT,
-    descriptions: tuple[EvEnergySensorDescription[DeviceT, SampleT], ...],
+def _device_sensors(
+    coordinator: EvEnergyCoordinator, kind: AnyKind, device: Device
 ) -> list[SensorEntity]:
-    return [
+    sensors: list[SensorEntity] = [
         EvEnergySensor(coordinator, kind, device, description)
-        for description in descriptions
+        for description in SENSORS[kind]
         if description.has_fn(device)
     ]
+    # The charger's meter is the ledger's counted total rather than a value read from the sample.
+    if isinstance(device, Evse) and METER_READING.has_fn(device):
+        sensors.append(MeterReadingSensor(coordinator, EVSE, device, METER_READING))
+    return sensors
 
 
-class EvEnergySensor[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
+class EvEnergySensor[DeviceT: Device, SampleT: Sample](
     EvEnergyEntity[DeviceT, SampleT], SensorEntity
 ):
     """A sensor of a charger, vehicle or inverter."""

@@ -39,8 +39,6 @@ from .dispatches import (
     planned_dispatch,
 )
 from .entity import (
-    EVSE,
-    VEHICLE,
     DeviceEntities,
     add_entities_as_devices_appear,
     device_info,
@@ -48,6 +46,7 @@ from .entity import (
     enum_state,
     sampled_within,
 )
+from .kinds import EVSE, VEHICLE
 from .money import from_minor_units
 from .runtime import EvEnergyConfigEntry
 from .sessions import PlannedSlot, SessionsReader, SessionSummary, SubSessionRecord

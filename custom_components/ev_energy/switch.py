@@ -16,14 +16,13 @@ from .commands import ev_energy_command
 from .const import DOMAIN
 from .coordinator import EvEnergyCoordinator
 from .entity import (
-    EVSE,
-    VEHICLE,
     DeviceEntities,
     EvEnergyEntity,
     EvEnergyEntityDescription,
     add_entities_as_devices_appear,
 )
 from .gateway import COMMAND
+from .kinds import EVSE, VEHICLE
 from .runtime import EvEnergyConfigEntry
 from .session_entity import ReaderEntity
 from .sessions import BOOSTABLE_MODES, SessionsReader, SubSessionRecord

@@ -12,7 +12,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.ev_energy.const import DOMAIN, SCOPES
+from custom_components.ev_energy.const import DOMAIN
+from custom_components.ev_energy.kinds import SCOPES
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 
 from .oauth import consent_in_simulator

@@ -20,7 +20,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.ev_energy.budget import DEFAULT_RETRY_AFTER
 from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.coordinator import GRACE_PERIOD
-from custom_components.ev_energy.entity import EVSE
+from custom_components.ev_energy.kinds import EVSE
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 
 from .conftest import Clock, set_up_entry

@@ -5,7 +5,8 @@ from __future__ import annotations
 from custom_components.ev_energy.api import Evse, Inverter, Vehicle
 from custom_components.ev_energy.application_credentials import async_get_description_placeholders
 from custom_components.ev_energy.const import DOMAIN
-from custom_components.ev_energy.entity import EVSE, INVERTER, VEHICLE, device_info
+from custom_components.ev_energy.entity import device_info
+from custom_components.ev_energy.kinds import EVSE, INVERTER, VEHICLE
 
 MODEL = "https://api.ev.energy/v2/evse_models/emod01HZZZZZZZZZZZZZZZZZZZZZZZ"
 

@@ -1,0 +1,136 @@
+"""The kinds of device ev.energy lists (chargers, vehicles, solar inverters), each described in one place.
+
+A kind says how the account's devices of that kind are read (the list call, its expansions and the single-item
+call that tells a removed device from a missing one), which OAuth scopes that needs, what the device registry
+shows of one, and which status log it reports. The polling coordinator reads every kind in ``KINDS``; the
+device reconciler, diagnostics, the missing-permission repair, device removal, the OAuth scopes asked at
+sign-in and the entity platforms all find the kinds here.
+
+To add a kind (home batteries, say):
+
+1. Here: its ``DeviceKind`` (collection key, ``list_devices``, ``get_device``, ``expand``, ``read_scope``,
+   ``write_scopes`` for its commands, the status-log type, ``stale_after``), its models in ``Device`` and
+   ``Sample``, and the kind in ``KINDS``. Its device info is a function beside the others in
+   ``device_info.py``. Leave ``status_logs`` out: it is for the chargers and cars, whose every sample the
+   ledger takes for plug-in and charge events and the meter; a kind shown from its latest sample needs none.
+2. Its entity descriptions in the platform modules (``sensor.py``'s ``SENSORS``, ``binary_sensor.py``'s
+   ``BINARY_SENSORS``, ``event.py``'s ``EVENTS``), under the new kind.
+3. The translations of the new entity keys in ``strings.json`` and ``translations/en.json`` (and the README's
+   scopes line, when the kind needs a new scope).
+
+Below the coordinators and above the API client: it names client calls and models, and sends nothing itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Final
+
+from homeassistant.helpers.device_registry import DeviceInfo
+
+from .api import (
+    EvEnergyClient,
+    Evse,
+    EvseStatusLog,
+    Inverter,
+    InverterStatusLog,
+    ItemList,
+    Vehicle,
+    VehicleStatusLog,
+)
+from .device_info import evse_device_info, inverter_device_info, vehicle_device_info
+
+type Device = Evse | Vehicle | Inverter
+type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog
+
+# The OAuth scopes beside the devices': the account (and its grid carbon intensity), the charging sessions
+# (read, and boosted), and the home's energy flows for the Energy panel.
+ACCOUNT_SCOPE: Final = "user:read"
+OTHER_SCOPES: Final = (
+    "charging_session:read",
+    "charging_session:write",
+    "carbon:read",
+    "home_energy:read",
+)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class DeviceKind[DeviceT: Device, SampleT: Sample]:
+    """One kind of device on an ev.energy account, and how the integration reads and shows it."""
+
+    # The kind's key in the polled data, the device reconciler's store and the missing-permission repairs.
+    collection: str
+    list_devices: Callable[[EvEnergyClient], Callable[..., Awaitable[ItemList[DeviceT]]]]
+    get_device: Callable[[EvEnergyClient], Callable[[str], Awaitable[DeviceT]]]
+    expand: tuple[str, ...]
+    read_scope: str
+    # Scopes of the kind's commands (the vehicle's charge limit and smart charging).
+    write_scopes: tuple[str, ...] = ()
+    device_info: Callable[[DeviceT], DeviceInfo]
+    status_log: type[SampleT]
+    # The status-log history, for the kinds whose every sample the ledger takes (plug-ins, charge starts, meter
+    # readings: chargers and cars); None for kinds shown from their latest sample alone.
+    status_logs: Callable[[EvEnergyClient], Callable[..., Awaitable[Sequence[SampleT]]]] | None = (
+        None
+    )
+    # A sample older than this no longer describes the device. Cars sleep and report rarely when parked.
+    stale_after: timedelta
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """Return every scope the kind needs: reading its devices, and its commands."""
+        return (self.read_scope, *self.write_scopes)
+
+    def latest_sample(self, device: DeviceT) -> SampleT | None:
+        """Return the device's expanded latest status log, or None (not sent, or only its URL)."""
+        log: object = device.latest_status_log
+        return log if isinstance(log, self.status_log) else None
+
+
+EVSE = DeviceKind[Evse, EvseStatusLog](
+    collection="evses",
+    list_devices=lambda client: client.list_evses,
+    get_device=lambda client: client.get_evse,
+    expand=("latest_status_log", "model", "model.make"),
+    read_scope="evse:read",
+    device_info=evse_device_info,
+    status_log=EvseStatusLog,
+    status_logs=lambda client: client.list_evse_status_logs,
+    stale_after=timedelta(minutes=30),
+)
+VEHICLE = DeviceKind[Vehicle, VehicleStatusLog](
+    collection="vehicles",
+    list_devices=lambda client: client.list_vehicles,
+    get_device=lambda client: client.get_vehicle,
+    expand=("latest_status_log", "trim", "trim.model", "trim.model.make"),
+    read_scope="vehicle:read",
+    write_scopes=("vehicle:write",),
+    device_info=vehicle_device_info,
+    status_log=VehicleStatusLog,
+    status_logs=lambda client: client.list_vehicle_status_logs,
+    stale_after=timedelta(hours=12),
+)
+INVERTER = DeviceKind[Inverter, InverterStatusLog](
+    collection="inverters",
+    list_devices=lambda client: client.list_inverters,
+    get_device=lambda client: client.get_inverter,
+    expand=("latest_status_log", "model", "model.make"),
+    read_scope="inverter:read",
+    device_info=inverter_device_info,
+    status_log=InverterStatusLog,
+    stale_after=timedelta(minutes=30),
+)
+
+# Every kind, in the order they are polled and their entities are added. Typed loosely: each kind pairs its
+# own device and sample types, which the loops over all kinds do not need.
+type AnyKind = DeviceKind[Any, Any]
+KINDS: Final[tuple[AnyKind, ...]] = (EVSE, VEHICLE, INVERTER)
+
+# What the integration asks for at sign-in: the account, every kind's devices and commands, and the rest.
+SCOPES: Final = (
+    ACCOUNT_SCOPE,
+    *(scope for kind in KINDS for scope in kind.scopes),
+    *OTHER_SCOPES,
+)
