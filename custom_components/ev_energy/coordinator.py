@@ -29,9 +29,9 @@ from .api.pagination import IncompleteListReason
 from .budget import POLLING, SamplingCadence
 from .const import DOMAIN, LOGGER
 from .devices import DeviceReconciler
-from .energy import charger_max_power_w
 from .gateway import ReauthRequiredError, RequestGateway, auth_failed
 from .ledger import SampleLedger
+from .meter import charger_max_power_w
 from .phase import ReportTimer
 from .scheduler import IDLE_INTERVAL, PollScheduler
 
