@@ -23,10 +23,12 @@ from .home_energy import HomeEnergyReader
 from .hourly import HourlyStatistics
 from .kinds import KINDS
 from .ledger import SampleLedger
+from .location import LocationCoordinator
 from .repairs import async_remove_entry_issues, async_update_issues
 from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
 from .services import async_setup_services
 from .sessions import SessionsReader, read_on_charge_transitions
+from .solar_forecast import SolarForecastCoordinator
 from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores
 from .webhook import async_remove_push, async_setup_push
 
@@ -37,6 +39,7 @@ PLATFORMS: list[Platform] = [
     Platform.NUMBER,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.DEVICE_TRACKER,
 ]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -86,6 +89,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         sessions=sessions,
         statistics=statistics,
         home_energy=home_energy,
+        solar_forecast=SolarForecastCoordinator(hass, entry, gateway),
+        location=LocationCoordinator(hass, entry, gateway),
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -104,6 +109,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     for reader in (sessions, home_energy):
         entry.async_on_unload(reader.async_add_listener(_keep_reading))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # After the platforms: the location reader reads the cars whose devices they registered.
+    await _async_start_readers(hass, entry)
     async_setup_push(hass, entry)
     return True
 
@@ -125,6 +132,17 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
     await async_remove_entry_stores(hass, entry.entry_id)
     await async_remove_push(hass, entry)
     await async_revoke_tokens(hass, entry)
+
+
+async def _async_start_readers(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
+    """Read the solar forecast and where the cars are, each on its own cadence; a refusal raises the repair.
+
+    Extra, like sessions: set-up goes on when they cannot be read. Listening keeps each reader's timer running.
+    """
+    for reader in (entry.runtime_data.solar_forecast, entry.runtime_data.location):
+        await reader.async_refresh()
+        _after_poll(hass, entry)
+        entry.async_on_unload(reader.async_add_listener(lambda: _after_poll(hass, entry)))
 
 
 @callback

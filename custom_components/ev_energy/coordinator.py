@@ -31,10 +31,10 @@ from .budget import POLLING, SamplingCadence
 from .const import DOMAIN, LOGGER
 from .device_info import registry_entry
 from .devices import DeviceLookup, DeviceReconciler, ev_energy_ids
-from .energy import charger_max_power_w
 from .gateway import ReauthRequiredError, RequestGateway, auth_failed
 from .kinds import EVSE, INVERTER, KINDS, VEHICLE, AnyKind, Device, DeviceKind, Sample
 from .ledger import SampleLedger
+from .meter import charger_max_power_w
 from .phase import ReportTimer
 from .scheduler import IDLE_INTERVAL, PollScheduler
 

@@ -53,6 +53,9 @@ OTHER_SCOPES: Final = (
     "charging_session:write",
     "carbon:read",
     "home_energy:read",
+    # The solar forecast for the Energy dashboard, scaled by the arrays' capacity.
+    "solar_forecast:read",
+    "solar:read",
 )
 
 

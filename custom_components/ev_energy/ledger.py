@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .api import EvseStatusLog, VehicleState, VehicleStatusLog
 from .const import LOGGER
-from .energy import DEFAULT_MAX_POWER_W, Meter
+from .meter import DEFAULT_MAX_POWER_W, Meter
 from .storage import entry_stores
 
 # Marks are written soon after they move; Home Assistant also writes pending data when it stops.

@@ -79,6 +79,9 @@ def _scope_issues(entry: EvEnergyConfigEntry) -> dict[str, tuple[str, dict[str, 
             {"scope": SCOPE_OF[name]},
         )
         for name in entry.runtime_data.coordinator.forbidden
+    } | {
+        issue_id(entry.entry_id, MISSING_SCOPE, reader): (MISSING_SCOPE, {"scope": scope})
+        for reader, scope in entry.runtime_data.refused_scopes.items()
     }
 
 

@@ -6,7 +6,7 @@ themselves are named for type checking only, which keeps this module free of imp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from .home_energy import HomeEnergyReader
     from .hourly import HourlyStatistics
     from .ledger import SampleLedger
+    from .location import LocationCoordinator
     from .sessions import SessionsReader
+    from .solar_forecast import SolarForecastCoordinator
 
 type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
 
@@ -33,6 +35,10 @@ class EvEnergyRuntimeData:
     sessions: SessionsReader
     statistics: HourlyStatistics
     home_energy: HomeEnergyReader
+    solar_forecast: SolarForecastCoordinator
+    location: LocationCoordinator
+    # The readers beside polling that ev.energy refused (403): reader name -> the scope it needs (the repair's).
+    refused_scopes: dict[str, str] = field(default_factory=dict)
 
     @property
     def client(self) -> EvEnergyClient:

@@ -376,6 +376,25 @@ async def test_a_location_log_that_cannot_be_parsed_is_dropped(
     ]
 
 
+async def test_the_newest_location_log_is_read_alone_in_one_request(
+    sim: Simulator, client: EvEnergyClient
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    newest = sim.state.vehicle_location_logs[vehicle_id][-1]
+    log = await client.get_latest_vehicle_location_log(vehicle_id)
+    assert log is not None
+    assert (log.sampled_at, log.at_home) == (newest.sampled_at, newest.at_home)
+    (request,) = sim.requests.for_endpoint(LOCATION_LOGS)
+    assert request.query["page_size"] == ["1"]
+
+    sim.faults.bad_value("vehicles.*.location_logs.0.at_home", "home")
+    with pytest.raises(EvEnergyInvalidResponseError):
+        await client.get_latest_vehicle_location_log(vehicle_id)
+    sim.faults.clear()
+    sim.state.vehicle_location_logs[vehicle_id].clear()
+    assert await client.get_latest_vehicle_location_log(vehicle_id) is None
+
+
 async def test_max_pages_reached_fails_with_what_was_read(
     sim: Simulator, client: EvEnergyClient
 ) -> None:

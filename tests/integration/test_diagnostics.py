@@ -75,7 +75,8 @@ async def test_entry_diagnostics_show_refused_reads_and_missing_devices(
     sim.faults.server_errors(100_000, status=403, path_prefix="/v2/inverters")
     vehicle_id = sim.vehicle_ids[0]
     sim.state.vehicles.pop(vehicle_id)
-    sim.faults.server_errors(1, status=500, path_prefix=f"/v2/vehicles/{vehicle_id}")
+    # Every read below the car fails (its lookup, and its location logs the location reader asks for).
+    sim.faults.server_errors(100_000, status=500, path_prefix=f"/v2/vehicles/{vehicle_id}")
     await clock.run_for(600, step=60)
     polling = (await get_diagnostics_for_config_entry(hass, hass_client, integration))["polling"]
     assert polling["forbidden"] == ["inverters"]

@@ -98,7 +98,8 @@ async def test_polling_stays_inside_half_of_a_small_hourly_limit(
     # they report, sessions, the first statistics page, the home's last day) before any pacing can apply: a burst
     # of its own, a fixed number of requests.
     set_up_burst = len(_api_requests(sim))
-    assert set_up_burst <= 12
+    # 12, and the first reads of the solar forecast (3) and of where the car is (1).
+    assert set_up_burst <= 16
     clock = Clock(hass, sim, freezer)
     await clock.run_for(3 * 3600, step=60)
 
@@ -193,10 +194,16 @@ async def test_a_poll_costs_the_same_few_requests_however_many_devices(
             freezer.move_to(sim.clock.now())
             monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
             counts.append(await _requests_in_an_hour(hass, sim, freezer))
-    # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py.
+    # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py, the location and
+    # solar forecast readers' in test_location.py and test_solar_forecast.py.
     polling_routes = {"/v2/evses", "/v2/vehicles", "/v2/inverters", "/v2/users/{user_id}"}
+    readers = ("/v2/charging_", "/v2/solar_")
     counts = [
-        {route: count for route, count in fleet.items() if not route.startswith("/v2/charging_")}
+        {
+            route: count
+            for route, count in fleet.items()
+            if not route.startswith(readers) and not route.endswith("/location_logs")
+        }
         for fleet in counts
     ]
     assert counts[0] == counts[1]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from custom_components.ev_energy.api import EvseStatusLog
-from custom_components.ev_energy.energy import (
+from custom_components.ev_energy.meter import (
     DEFAULT_MAX_POWER_W,
     Meter,
     charger_max_power_w,

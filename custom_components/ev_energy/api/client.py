@@ -479,6 +479,19 @@ class EvEnergyClient:
             max_pages=max_pages,
         )
 
+    async def get_latest_vehicle_location_log(self, vehicle_id: str) -> VehicleLocationLog | None:
+        """Return a vehicle's newest location log (None when it has none), in one request.
+
+        The list is sorted newest first, so its first page of one item is the newest; the next link is not
+        followed. Raises `EvEnergyInvalidResponseError` when the newest log cannot be read.
+        """
+        url = self._url("vehicles", vehicle_id, "location_logs")
+        response = await self._send("GET", url, query=[("page_size", "1")])
+        items = _parse_items(VehicleLocationLog, response.data)
+        if items.dropped:
+            raise EvEnergyInvalidResponseError(f"Unreadable location log of {vehicle_id}")
+        return items[0] if items else None
+
     async def get_state_of_charge(self, vehicle_id: str) -> StateOfCharge:
         """Get a vehicle's state of charge and its source (manual or connected)."""
         return await self._get_one(StateOfCharge, "vehicles", vehicle_id, "state_of_charge")
