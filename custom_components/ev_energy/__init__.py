@@ -15,6 +15,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
 from .auth import ConfigEntryAuth, async_revoke_tokens
+from .carbon import CarbonCoordinator
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyCoordinator
 from .devices import ev_energy_ids
@@ -22,6 +23,7 @@ from .gateway import RequestGateway
 from .home_energy import HomeEnergyReader, watch_polls
 from .hourly import HourlyStatistics
 from .ledger import SampleLedger
+from .live_power import LivePowerCoordinator
 from .repairs import async_remove_entry_issues, async_update_issues
 from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
 from .services import async_setup_services
@@ -84,6 +86,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         sessions=sessions,
         statistics=statistics,
         home_energy=home_energy,
+        live_power=LivePowerCoordinator(hass, entry, gateway),
+        carbon=CarbonCoordinator(hass, entry, gateway),
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -99,6 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     entry.async_create_task(hass, home_energy.async_read(), "ev_energy home energy")
     entry.async_on_unload(watch_polls(home_energy))
     entry.async_on_unload(home_energy.async_save)
+    await _start_readers(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
     return True
@@ -126,6 +131,18 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 def _after_poll(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
     if entry.runtime_data.coordinator.last_update_success:
         async_update_issues(hass, entry)
+
+
+async def _start_readers(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
+    """Read live power and the carbon forecast once (extras: set-up goes on if they fail), then on their cadence.
+
+    The listener keeps each reader scheduled even with no entity yet (a HEM system added later is found), and
+    raises a reader's missing-permission repair after its read.
+    """
+    for reader in (entry.runtime_data.live_power, entry.runtime_data.carbon):
+        await reader.async_refresh()
+        entry.async_on_unload(reader.async_add_listener(lambda: _after_poll(hass, entry)))
+    _after_poll(hass, entry)
 
 
 async def async_remove_config_entry_device(

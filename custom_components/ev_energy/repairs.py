@@ -29,6 +29,8 @@ SCOPE_OF = {
     "vehicles": "vehicle:read",
     "inverters": "inverter:read",
     "account": "user:read",
+    "live_power": "home_energy:read",
+    "carbon": "carbon:read",
 }
 
 
@@ -83,8 +85,15 @@ def _scope_issues(entry: EvEnergyConfigEntry) -> dict[str, tuple[str, dict[str, 
             MISSING_SCOPE,
             {"scope": SCOPE_OF[name]},
         )
-        for name in entry.runtime_data.coordinator.forbidden
+        for name in [*entry.runtime_data.coordinator.forbidden, *_forbidden_readers(entry)]
     }
+
+
+def _forbidden_readers(entry: EvEnergyConfigEntry) -> list[str]:
+    """Return the readers beside polling that met a 403 at their last read."""
+    runtime = entry.runtime_data
+    readers = {"live_power": runtime.live_power.forbidden, "carbon": runtime.carbon.forbidden}
+    return [name for name, forbidden in readers.items() if forbidden]
 
 
 def _entry_issue_ids(hass: HomeAssistant, entry_id: str) -> set[str]:

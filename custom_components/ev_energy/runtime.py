@@ -13,11 +13,13 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .api import EvEnergyClient
+    from .carbon import CarbonCoordinator
     from .coordinator import EvEnergyCoordinator
     from .gateway import RequestGateway
     from .home_energy import HomeEnergyReader
     from .hourly import HourlyStatistics
     from .ledger import SampleLedger
+    from .live_power import LivePowerCoordinator
     from .sessions import SessionsReader
 
 type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
@@ -33,6 +35,8 @@ class EvEnergyRuntimeData:
     sessions: SessionsReader
     statistics: HourlyStatistics
     home_energy: HomeEnergyReader
+    live_power: LivePowerCoordinator
+    carbon: CarbonCoordinator
 
     @property
     def client(self) -> EvEnergyClient:
