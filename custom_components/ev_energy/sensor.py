@@ -564,10 +564,23 @@ class LivePowerSensorDescription(SensorEntityDescription):
     """A power flow of the home (W), from a HEM system's live power."""
 
     value_fn: Callable[[HemLivePower], int | None]
+    # A net power (grid, battery) is signed as Home Assistant's Energy settings take one sensor for it.
+    signed: bool = False
+
+
+def _net(positive: int | None, negative: int | None) -> int | None:
+    """Return ``positive - negative`` when both flows are readable (never negative themselves)."""
+    if positive is None or negative is None or positive < 0 or negative < 0:
+        return None
+    return positive - negative
 
 
 def _live_power(
-    key: str, value_fn: Callable[[HemLivePower], int | None], *, flow: bool = False
+    key: str,
+    value_fn: Callable[[HemLivePower], int | None],
+    *,
+    flow: bool = False,
+    signed: bool = False,
 ) -> LivePowerSensorDescription:
     """A power sensor; a flow between two of solar, battery, grid and home is disabled by default."""
     return LivePowerSensorDescription(
@@ -578,6 +591,7 @@ def _live_power(
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         entity_registry_enabled_default=not flow,
+        signed=signed,
     )
 
 
@@ -595,6 +609,9 @@ LIVE_POWER_SENSORS: tuple[LivePowerSensorDescription, ...] = (
     _live_power("battery_to_grid_power", lambda p: p.battery_to_grid_watts, flow=True),
     _live_power("grid_to_home_power", lambda p: p.grid_to_home_watts, flow=True),
     _live_power("grid_to_battery_power", lambda p: p.grid_to_battery_watts, flow=True),
+    # One sensor each for the Energy settings' grid power (+ importing) and battery power (+ discharging).
+    _live_power("grid_power", lambda p: _net(p.import_watts, p.export_watts), signed=True),
+    _live_power("battery_power", lambda p: _net(p.discharge_watts, p.charge_watts), signed=True),
 )
 
 
@@ -620,10 +637,12 @@ class LivePowerSensor(CoordinatorEntity[LivePowerCoordinator], SensorEntity):
 
     @property
     def native_value(self) -> int | None:
-        """Return the flow now; a negative flow is unreadable (the Energy dashboard takes these as >= 0)."""
+        """Return the flow now; a negative flow is unreadable (only a net power has a sign)."""
         power = self.coordinator.reading(self.hem_id, dt_util.utcnow())
         value = None if power is None else self.entity_description.value_fn(power)
-        return value if isinstance(value, int) and value >= 0 else None
+        if not isinstance(value, int) or (value < 0 and not self.entity_description.signed):
+            return None
+        return value
 
     @property
     def available(self) -> bool:

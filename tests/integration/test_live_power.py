@@ -93,16 +93,24 @@ def _live_requests(sim: Simulator) -> list[datetime]:
 
 def _shown(hass: HomeAssistant, sim: Simulator) -> dict[str, str]:
     hem_id = _hem_id(sim)
-    return {key: state(hass, "sensor", f"{hem_id}_{key}").state for key in FIELDS}
+    return {key: state(hass, "sensor", f"{hem_id}_{key}").state for key in FIELDS.keys() | NET}
 
 
 async def _served(hass: HomeAssistant, sim: Simulator) -> dict[str, str]:
     body = await _get(hass, sim, f"/hem_systems/{_hem_id(sim)}/live_power")
-    return {key: str(body[field]) for key, field in FIELDS.items()}
+    served = {key: str(body[field]) for key, field in FIELDS.items()}
+    return served | {key: str(body[plus] - body[minus]) for key, (plus, minus) in NET.items()}
+
+
+# The net powers, signed as Home Assistant's Energy settings take them: (positive, negative) flows.
+NET = {
+    "grid_power": ("import_watts", "export_watts"),
+    "battery_power": ("discharge_watts", "charge_watts"),
+}
 
 
 def test_every_sensor_has_its_field() -> None:
-    assert {description.key for description in LIVE_POWER_SENSORS} == FIELDS.keys()
+    assert {description.key for description in LIVE_POWER_SENSORS} == FIELDS.keys() | NET.keys()
 
 
 @pytest.mark.parametrize("home_battery", [True])
@@ -122,6 +130,9 @@ async def test_live_power_shows_what_the_simulator_serves_each_minute(
         shown = _shown(hass, sim)
         assert shown == await _served(hass, sim)
         assert int(shown["solar_generation_power"]) > 0
+        assert int(shown["battery_power"]) < 0, (
+            "the battery charges from the sun: a negative net power"
+        )
         for _ in range(10):
             read_before = len(_live_requests(sim))
             await clock.advance(CADENCE.total_seconds())
