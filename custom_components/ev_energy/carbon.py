@@ -49,7 +49,7 @@ HORIZON: Final = timedelta(hours=12)
 GREENEST_WINDOW: Final = timedelta(hours=2)
 FORECAST_MAX_AGE: Final = timedelta(hours=3)
 # Reads of the forecast and, daily, the feed list and one page of sub-sessions.
-REQUESTS_PER_HOUR: Final = 3
+REQUESTS_PER_HOUR: Final = 2 + 2 / 24
 # Pages of intensities per read: 25 half hours fit on one page; a loop or an endless next link stops early.
 MAX_PAGES: Final = 3
 

@@ -1,12 +1,14 @@
 """Live power: the home's power flows now (W), from each HEM system's ``live_power``, on a cadence of its own.
 
 One request per HEM system per cycle: every minute at home scale (one system, 60 requests an hour). A fleet of
-systems stretches the cycle so the reader never spends more than ``MAX_PER_HOUR`` (20 systems: every 12 minutes).
+systems stretches the cycle so the reader never spends more than ``MAX_PER_HOUR`` (20 systems: every 12 minutes),
+nor more than ``BUDGET_SHARE`` of the budget's share (a small hourly limit reads less often, polling first).
 An account without a HEM system sends no live-power request at all; the list of systems (rarely more than one, and
 it rarely changes) is read daily, and again when a system answers 404.
 
-A reading is shown while it is fresh: a failed read keeps the last one for ``STALE_CYCLES`` cycles, then the
-sensors go unavailable, so an old value is never shown as the home's power now.
+A reading is shown while it is fresh: after failed reads the last one shows for ``STALE_CYCLES`` cycles, then the
+sensors go unavailable, so an old value is never shown as the home's power now. A failed read is logged at debug
+level only: the polling coordinator already reports an outage of ev.energy, once.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .api import EvEnergyError, EvEnergyForbiddenError, EvEnergyNotFoundError, HemLivePower
+from .budget import RequestBudget
 from .const import DOMAIN, LOGGER
 from .gateway import RequestGateway
 from .runtime import EvEnergyConfigEntry
@@ -31,6 +34,8 @@ CALLER: Final = "live_power"
 CADENCE: Final = timedelta(seconds=60)
 # ... and never more than this many requests an hour, however many systems (a fleet reads each less often).
 MAX_PER_HOUR: Final = 100
+# ... and at most this part of the requests the integration may use in an hour (half of 1000: 100).
+BUDGET_SHARE: Final = 0.2
 # The systems are listed this often (as the home energy reader does); also the cadence without any.
 SYSTEMS_INTERVAL: Final = timedelta(days=1)
 # Without home_energy:read the reader asks again this rarely, as the home energy reader does for the same scope.
@@ -58,16 +63,21 @@ class LiveReading:
         return now - self.read_at <= stale_after
 
 
-def cycle_for(systems: int) -> timedelta:
-    """Return the time between two reads of every system: a minute, or longer so a fleet stays inside the cap."""
+def allowance(budget: RequestBudget) -> float:
+    """Return the reads an hour the reader may spend: the cap, or less of a small budget."""
+    return min(MAX_PER_HOUR, budget.limit * budget.share * BUDGET_SHARE)
+
+
+def cycle_for(systems: int, per_hour: float = MAX_PER_HOUR) -> timedelta:
+    """Return the time between two reads of every system: a minute, or longer to stay inside ``per_hour``."""
     if systems <= 0:
         return SYSTEMS_INTERVAL
-    return max(CADENCE, timedelta(seconds=3600 * systems / MAX_PER_HOUR))
+    return max(CADENCE, timedelta(seconds=3600 * systems / max(per_hour, 1)))
 
 
-def requests_per_hour(systems: int) -> float:
+def requests_per_hour(systems: int, per_hour: float = MAX_PER_HOUR) -> float:
     """Return what the reader spends in an hour: one read per system per cycle, and the daily list."""
-    reads = 0.0 if systems <= 0 else systems * HOUR / cycle_for(systems)
+    reads = 0.0 if systems <= 0 else systems * HOUR / cycle_for(systems, per_hour)
     return reads + HOUR / SYSTEMS_INTERVAL
 
 
@@ -91,7 +101,10 @@ class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
     @property
     def stale_after(self) -> timedelta:
         """Return how long a reading is shown without a newer one."""
-        return STALE_CYCLES * cycle_for(len(self.systems or ()))
+        return STALE_CYCLES * self._cycle()
+
+    def _cycle(self) -> timedelta:
+        return cycle_for(len(self.systems or ()), allowance(self.gateway.budget))
 
     def reading(self, hem_id: str, now: datetime) -> HemLivePower | None:
         """Return a system's flows if they are current, else None."""
@@ -127,8 +140,9 @@ class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
     async def _read(self, now: datetime) -> dict[str, LiveReading]:
         systems = await self._systems(now)
         self.forbidden = False
-        self.update_interval = cycle_for(len(systems))
-        self.gateway.budget.reserve(CALLER, requests_per_hour(len(systems)))
+        self.update_interval = self._cycle()
+        per_hour = allowance(self.gateway.budget)
+        self.gateway.budget.reserve(CALLER, requests_per_hour(len(systems), per_hour))
         if not systems:
             return {}
         if not self.gateway.budget.can_spend(len(systems), now):
@@ -155,14 +169,14 @@ class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
         return self.systems
 
     def _keep_or_fail(self, now: datetime, reason: str) -> dict[str, LiveReading]:
-        """Keep the readings that are still fresh; with none left, fail (the sensors go unavailable)."""
-        kept = {
-            hem_id: reading
-            for hem_id, reading in (self.data or {}).items()
-            if reading.is_current(now, self.stale_after)
-        }
-        if kept:
-            return kept
+        """Keep the last readings: each sensor shows its reading only while it is fresh (``reading``).
+
+        Not an update failure, so an outage the polling already reports is not logged again every few minutes;
+        only a reader that never read anything fails (the sensors are unavailable either way).
+        """
+        if self.data is not None:
+            LOGGER.debug("Keeping the last live power readings (%s); fresh until %s", reason, now)
+            return self.data
         raise UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="live_power_failed",
@@ -178,7 +192,7 @@ class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
         return {
             "systems": None if self.systems is None else len(self.systems),
             "forbidden": self.forbidden,
-            "cycle_seconds": cycle_for(len(self.systems or ())).total_seconds(),
+            "cycle_seconds": self._cycle().total_seconds(),
             "current_readings": sum(1 for hem_id in self.data or {} if self.reading(hem_id, now)),
             "sent_last_hour": self.gateway.budget.sent_last_hour(now, CALLER),
         }

@@ -20,11 +20,13 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.ev_energy.budget import RequestBudget
 from custom_components.ev_energy.carbon import GREENEST_WINDOW, HORIZON
 from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from custom_components.ev_energy.live_power import (
     CADENCE,
     STALE_CYCLES,
+    allowance,
     cycle_for,
     requests_per_hour,
 )
@@ -182,6 +184,9 @@ def test_live_power_stays_inside_its_share_for_a_fleet() -> None:
     assert requests_per_hour(1) == pytest.approx(60 + 1 / 24)
     assert requests_per_hour(20) == pytest.approx(100 + 1 / 24)
     assert requests_per_hour(0) == pytest.approx(1 / 24)
+    # A small hourly limit (60, half of it ours): polling keeps most, live power is read every 10 minutes.
+    small = allowance(RequestBudget(limit=60))
+    assert cycle_for(1, small) == timedelta(minutes=10)
 
 
 # ------------------------------------------------------------------------ carbon
