@@ -15,6 +15,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
 from .auth import ConfigEntryAuth, async_revoke_tokens
+from .carbon import CarbonCoordinator
 from .const import DOMAIN, api_base_url
 from .coordinator import EvEnergyCoordinator
 from .devices import ev_energy_ids
@@ -23,6 +24,7 @@ from .home_energy import HomeEnergyReader
 from .hourly import HourlyStatistics
 from .kinds import KINDS
 from .ledger import SampleLedger
+from .live_power import LivePowerCoordinator
 from .location import LocationCoordinator
 from .repairs import async_remove_entry_issues, async_update_issues
 from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
@@ -89,6 +91,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         sessions=sessions,
         statistics=statistics,
         home_energy=home_energy,
+        live_power=LivePowerCoordinator(hass, entry, gateway),
+        carbon=CarbonCoordinator(hass, entry, gateway),
         solar_forecast=SolarForecastCoordinator(hass, entry, gateway),
         location=LocationCoordinator(hass, entry, gateway),
     )
@@ -135,14 +139,17 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def _async_start_readers(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Read the solar forecast and where the cars are, each on its own cadence; a refusal raises the repair.
+    """Read live power, the carbon forecast, the solar forecast and where the cars are once, then on their cadence.
 
-    Extra, like sessions: set-up goes on when they cannot be read. Listening keeps each reader's timer running.
+    Extras, like sessions: set-up goes on when they cannot be read. After the platforms, so the location reader
+    finds the cars whose devices they registered. The listener keeps each reader's timer running even with no
+    entity yet (a HEM system added later is found), and raises a reader's missing-permission repair after its read.
     """
-    for reader in (entry.runtime_data.solar_forecast, entry.runtime_data.location):
+    runtime = entry.runtime_data
+    for reader in (runtime.live_power, runtime.carbon, runtime.solar_forecast, runtime.location):
         await reader.async_refresh()
-        _after_poll(hass, entry)
         entry.async_on_unload(reader.async_add_listener(lambda: _after_poll(hass, entry)))
+    _after_poll(hass, entry)
 
 
 @callback

@@ -69,6 +69,8 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "sessions": entry.runtime_data.sessions.diagnostics(),
             "home_energy": entry.runtime_data.home_energy.diagnostics(),
+            "live_power": entry.runtime_data.live_power.diagnostics(),
+            "carbon": entry.runtime_data.carbon.diagnostics(),
             "statistics": entry.runtime_data.statistics.diagnostics(),
             "data": devices,
         },

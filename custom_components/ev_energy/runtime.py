@@ -13,11 +13,13 @@ from homeassistant.config_entries import ConfigEntry
 
 if TYPE_CHECKING:
     from .api import EvEnergyClient
+    from .carbon import CarbonCoordinator
     from .coordinator import EvEnergyCoordinator
     from .gateway import RequestGateway
     from .home_energy import HomeEnergyReader
     from .hourly import HourlyStatistics
     from .ledger import SampleLedger
+    from .live_power import LivePowerCoordinator
     from .location import LocationCoordinator
     from .sessions import SessionsReader
     from .solar_forecast import SolarForecastCoordinator
@@ -35,6 +37,8 @@ class EvEnergyRuntimeData:
     sessions: SessionsReader
     statistics: HourlyStatistics
     home_energy: HomeEnergyReader
+    live_power: LivePowerCoordinator
+    carbon: CarbonCoordinator
     solar_forecast: SolarForecastCoordinator
     location: LocationCoordinator
     # The readers beside polling that ev.energy refused (403): reader name -> the scope it needs (the repair's).

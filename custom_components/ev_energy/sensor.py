@@ -25,16 +25,19 @@ from homeassistant.const import (
     UnitOfLength,
     UnitOfPower,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.event import async_track_time_change
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
 
 from .api import (
     ControlPilotStatus,
     Evse,
     EvseMode,
     EvseStatusLog,
+    HemLivePower,
     IntegrationStatus,
     Inverter,
     InverterStatus,
@@ -44,6 +47,7 @@ from .api import (
     VehicleState,
     VehicleStatusLog,
 )
+from .carbon import GREENEST_WINDOW, CarbonCoordinator
 from .coordinator import EvEnergyCoordinator
 from .device_info import account_device_info
 from .entity import (
@@ -57,6 +61,7 @@ from .entity import (
     within,
 )
 from .kinds import EVSE, INVERTER, VEHICLE, AnyKind, Device, DeviceKind, Sample
+from .live_power import LivePowerCoordinator
 from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, session_sensors
 
@@ -315,12 +320,7 @@ async def async_setup_entry(
 ) -> None:
     """Set up sensors for every device, now and as devices appear."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        [
-            AccountSensor(coordinator, entry.runtime_data.user_id, description)
-            for description in ACCOUNT_SENSORS
-        ]
-    )
+    async_add_entities([_account_sensor(entry, description) for description in ACCOUNT_SENSORS])
 
     entry.async_on_unload(
         add_entities_as_devices_appear(
@@ -328,6 +328,7 @@ async def async_setup_entry(
         )
     )
     add_charger_and_car_entities(entry, async_add_entities, session_sensors)
+    _add_home_power_sensors(entry, async_add_entities)
 
 
 def _device_sensors(
@@ -443,3 +444,208 @@ ACCOUNT_SENSORS: tuple[AccountSensorDescription, ...] = (
         value_fn=lambda coordinator: coordinator.data.updated_at if coordinator.data else None,
     ),
 )
+
+
+# ---------------------------------------------------------------- live power and the carbon forecast
+
+
+def _account_sensor(
+    entry: EvEnergyConfigEntry, description: AccountSensorDescription
+) -> AccountSensor:
+    """Return an account sensor; the grid carbon intensity also carries the forecast ahead."""
+    runtime = entry.runtime_data
+    if description.key == "grid_carbon_intensity":
+        return CarbonIntensitySensor(
+            runtime.coordinator, runtime.user_id, description, runtime.carbon
+        )
+    return AccountSensor(runtime.coordinator, runtime.user_id, description)
+
+
+class CarbonIntensitySensor(AccountSensor):
+    """The grid's carbon intensity now (from the account), with the forecast ahead as an attribute list."""
+
+    def __init__(
+        self,
+        coordinator: EvEnergyCoordinator,
+        user_id: str,
+        description: AccountSensorDescription,
+        carbon: CarbonCoordinator,
+    ) -> None:
+        """Bind the sensor to the account device and the forecast reader."""
+        super().__init__(coordinator, user_id, description)
+        self.carbon = carbon
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the forecast's reads, and drop each interval as it passes (at every half hour)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.carbon.async_add_listener(self.async_write_ha_state))
+        self.async_on_remove(_at_half_hours(self))
+
+    @property
+    def extra_state_attributes(self) -> dict[str, object]:
+        """Return the forecast of the next 12 hours: start, end, intensity (gCO2/kWh)."""
+        return {"forecast": self.carbon.forecast_ahead(dt_util.utcnow())}
+
+
+def _at_half_hours(entity: SensorEntity) -> Callable[[], None]:
+    """Write the entity's state just after every half hour, when a forecast interval ends."""
+
+    @callback
+    def tick(_now: datetime) -> None:
+        entity.async_write_ha_state()
+
+    return async_track_time_change(entity.hass, tick, minute=(0, 30), second=0)
+
+
+class GreenestWindowSensor(CoordinatorEntity[CarbonCoordinator], SensorEntity):
+    """When the greenest two hours of the next 12 start, with their end and average intensity."""
+
+    _attr_has_entity_name = True
+    _attr_translation_key = "greenest_window_start"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, carbon: CarbonCoordinator, user_id: str) -> None:
+        """Bind the sensor to the account device."""
+        super().__init__(carbon)
+        self._attr_unique_id = f"{user_id}_greenest_window_start"
+        self._attr_device_info = account_device_info(user_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Move the window on as time passes, not only at reads."""
+        await super().async_added_to_hass()
+        self.async_on_remove(_at_half_hours(self))
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Return the window's start (None without a current forecast covering such a window)."""
+        window = self.coordinator.data.greenest(dt_util.utcnow()) if self.coordinator.data else None
+        return None if window is None else window.start
+
+    @property
+    def available(self) -> bool:
+        """Unavailable without a current forecast that has a whole window."""
+        return self.native_value is not None
+
+    @property
+    def extra_state_attributes(self) -> dict[str, object]:
+        """Return the window's end, average intensity (gCO2/kWh) and length (minutes)."""
+        window = self.coordinator.data.greenest(dt_util.utcnow()) if self.coordinator.data else None
+        return {
+            "end": None if window is None else window.end,
+            "average_intensity": None if window is None else round(window.average),
+            "length_minutes": int(GREENEST_WINDOW.total_seconds() // 60),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class LivePowerSensorDescription(SensorEntityDescription):
+    """A power flow of the home (W), from a HEM system's live power."""
+
+    value_fn: Callable[[HemLivePower], int | None]
+    # A net power (grid, battery) is signed as Home Assistant's Energy settings take one sensor for it.
+    signed: bool = False
+
+
+def _net(positive: int | None, negative: int | None) -> int | None:
+    """Return ``positive - negative`` when both flows are readable (never negative themselves)."""
+    if positive is None or negative is None or positive < 0 or negative < 0:
+        return None
+    return positive - negative
+
+
+def _live_power(
+    key: str,
+    value_fn: Callable[[HemLivePower], int | None],
+    *,
+    flow: bool = False,
+    signed: bool = False,
+) -> LivePowerSensorDescription:
+    """A power sensor; a flow between two of solar, battery, grid and home is disabled by default."""
+    return LivePowerSensorDescription(
+        key=key,
+        translation_key=key,
+        value_fn=value_fn,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        entity_registry_enabled_default=not flow,
+        signed=signed,
+    )
+
+
+LIVE_POWER_SENSORS: tuple[LivePowerSensorDescription, ...] = (
+    _live_power("grid_import_power", lambda p: p.import_watts),
+    _live_power("grid_export_power", lambda p: p.export_watts),
+    _live_power("solar_generation_power", lambda p: p.generation_watts),
+    _live_power("home_consumption_power", lambda p: p.consumption_watts),
+    _live_power("battery_charge_power", lambda p: p.charge_watts),
+    _live_power("battery_discharge_power", lambda p: p.discharge_watts),
+    _live_power("solar_to_home_power", lambda p: p.solar_to_home_watts, flow=True),
+    _live_power("solar_to_battery_power", lambda p: p.solar_to_battery_watts, flow=True),
+    _live_power("solar_to_grid_power", lambda p: p.solar_to_grid_watts, flow=True),
+    _live_power("battery_to_home_power", lambda p: p.battery_to_home_watts, flow=True),
+    _live_power("battery_to_grid_power", lambda p: p.battery_to_grid_watts, flow=True),
+    _live_power("grid_to_home_power", lambda p: p.grid_to_home_watts, flow=True),
+    _live_power("grid_to_battery_power", lambda p: p.grid_to_battery_watts, flow=True),
+    # One sensor each for the Energy settings' grid power (+ importing) and battery power (+ discharging).
+    _live_power("grid_power", lambda p: _net(p.import_watts, p.export_watts), signed=True),
+    _live_power("battery_power", lambda p: _net(p.discharge_watts, p.charge_watts), signed=True),
+)
+
+
+class LivePowerSensor(CoordinatorEntity[LivePowerCoordinator], SensorEntity):
+    """One power flow of one HEM system, on the account device (see README: a HEM device is not kept)."""
+
+    _attr_has_entity_name = True
+    entity_description: LivePowerSensorDescription
+
+    def __init__(
+        self,
+        coordinator: LivePowerCoordinator,
+        user_id: str,
+        hem_id: str,
+        description: LivePowerSensorDescription,
+    ) -> None:
+        """Bind the sensor to its system and the account device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.hem_id = hem_id
+        self._attr_unique_id = f"{hem_id}_{description.key}"
+        self._attr_device_info = account_device_info(user_id)
+
+    @property
+    def native_value(self) -> int | None:
+        """Return the flow now; a negative flow is unreadable (only a net power has a sign)."""
+        power = self.coordinator.reading(self.hem_id, dt_util.utcnow())
+        value = None if power is None else self.entity_description.value_fn(power)
+        if not isinstance(value, int) or (value < 0 and not self.entity_description.signed):
+            return None
+        return value
+
+    @property
+    def available(self) -> bool:
+        """Unavailable without a current reading of this flow."""
+        return super().available and self.native_value is not None
+
+
+def _add_home_power_sensors(
+    entry: EvEnergyConfigEntry, async_add_entities: AddEntitiesCallback
+) -> None:
+    """Add the greenest window now, and each HEM system's power flows as its system is found."""
+    runtime = entry.runtime_data
+    async_add_entities([GreenestWindowSensor(runtime.carbon, runtime.user_id)])
+    live_power = runtime.live_power
+    added: set[str] = set()
+
+    @callback
+    def add_new_systems() -> None:
+        new = [hem_id for hem_id in live_power.systems or () if hem_id not in added]
+        added.update(new)
+        async_add_entities(
+            LivePowerSensor(live_power, runtime.user_id, hem_id, description)
+            for hem_id in new
+            for description in LIVE_POWER_SENSORS
+        )
+
+    add_new_systems()
+    entry.async_on_unload(live_power.async_add_listener(add_new_systems))

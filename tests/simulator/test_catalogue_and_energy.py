@@ -145,3 +145,59 @@ async def test_malformed_json_on_the_token_endpoint(api: Api) -> None:
     assert reply.status == 401
     assert reply.body.startswith(b'{"err')
     assert not reply.body.endswith(b"}")
+
+
+async def test_live_power_follows_the_engine_and_every_flow_adds_up(
+    simulator_factory: object, http: object
+) -> None:
+    """Over a day with a battery: the engine's solar, house and car load and battery, split into flows.
+
+    Generation and consumption each split into their flows; the grid balances what is left.
+    """
+    async with simulator_factory("home", home_battery=True, routine_start_minute=0) as sim:  # type: ignore[operator]
+        api = Api(sim, http, sim.issue_token().access_token)  # type: ignore[arg-type]
+        hem_id = next(iter(sim.state.hem_systems))
+        user_id = sim.primary_user_id
+        seen_solar = seen_charge = seen_discharge = False
+        for _ in range(24):
+            sim.clock.advance(3600)
+            api.token = sim.issue_token().access_token  # a day outlives one token
+            reply = await api.get(f"/v2/hem_systems/{hem_id}/live_power")
+            assert reply.status == 200
+            body = reply.json()
+            flows = {
+                key.removesuffix("_watts"): value
+                for key, value in body.items()
+                if key.endswith("_watts")
+            }
+            engine = sim.engine.live_power(user_id, sim.clock.now())
+            assert flows["generation"] == engine["generation"]
+            assert flows["consumption"] == engine["consumption"]
+            assert flows["charge"] - flows["discharge"] == engine["battery"]
+            assert (flows["import"], flows["export"]) == (engine["import"], engine["export"])
+            assert all(value >= 0 for value in flows.values()), flows
+            assert flows["generation"] == (
+                flows["consumption"]
+                + flows["export"]
+                + flows["charge"]
+                - flows["import"]
+                - flows["discharge"]
+            )
+            assert (
+                flows["generation"]
+                == flows["solar_to_home"] + flows["solar_to_battery"] + flows["solar_to_grid"]
+            )
+            assert (
+                flows["consumption"]
+                == flows["solar_to_home"] + flows["battery_to_home"] + flows["grid_to_home"]
+            )
+            assert flows["import"] == flows["grid_to_home"] + flows["grid_to_battery"]
+            assert flows["export"] == flows["solar_to_grid"] + flows["battery_to_grid"]
+            assert flows["charge"] == flows["solar_to_battery"] + flows["grid_to_battery"]
+            assert flows["discharge"] == flows["battery_to_home"] + flows["battery_to_grid"]
+            seen_solar |= flows["generation"] > 0
+            seen_charge |= flows["charge"] > 0
+            seen_discharge |= flows["discharge"] > 0
+        assert seen_solar, "the day had sun"
+        assert seen_charge, "the battery charged"
+        assert seen_discharge, "the battery discharged"
