@@ -111,28 +111,20 @@ class RequestBudget:
         reserved = self.reservations.get(reader, 0.0)
         return self.sent_last_hour(now, reader) + count <= reserved
 
-    def polling_rate_per_hour(
-        self, now: datetime, *, including_reservations: bool = False
-    ) -> float:
+    def polling_rate_per_hour(self, now: datetime) -> float:
         """Return the requests per hour polling may use from now on.
 
-        At most ``share`` of the limit less what the readers reserved (``including_reservations``: the whole
-        share); less when the bucket (which others spend too) is nearly empty, since in the worst case no request
-        frees up within the hour.
+        At most ``share`` of the limit; less when the bucket (which others spend too) is nearly empty, since in
+        the worst case no request frees up within the hour.
         """
-        rate = self.limit * self.share
-        if not including_reservations:
-            rate -= self.reserved_per_hour
+        rate = self.limit * self.share - self.reserved_per_hour
         if self.remaining is not None and self._remaining_is_current(now):
             rate = min(rate, max(self.remaining - COMMAND_RESERVE, 1))
         return max(rate, 1.0)
 
-    def min_interval(
-        self, requests_per_cycle: float, now: datetime, *, including_reservations: bool = False
-    ) -> timedelta:
+    def min_interval(self, requests_per_cycle: float, now: datetime) -> timedelta:
         """Return the shortest polling interval that keeps a cycle of this size inside the budget."""
-        rate = self.polling_rate_per_hour(now, including_reservations=including_reservations)
-        seconds = 3600 * max(requests_per_cycle, 1.0) / rate
+        seconds = 3600 * max(requests_per_cycle, 1.0) / self.polling_rate_per_hour(now)
         seconds = min(seconds, SLOWEST_INTERVAL.total_seconds())
         return timedelta(seconds=max(seconds, self.seconds_blocked(now)))
 

@@ -120,6 +120,9 @@ class CarbonCoordinator(DataUpdateCoordinator[CarbonForecast | None]):
 
     async def _async_update_data(self) -> CarbonForecast | None:
         now = dt_util.utcnow()
+        if self.data is not None and not self.gateway.budget.can_spend(1, now):
+            # The hour's share is spent (a small limit, another app): keep the forecast, read at the next turn.
+            return self.data
         try:
             forecast = await self._read(now)
         except EvEnergyForbiddenError as err:

@@ -28,10 +28,11 @@ COMMAND_BURST = (timedelta(seconds=10), timedelta(seconds=30))
 EARLY_ALLOWANCE = IDLE_INTERVAL
 # A poll this much before its planned time was not planned by the timing (a webhook's, a manual refresh).
 UNPLANNED_TOLERANCE = timedelta(seconds=1)
-# Idle polls spend at most this part of the integration's share of the limit: the rest stays for charging, quick
-# polls after commands or push messages, history reads, and the readers' reservations (sessions, live power,
-# forecasts), which never push idle polls off the devices' report cadence while the share has room for both.
-IDLE_BUDGET_PART = 0.5
+# Idle polls spend at most this part of what the budget lets polling spend (the share less the readers'
+# reservations): the rest stays for charging, quick polls after commands or push messages, and history reads. At
+# ev.energy's 1000 an hour, beside the readers' 130 or so (live power alone reserves 60), it lets idle polls follow
+# reports every minute; below that part, a missed report costs a history read per device, which slows polls further.
+IDLE_BUDGET_PART = 0.7
 
 # From the earliest moment the next poll may go: when the first report that matters becomes readable (None: unknown).
 type ReportClock = Callable[[datetime], datetime | None]
@@ -123,11 +124,7 @@ class PollScheduler:
             return max(self._burst.popleft(), timedelta(seconds=self.seconds_blocked(now)))
         self._burst.clear()
         shortest = self.budget.min_interval(self.requests_per_cycle, now)
-        idle_shortest = self.budget.min_interval(
-            self.requests_per_cycle / IDLE_BUDGET_PART, now, including_reservations=True
-        )
-        wanted = self._wanted(charging, fastest_cadence, max(idle_shortest, shortest))
-        fixed = max(wanted, shortest, fastest_cadence)
+        fixed = max(self._wanted(charging, fastest_cadence, shortest), shortest, fastest_cadence)
         follow, self._follow_report = self._follow_report, False
         if follow and (wait := self._follow_up(fixed, now, next_report)) is not None:
             return wait
@@ -137,17 +134,18 @@ class PollScheduler:
         return self._timed_interval(fixed, shortest, now, next_report)
 
     @staticmethod
-    def _wanted(charging: bool, fastest_cadence: timedelta, affordable: timedelta) -> timedelta:
+    def _wanted(charging: bool, fastest_cadence: timedelta, shortest: timedelta) -> timedelta:
         """Return the interval wanted: every minute while charging; while idle, the devices' report cadence.
 
         Idle, what matters is a plug-in, and it shows in the next report: polling slower than the reports delays
-        it, faster brings nothing. Idle polls never come faster than charging ones or ``affordable`` (their part
-        of the budget), and with no cadence known yet keep IDLE_INTERVAL.
+        it, faster brings nothing. Idle polls never come faster than charging ones, spend at most
+        IDLE_BUDGET_PART of the budget, and with no cadence known yet keep IDLE_INTERVAL.
         """
         if charging:
             return CHARGING_INTERVAL
         if fastest_cadence <= timedelta(0):
             return IDLE_INTERVAL
+        affordable = shortest / IDLE_BUDGET_PART
         return min(IDLE_INTERVAL, max(fastest_cadence, CHARGING_INTERVAL, affordable))
 
     def _follow_up(

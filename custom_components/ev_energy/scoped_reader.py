@@ -70,6 +70,9 @@ class ScopedReader[DataT](DataUpdateCoordinator[DataT]):
 
     async def _async_update_data(self) -> DataT:
         now = dt_util.utcnow()
+        if self.data is not None and not self.gateway.budget.can_spend(1, now):
+            # The hour's share is spent (a small limit, another app): keep what is held, read at the next turn.
+            return self.data
         try:
             data = await self._read(now)
         except ReauthRequiredError as err:

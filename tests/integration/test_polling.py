@@ -235,7 +235,7 @@ async def test_a_small_budget_keeps_idle_polls_slower_than_charging_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # 400/h: polling may spend about 160/h beside the readers, a poll every 68 s or so while charging; idle polls
-    # spend half of that.
+    # spend a part of that.
     intervals = await _intervals_over_a_night(hass, simulator_factory, freezer, monkeypatch, 400)
     assert intervals[True], "the night should include charging"
     assert min(intervals[False]) > max(intervals[True]) > 60
