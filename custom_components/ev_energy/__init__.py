@@ -27,6 +27,7 @@ from .runtime import EvEnergyConfigEntry, EvEnergyRuntimeData
 from .services import async_setup_services
 from .sessions import SessionsReader, watch_session_starts
 from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores
+from .tariff import TariffCoordinator
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -84,6 +85,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         sessions=sessions,
         statistics=statistics,
         home_energy=home_energy,
+        tariff=TariffCoordinator(hass, entry, gateway),
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -99,6 +101,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
     entry.async_create_task(hass, home_energy.async_read(), "ev_energy home energy")
     entry.async_on_unload(watch_polls(home_energy))
     entry.async_on_unload(home_energy.async_save)
+    # The tariff is extra too: its entities show unavailable when it cannot be read, and its 403 is a repair.
+    entry.async_on_unload(
+        entry.runtime_data.tariff.async_add_listener(lambda: _after_poll(hass, entry))
+    )
+    await entry.runtime_data.tariff.async_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     async_setup_push(hass, entry)
     return True

@@ -32,6 +32,9 @@ SCOPES: Final = (
     "charging_session:write",
     "carbon:read",
     "home_energy:read",
+    # The tariff's prices (an entry granted before they were asked for keeps working without them).
+    "tariff:read",
+    "tariff:prices:read",
 )
 
 

@@ -68,6 +68,7 @@ async def async_get_config_entry_diagnostics(
             "sessions": entry.runtime_data.sessions.diagnostics(),
             "home_energy": entry.runtime_data.home_energy.diagnostics(),
             "statistics": entry.runtime_data.statistics.diagnostics(),
+            "tariff": entry.runtime_data.tariff.diagnostics(),
             "data": devices,
         },
         TO_REDACT,

@@ -29,6 +29,7 @@ SCOPE_OF = {
     "vehicles": "vehicle:read",
     "inverters": "inverter:read",
     "account": "user:read",
+    "tariff": "tariff:read tariff:prices:read",
 }
 
 
@@ -83,8 +84,14 @@ def _scope_issues(entry: EvEnergyConfigEntry) -> dict[str, tuple[str, dict[str, 
             MISSING_SCOPE,
             {"scope": SCOPE_OF[name]},
         )
-        for name in entry.runtime_data.coordinator.forbidden
+        for name in _forbidden_reads(entry)
     }
+
+
+def _forbidden_reads(entry: EvEnergyConfigEntry) -> list[str]:
+    """The reads ev.energy refused: the polling coordinator's, and the tariff reader's."""
+    tariff = ["tariff"] if entry.runtime_data.tariff.forbidden else []
+    return [*entry.runtime_data.coordinator.forbidden, *tariff]
 
 
 def _entry_issue_ids(hass: HomeAssistant, entry_id: str) -> set[str]:

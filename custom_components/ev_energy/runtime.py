@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .hourly import HourlyStatistics
     from .ledger import SampleLedger
     from .sessions import SessionsReader
+    from .tariff import TariffCoordinator
 
 type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
 
@@ -33,6 +34,7 @@ class EvEnergyRuntimeData:
     sessions: SessionsReader
     statistics: HourlyStatistics
     home_energy: HomeEnergyReader
+    tariff: TariffCoordinator
 
     @property
     def client(self) -> EvEnergyClient:

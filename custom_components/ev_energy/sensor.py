@@ -62,6 +62,7 @@ from .entity import (
 )
 from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, session_sensors
+from .tariff_entity import tariff_sensors
 
 # Coordinator-fed: nothing to limit.
 PARALLEL_UPDATES = 0
@@ -351,6 +352,7 @@ async def async_setup_entry(
         )
     )
     add_charger_and_car_entities(entry, async_add_entities, session_sensors)
+    async_add_entities(tariff_sensors(entry))
 
 
 def _sensors[DeviceT: Evse | Vehicle | Inverter, SampleT: Sample](
