@@ -19,6 +19,10 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.ev_energy.const import DOMAIN, SCOPES
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
@@ -309,3 +313,96 @@ async def test_unreadable_prices_keep_the_last_ones_until_they_pass(
     sim.faults.clear()
     await clock.run_for(900, step=300)
     assert tariff_state(hass, sim, "electricity_price").state != STATE_UNAVAILABLE
+
+
+async def test_a_refused_read_raises_the_repair_until_ev_energy_allows_it_again(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    issue_id = f"{integration.entry_id}_missing_scope_tariff"
+    sim.faults.server_errors(100_000, status=403, path_prefix="/v2/tariffs")
+    await clock.run_for(3600, step=300)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+
+    sim.faults.clear()
+    await clock.run_for(3600, step=300)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert tariff_state(hass, sim, "electricity_price").state != STATE_UNAVAILABLE
+
+
+async def test_a_tariff_sent_as_a_link_is_read_for_its_currency(
+    hass: HomeAssistant, sim: Simulator, credentials: None, reference: Reference
+) -> None:
+    tariff = await reference.tariff()
+    # ev.energy may leave the tariff unexpanded: only the tariff itself then says the currency.
+    sim.faults.bad_value("users.*.default_location.tariff", tariff["url"])
+    entry = await set_up_entry(hass, sim)
+    price = tariff_state(hass, sim, "electricity_price")
+    assert price.attributes["unit_of_measurement"] == f"{tariff['currency']}/kWh"
+    assert [r.path for r in tariff_requests(sim)][:1] == [f"/v2/tariffs/{tariff['id']}"]
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_an_account_without_a_tariff_shows_no_price_and_reads_none(
+    hass: HomeAssistant, sim: Simulator, credentials: None
+) -> None:
+    sim.faults.null_field("users.*.default_location.tariff")
+    entry = await set_up_entry(hass, sim)
+    for key in ("electricity_price", "next_electricity_price", "cheapest_window_start"):
+        assert tariff_state(hass, sim, key).state == STATE_UNAVAILABLE
+    assert tariff_requests(sim) == []
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_price_list_that_never_ends_is_read_two_pages_at_a_time(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    sim.faults.endless_pagination("/v2/tariffs", loop=False)
+    start = len(sim.requests)
+    await clock.run_for(3600, step=300)
+    assert len(tariff_requests(sim, start)) == 2
+    assert tariff_state(hass, sim, "electricity_price").state != STATE_UNAVAILABLE
+
+
+async def test_a_429_blocks_the_reader_and_the_prices_held_stay(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    shown = tariff_state(hass, sim, "electricity_price").state
+    sim.faults.rate_limit_now(retry_after=1800, path_prefix="/v2/tariffs")
+    start = len(sim.requests)
+    await clock.run_for(3600 + 2400, step=300)
+    statuses = [r.status for r in tariff_requests(sim, start)]
+    # One 429, then nothing until ev.energy's wait and the reader's own retry have passed; then read again.
+    assert statuses[0] == 429
+    assert statuses[1:] == [200]
+    assert tariff_state(hass, sim, "electricity_price").state != STATE_UNAVAILABLE
+    assert shown != STATE_UNAVAILABLE
+
+
+async def test_diagnostics_show_the_reader_without_the_tariff_id(
+    hass: HomeAssistant,
+    sim: Simulator,
+    integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    reference: Reference,
+) -> None:
+    tariff = await reference.tariff()
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, integration)
+    reader = diagnostics["tariff"]
+    assert reader["has_tariff"] is True
+    assert reader["currency"] == tariff["currency"]
+    assert reader["intervals"] > 0
+    assert reader["forbidden"] is False
+    assert tariff["id"] not in str(diagnostics)
+
+
+async def test_the_options_form_keeps_the_window_when_the_secret_is_refused(
+    hass: HomeAssistant, integration: MockConfigEntry
+) -> None:
+    flow = await hass.config_entries.options.async_init(integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        flow["flow_id"], {"webhook_secret": "not a secret", "cheapest_window_minutes": 90}
+    )
+    assert result["errors"] == {"base": "invalid_secret"}
+    (window,) = (key for key in result["data_schema"].schema if key == "cheapest_window_minutes")
+    assert window.description == {"suggested_value": 90}
+    assert "cheapest_window_minutes" not in integration.options
