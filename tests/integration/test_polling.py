@@ -95,10 +95,10 @@ async def test_polling_stays_inside_half_of_a_small_hourly_limit(
     sim = small_budget_sim
     entry = await set_up_entry(hass, sim)
     # Set-up reads everything once (devices, a page of each charger's and car's recent reports to learn how often
-    # they report, sessions, the first statistics page, the home's last day) before any pacing can apply: a burst
-    # of its own, a fixed number of requests.
+    # they report, sessions, the first statistics page, the home's last day, the tariff and its prices) before any
+    # pacing can apply: a burst of its own, a fixed number of requests.
     set_up_burst = len(_api_requests(sim))
-    assert set_up_burst <= 12
+    assert set_up_burst <= 14
     clock = Clock(hass, sim, freezer)
     await clock.run_for(3 * 3600, step=60)
 
@@ -193,10 +193,15 @@ async def test_a_poll_costs_the_same_few_requests_however_many_devices(
             freezer.move_to(sim.clock.now())
             monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
             counts.append(await _requests_in_an_hour(hass, sim, freezer))
-    # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py.
+    # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py, the tariff
+    # reader's in tests/integration/test_tariff.py.
     polling_routes = {"/v2/evses", "/v2/vehicles", "/v2/inverters", "/v2/users/{user_id}"}
     counts = [
-        {route: count for route, count in fleet.items() if not route.startswith("/v2/charging_")}
+        {
+            route: count
+            for route, count in fleet.items()
+            if not route.startswith(("/v2/charging_", "/v2/tariffs"))
+        }
         for fleet in counts
     ]
     assert counts[0] == counts[1]
