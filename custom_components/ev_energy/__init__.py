@@ -32,6 +32,7 @@ from .services import async_setup_services
 from .sessions import SessionsReader, read_on_charge_transitions
 from .solar_forecast import SolarForecastCoordinator
 from .storage import async_open_entry_stores, async_remove_entry_stores, entry_stores
+from .tariff import TariffCoordinator
 from .webhook import async_remove_push, async_setup_push
 
 PLATFORMS: list[Platform] = [
@@ -95,6 +96,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> 
         carbon=CarbonCoordinator(hass, entry, gateway),
         solar_forecast=SolarForecastCoordinator(hass, entry, gateway),
         location=LocationCoordinator(hass, entry, gateway),
+        tariff=TariffCoordinator(hass, entry, gateway),
     )
     # Before the first request: a 429's wait from before a reload or restart still holds.
     await coordinator.async_load()
@@ -139,14 +141,21 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 
 
 async def _async_start_readers(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
-    """Read live power, the carbon forecast, the solar forecast and where the cars are once, then on their cadence.
+    """Read live power, the forecasts, the prices and where the cars are once, then each on its own cadence.
 
     Extras, like sessions: set-up goes on when they cannot be read. After the platforms, so the location reader
     finds the cars whose devices they registered. The listener keeps each reader's timer running even with no
     entity yet (a HEM system added later is found), and raises a reader's missing-permission repair after its read.
     """
     runtime = entry.runtime_data
-    for reader in (runtime.live_power, runtime.carbon, runtime.solar_forecast, runtime.location):
+    readers = (
+        runtime.live_power,
+        runtime.carbon,
+        runtime.solar_forecast,
+        runtime.location,
+        runtime.tariff,
+    )
+    for reader in readers:
         await reader.async_refresh()
         entry.async_on_unload(reader.async_add_listener(lambda: _after_poll(hass, entry)))
     _after_poll(hass, entry)

@@ -17,7 +17,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
-from homeassistant.helpers import config_entry_oauth2_flow
+from homeassistant.helpers import config_entry_oauth2_flow, selector
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError
 import voluptuous as vol
@@ -35,6 +35,7 @@ from .const import DOMAIN, api_base_url
 from .gateway import CONFIG_FLOW
 from .kinds import SCOPES
 from .runtime import EvEnergyConfigEntry
+from .tariff import CONF_CHEAPEST_WINDOW, MAX_WINDOW_MINUTES, MIN_WINDOW_MINUTES, window_length
 from .webhook import CONF_WEBHOOK_SECRET, async_webhook_url
 
 _LOGGER = logging.getLogger(__name__)
@@ -144,6 +145,9 @@ class EvEnergyOptionsFlow(OptionsFlow):
         # Keep options other features may add; only the secret is this step's.
         options = {k: v for k, v in self.config_entry.options.items() if k != CONF_WEBHOOK_SECRET}
         if user_input is not None:
+            if CONF_CHEAPEST_WINDOW in user_input:
+                # The tariff sensors read it at state time: no reload, no request.
+                options[CONF_CHEAPEST_WINDOW] = int(user_input[CONF_CHEAPEST_WINDOW])
             secret = str(user_input.get(CONF_WEBHOOK_SECRET, "")).strip()
             if not secret:
                 return self.async_create_entry(data=options)
@@ -167,7 +171,13 @@ class EvEnergyOptionsFlow(OptionsFlow):
                     vol.Optional(
                         CONF_WEBHOOK_SECRET,
                         description={"suggested_value": current.get(CONF_WEBHOOK_SECRET)},
-                    ): str
+                    ): str,
+                    vol.Optional(
+                        CONF_CHEAPEST_WINDOW,
+                        description={
+                            "suggested_value": _window_minutes(self.config_entry, current)
+                        },
+                    ): _WINDOW_SELECTOR,
                 }
             ),
             errors=errors,
@@ -197,6 +207,25 @@ class EvEnergyOptionsFlow(OptionsFlow):
         except EvEnergyError as err:
             _LOGGER.debug("Reading the webhook portal link failed: %s", err)
             return "", "portal_unavailable"
+
+
+_WINDOW_SELECTOR = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=MIN_WINDOW_MINUTES,
+        max=MAX_WINDOW_MINUTES,
+        step=30,
+        unit_of_measurement="min",
+        mode=selector.NumberSelectorMode.SLIDER,
+    )
+)
+
+
+def _window_minutes(entry: EvEnergyConfigEntry, shown: Mapping[str, Any]) -> int:
+    """Return the cheapest window's length the form shows: as submitted, else as the entry has it."""
+    submitted = shown.get(CONF_CHEAPEST_WINDOW)
+    if isinstance(submitted, int | float):
+        return int(submitted)
+    return int(window_length(entry).total_seconds() // 60)
 
 
 def _https_warning(webhook_url: str) -> str:

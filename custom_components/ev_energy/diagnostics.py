@@ -72,6 +72,7 @@ async def async_get_config_entry_diagnostics(
             "live_power": entry.runtime_data.live_power.diagnostics(),
             "carbon": entry.runtime_data.carbon.diagnostics(),
             "statistics": entry.runtime_data.statistics.diagnostics(),
+            "tariff": entry.runtime_data.tariff.diagnostics(),
             "data": devices,
         },
         TO_REDACT,

@@ -56,6 +56,9 @@ OTHER_SCOPES: Final = (
     # The solar forecast for the Energy dashboard, scaled by the arrays' capacity.
     "solar_forecast:read",
     "solar:read",
+    # The tariff's prices (an entry granted before they were asked for keeps working without them).
+    "tariff:read",
+    "tariff:prices:read",
 )
 
 

@@ -30,6 +30,7 @@ SCOPE_OF = {
     **{kind.collection: kind.read_scope for kind in KINDS},
     "live_power": "home_energy:read",
     "carbon": "carbon:read",
+    "tariff": "tariff:read tariff:prices:read",
 }
 
 
@@ -94,7 +95,11 @@ def _scope_issues(entry: EvEnergyConfigEntry) -> dict[str, tuple[str, dict[str, 
 def _forbidden_readers(entry: EvEnergyConfigEntry) -> list[str]:
     """Return the readers beside polling that met a 403 at their last read."""
     runtime = entry.runtime_data
-    readers = {"live_power": runtime.live_power.forbidden, "carbon": runtime.carbon.forbidden}
+    readers = {
+        "live_power": runtime.live_power.forbidden,
+        "carbon": runtime.carbon.forbidden,
+        "tariff": runtime.tariff.forbidden,
+    }
     return [name for name, forbidden in readers.items() if forbidden]
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .location import LocationCoordinator
     from .sessions import SessionsReader
     from .solar_forecast import SolarForecastCoordinator
+    from .tariff import TariffCoordinator
 
 type EvEnergyConfigEntry = ConfigEntry[EvEnergyRuntimeData]
 
@@ -41,6 +42,7 @@ class EvEnergyRuntimeData:
     carbon: CarbonCoordinator
     solar_forecast: SolarForecastCoordinator
     location: LocationCoordinator
+    tariff: TariffCoordinator
     # The readers beside polling that ev.energy refused (403): reader name -> the scope it needs (the repair's).
     refused_scopes: dict[str, str] = field(default_factory=dict)
 

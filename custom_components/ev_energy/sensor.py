@@ -64,6 +64,7 @@ from .kinds import EVSE, INVERTER, VEHICLE, AnyKind, Device, DeviceKind, Sample
 from .live_power import LivePowerCoordinator
 from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, session_sensors
+from .tariff_entity import tariff_sensors
 
 # Coordinator-fed: nothing to limit.
 PARALLEL_UPDATES = 0
@@ -329,6 +330,7 @@ async def async_setup_entry(
     )
     add_charger_and_car_entities(entry, async_add_entities, session_sensors)
     _add_home_power_sensors(entry, async_add_entities)
+    async_add_entities(tariff_sensors(entry))
 
 
 def _device_sensors(

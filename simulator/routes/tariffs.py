@@ -52,14 +52,15 @@ async def get_tariff(request: web.Request) -> web.Response:
 @routes.get("/v2/tariffs/{tariff_id}/prices")
 @endpoint(scopes=("tariff:read", "tariff:prices:read"))
 async def list_prices(request: web.Request) -> web.Response:
-    """List half-hourly prices (default: today and tomorrow), oldest first, by page number."""
+    """List half-hourly prices (default: today and tomorrow), newest first as the spec orders them, by page number."""
     if request.match_info["tariff_id"] not in sim(request).state.tariffs:
         raise not_found("tariff")
     day = _today(request)
     since = time_param(request, "started_at__gte") or day
     until = time_param(request, "started_at__lte") or day + timedelta(days=2) - env.HALF_HOUR
     render = renderer(request)
-    page = paginate_by_number(request, request_origin(request), _slots(since, until))
+    slots = list(reversed(_slots(since, until)))
+    page = paginate_by_number(request, request_origin(request), slots)
     return json_response([render.price(s) for s in page.items], link=page.link)
 
 

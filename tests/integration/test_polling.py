@@ -97,12 +97,12 @@ async def test_polling_stays_inside_half_of_a_small_hourly_limit(
     sim = small_budget_sim
     entry = await set_up_entry(hass, sim)
     # Set-up reads everything once (devices, a page of each charger's and car's recent reports to learn how often
-    # they report, sessions, the first statistics page, the home's last day) before any pacing can apply: a burst
-    # of its own, a fixed number of requests.
+    # they report, sessions, the first statistics page, the home's last day, the tariff and its prices) before any
+    # pacing can apply: a burst of its own, a fixed number of requests.
     set_up_burst = len(_api_requests(sim))
-    # 12, and the first reads of the solar forecast (3), of where the car is (1), and of live power and the
-    # carbon forecast (the systems, a reading, the feed, its intensities: 4).
-    assert set_up_burst <= 20
+    # 12, and the first reads of the solar forecast (3), of where the car is (1), of live power and the
+    # carbon forecast (the systems, a reading, the feed, its intensities: 4), and of the tariff and its prices (2).
+    assert set_up_burst <= 22
     clock = Clock(hass, sim, freezer)
     await clock.run_for(3 * 3600, step=60)
 
@@ -197,11 +197,11 @@ async def test_a_poll_costs_the_same_few_requests_however_many_devices(
             freezer.move_to(sim.clock.now())
             monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
             counts.append(await _requests_in_an_hour(hass, sim, freezer))
-    # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py, the location and
-    # solar forecast readers' in test_location.py and test_solar_forecast.py.
+    # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py, the location,
+    # solar forecast and tariff readers' in test_location.py, test_solar_forecast.py and test_tariff.py.
     polling_routes = {"/v2/evses", "/v2/vehicles", "/v2/inverters", "/v2/users/{user_id}"}
     # The carbon forecast's reader is per account too (tests/integration/test_live_power.py).
-    readers = ("/v2/charging_", "/v2/solar_", "/v2/carbon_feeds")
+    readers = ("/v2/charging_", "/v2/solar_", "/v2/carbon_feeds", "/v2/tariffs")
     counts = [
         {
             route: count

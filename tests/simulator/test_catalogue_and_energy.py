@@ -66,8 +66,8 @@ async def test_tariff_current_price_and_prices_window(api: Api) -> None:
         },
     )
     assert [(p["started_at"], p["price_minor_units"]) for p in window.json()] == [
-        ("2026-11-21T00:30:00.000000Z", 8),
         ("2026-11-21T01:00:00.000000Z", 8),
+        ("2026-11-21T00:30:00.000000Z", 8),
     ]
 
 

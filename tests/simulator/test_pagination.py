@@ -137,8 +137,8 @@ async def test_page_number_pagination(api: Api) -> None:
     assert _links(second)[1] == "about:blank"
     assert "page=1" in _links(second)[0]
     assert [p["started_at"] for p in first.json()][:2] == [
-        "2026-11-20T00:00:00.000000Z",
-        "2026-11-20T00:30:00.000000Z",
+        "2026-11-21T23:30:00.000000Z",
+        "2026-11-21T23:00:00.000000Z",
     ]
     for bad in ("0", "two"):
         assert (await api.get(path, params={"page": bad})).status == 400
