@@ -160,3 +160,21 @@ async def integration(
     if config_entry.state is ConfigEntryState.LOADED:
         await hass.config_entries.async_unload(config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+def credentials_factory(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    """Point Home Assistant at a simulator of another scenario; return the shared clock."""
+
+    async def point_at(sim: Simulator) -> Clock:
+        freezer.move_to(sim.clock.now())
+        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        assert await async_setup_component(hass, "application_credentials", {})
+        await async_import_client_credential(
+            hass, DOMAIN, ClientCredential(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), DOMAIN
+        )
+        return Clock(hass, sim, freezer)
+
+    return point_at

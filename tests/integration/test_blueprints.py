@@ -6,6 +6,7 @@ integration's own entities, and driven by what the simulated car and charger do 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 import shutil
 from typing import Any
@@ -13,13 +14,14 @@ from urllib.parse import quote
 
 from homeassistant.core import HomeAssistant, ServiceCall
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from simulator.testing import Simulator
 
-from .conftest import Clock
+from .conftest import Clock, set_up_entry
 from .helpers import entity_id, state
 from .test_energy import charge_now
 
@@ -35,15 +37,17 @@ def blueprint_folder(hass: HomeAssistant, tmp_path: Path) -> None:
     shutil.copytree(BLUEPRINTS, tmp_path / "blueprints" / "automation" / "ev_energy")
 
 
-async def use_blueprint(hass: HomeAssistant, name: str, inputs: dict[str, Any]) -> None:
-    """Set up one automation from a shipped blueprint."""
-    config = {"automation": [{"use_blueprint": {"path": f"ev_energy/{name}", "input": inputs}}]}
+async def use_blueprint(hass: HomeAssistant, name: str, *inputs: dict[str, Any]) -> None:
+    """Set up one automation per set of inputs from a shipped blueprint."""
+    config = {
+        "automation": [
+            {"use_blueprint": {"path": f"ev_energy/{name}", "input": given}} for given in inputs
+        ]
+    }
     assert await async_setup_component(hass, "automation", config)
     await hass.async_block_till_done()
     automations = hass.states.async_all("automation")
-    assert [state.state for state in automations] == ["on"], (
-        "the blueprint loaded and its automation runs"
-    )
+    assert [state.state for state in automations] == ["on"] * len(inputs), "loaded and running"
 
 
 def test_the_readme_imports_every_blueprint_from_its_source_url() -> None:
@@ -56,10 +60,12 @@ def test_the_readme_imports_every_blueprint_from_its_source_url() -> None:
 
 def test_every_blueprint_is_tested_here() -> None:
     tested = {
+        "car_home_not_plugged_in.yaml",
         "charge_complete.yaml",
         "charging_outside_slot.yaml",
+        "solar_surplus_charge_now.yaml",
     }
-    assert tested == {path.name for path in BLUEPRINTS.glob("*.yaml")} & tested
+    assert tested == {path.name for path in BLUEPRINTS.glob("*.yaml")}
 
 
 async def test_charge_complete_fires_once_when_the_car_reaches_its_target(
@@ -136,3 +142,88 @@ async def test_charging_in_a_planned_slot_is_quiet_and_outside_one_warns(
 
     assert state(hass, "binary_sensor", f"{evse_id}_slot_active").state == "off"
     assert len(warned) == 1
+
+
+async def test_car_home_but_not_plugged_in_reminds_only_then(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    vehicle_id = sim.vehicle_ids[0]
+    vehicle = sim.state.vehicles[vehicle_id]
+    now = dt_util.as_local(dt_util.utcnow())
+    reminders = ("unplugged_at_home", "plugged_in", "away")
+    calls = {name: async_mock_service(hass, "test", name) for name in reminders}
+    await use_blueprint(
+        hass,
+        "car_home_not_plugged_in.yaml",
+        *(
+            {
+                "car_location": entity_id(hass, "device_tracker", f"{vehicle_id}_location"),
+                "plugged_in": entity_id(hass, "binary_sensor", f"{vehicle_id}_plugged_in"),
+                # Three reminders 40 minutes apart: enough for the location's and the plug's reads.
+                "reminder_time": (now + timedelta(minutes=40 * (number + 1))).strftime("%H:%M:00"),
+                "reminder": [{"action": f"test.{name}"}],
+            }
+            for number, name in enumerate(reminders)
+        ),
+    )
+    sim.engine.unplug(vehicle)
+    await clock.run_for(45 * 60, step=60)
+    assert state(hass, "device_tracker", f"{vehicle_id}_location").state == "home"
+    sim.engine.plug_in(vehicle)
+    await clock.run_for(40 * 60, step=60)
+    sim.engine.unplug(vehicle)
+    sim.engine.depart(vehicle)
+    await clock.run_for(40 * 60, step=60)
+    assert state(hass, "device_tracker", f"{vehicle_id}_location").state == "not_home"
+
+    assert {name: len(made) for name, made in calls.items()} == {
+        "unplugged_at_home": 1,
+        "plugged_in": 0,
+        "away": 0,
+    }
+    # Their time triggers would outlive the test.
+    await hass.services.async_call("automation", "turn_off", {"entity_id": "all"}, blocking=True)
+
+
+async def test_a_solar_surplus_turns_on_charge_now_when_the_car_is_plugged_in(
+    hass: HomeAssistant, simulator_factory: Any, credentials_factory: Any
+) -> None:
+    # Midday: the sun covers the house with some to spare, and smart charging would wait for the night.
+    async with simulator_factory("home", routine_start_minute=12 * 60) as sim:
+        clock = await credentials_factory(sim)
+        vehicle = sim.state.vehicles[sim.vehicle_ids[0]]
+        vehicle.stay_home = True
+        if not vehicle.at_home:
+            sim.engine.arrive(vehicle)
+        if vehicle.plugged_in:
+            sim.engine.unplug(vehicle)
+        entry = await set_up_entry(hass, sim)
+        evse_id = sim.evse_ids[0]
+        (hem_id,) = sim.state.hem_systems
+        export = entity_id(hass, "sensor", f"{hem_id}_grid_export_power")
+        charge_now = entity_id(hass, "switch", f"{evse_id}_charge_now")
+        await use_blueprint(
+            hass,
+            "solar_surplus_charge_now.yaml",
+            {
+                "export_power": export,
+                "surplus_above": 200,
+                "surplus_for": {"minutes": 5},
+                "plugged_in": entity_id(hass, "binary_sensor", f"{evse_id}_plugged_in"),
+                "charge_now": charge_now,
+            },
+        )
+        await clock.run_for(10 * 60, step=60)
+        assert float(hass.states.get(export).state) > 200, "the simulated sun gives a surplus"
+        assert sim.engine.session_of_vehicle(vehicle.id) is None, (
+            "nothing to charge while unplugged"
+        )
+
+        sim.engine.plug_in(vehicle)
+        await clock.run_for(10 * 60, step=60)
+
+        assert hass.states.get(charge_now).state == "on"
+        session = sim.engine.session_of_vehicle(vehicle.id)
+        assert session is not None
+        assert sim.state.sub_sessions[session.sub_session_ids[-1]].mode == "BOOST"
+        await hass.config_entries.async_unload(entry.entry_id)

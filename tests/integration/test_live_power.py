@@ -5,24 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.budget import RequestBudget
 from custom_components.ev_energy.carbon import GREENEST_WINDOW, HORIZON
-from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
+from custom_components.ev_energy.const import DOMAIN
 from custom_components.ev_energy.live_power import (
     CADENCE,
     STALE_CYCLES,
@@ -32,7 +26,7 @@ from custom_components.ev_energy.live_power import (
 )
 from custom_components.ev_energy.sensor import LIVE_POWER_SENSORS
 from simulator.oauth import ALL_SCOPES
-from simulator.testing import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Simulator
+from simulator.testing import Simulator
 from simulator.world import CarbonFeed
 
 from .conftest import Clock, set_up_entry
@@ -54,24 +48,6 @@ FIELDS = {
     "grid_to_home_power": "grid_to_home_watts",
     "grid_to_battery_power": "grid_to_battery_watts",
 }
-
-
-@pytest.fixture
-def credentials_factory(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, monkeypatch: pytest.MonkeyPatch
-) -> Any:
-    """Point Home Assistant at a simulator of another scenario; return the shared clock."""
-
-    async def point_at(sim: Simulator) -> Clock:
-        freezer.move_to(sim.clock.now())
-        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
-        assert await async_setup_component(hass, "application_credentials", {})
-        await async_import_client_credential(
-            hass, DOMAIN, ClientCredential(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET), DOMAIN
-        )
-        return Clock(hass, sim, freezer)
-
-    return point_at
 
 
 def _hem_id(sim: Simulator) -> str:
