@@ -43,13 +43,15 @@ REPORT_INTERVAL = timedelta(minutes=5)
 # moves a step at a time, so a poll due within a step lands at its end.
 NEWEST_REPORT_AGE = IDLE_INTERVAL + REPORT_INTERVAL + STEP
 # Forecasts ("full at", the next smart-charging slot) lie ahead by nature: within the day, never further.
-# The tariff's next change and cheapest window lie ahead by nature, within the day-ahead prices read.
+# The tariff's next change and cheapest window, and the greenest window, lie ahead by nature, within the day-ahead
+# prices and the 12-hour carbon forecast read.
 FORECASTS = (
     "_full_at",
     "_next_slot_start",
     "_next_slot_end",
     "_next_price_change",
     "_cheapest_window_start",
+    "_greenest_window_start",
 )
 FORECAST_HORIZON = timedelta(days=1)
 NOT_LIVE = {STATE_UNAVAILABLE, STATE_UNKNOWN}
