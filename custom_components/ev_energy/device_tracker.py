@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from homeassistant.components.device_tracker.config_entry import TrackerEntity
+# The package's own name for it: newer releases deprecate the config_entry module's (removed in 2027.6); 2025.4
+# re-exports it without marking it public, hence the ignore there.
+from homeassistant.components.device_tracker import TrackerEntity  # type: ignore[attr-defined,unused-ignore]
 from homeassistant.const import STATE_HOME, STATE_NOT_HOME
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.device_registry import DeviceInfo

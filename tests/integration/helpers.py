@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
+import logging
 from typing import Any
 
 from homeassistant.components.number import ATTR_VALUE, DOMAIN as NUMBER_DOMAIN, SERVICE_SET_VALUE
@@ -14,6 +15,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
+import pytest
 
 from custom_components.ev_energy.const import DOMAIN
 from simulator.faults import BurstFault
@@ -123,3 +125,16 @@ async def until_shown(
             return clock.sim.clock.now()
         await clock.advance(step)
     raise AssertionError(f"{unique_id} never showed {shown}")
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return the logged records that carry a traceback.
+
+    Newer Home Assistant logs every failed coordinator update's exception at debug level ("Full error:"), for
+    every integration; that is the coordinator's own record, not ours, and is left out.
+    """
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.exc_info and not (record.levelno == logging.DEBUG and record.msg == "Full error:")
+    ]

@@ -27,7 +27,7 @@ from simulator.testing import Simulator
 from simulator.world import HemSystem
 
 from .conftest import Clock, entry_for, set_up_entry
-from .helpers import reauth_flows
+from .helpers import reauth_flows, tracebacks
 
 # The bucket fields of each imported statistic.
 FIELDS = {
@@ -298,7 +298,7 @@ async def test_a_token_without_home_energy_read_is_told_once_and_retried_daily(
     reader = _reader(entry)
     assert reader.forbidden
     assert "reauthenticate" in caplog.text
-    assert "Traceback" not in caplog.text
+    assert not tracebacks(caplog)
     assert not reauth_flows(hass)
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert diagnostics["home_energy"]["forbidden"] is True

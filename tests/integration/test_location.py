@@ -16,7 +16,7 @@ from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
 from simulator.testing import Simulator
 
 from .conftest import Clock, set_up_entry
-from .helpers import admin, device_for, entity_id, state
+from .helpers import admin, device_for, entity_id, state, tracebacks
 
 # A read every 15 minutes at home scale; the car reports every 5 minutes.
 READ_AND_REPORT = 900 + 300 + 60
@@ -119,7 +119,7 @@ async def test_unknown_without_a_home_location_unavailable_when_unreadable_or_st
     await clock.run_for(READ_AND_REPORT, step=60)
     assert tracker(hass, vehicle_id) == "unavailable"
     assert state(hass, "sensor", f"{vehicle_id}_battery_level").state != "unavailable"
-    assert "Traceback" not in caplog.text
+    assert not tracebacks(caplog)
 
 
 async def test_a_new_car_gets_a_tracker_within_the_hour(

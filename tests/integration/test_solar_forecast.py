@@ -27,7 +27,7 @@ from custom_components.ev_energy.kinds import SCOPES
 from simulator.testing import Simulator
 
 from .conftest import Clock, set_up_entry
-from .helpers import state
+from .helpers import state, tracebacks
 
 HOUR = timedelta(hours=1)
 
@@ -151,7 +151,7 @@ async def test_the_forecast_is_read_hourly_and_hidden_once_six_hours_old(
     assert await async_get_solar_forecast(hass, integration.entry_id) is not None, "kept 5 hours"
     await clock.run_for(2 * 3600, step=900)
     assert await async_get_solar_forecast(hass, integration.entry_id) is None, "too old at 7 hours"
-    assert "Traceback" not in caplog.text
+    assert not tracebacks(caplog)
 
     sim.faults.clear()
     await clock.run_for(3600, step=600)
@@ -214,3 +214,12 @@ async def _command(client: Any, command: str, **fields: Any) -> Any:
     response = await client.receive_json()
     assert response["success"], response
     return response["result"]
+
+
+async def test_no_forecast_for_an_unknown_or_unloaded_entry(
+    hass: HomeAssistant, sim: Simulator, integration: MockConfigEntry
+) -> None:
+    assert await async_get_solar_forecast(hass, integration.entry_id) is not None
+    assert await async_get_solar_forecast(hass, "not-an-entry") is None
+    assert await hass.config_entries.async_unload(integration.entry_id)
+    assert await async_get_solar_forecast(hass, integration.entry_id) is None
