@@ -85,14 +85,13 @@ async def _names(hass: Hass) -> dict[str, str]:
     return {row["statistic_id"]: row["name"] for row in listed if row["source"] == DOMAIN}
 
 
-async def _day_of_the_most_charging(hass: Hass, car: str, since: datetime) -> tuple[date, int]:
-    """Return the local day (Home Assistant's time zone) in which the car charged the most, and its days ago."""
+async def _day_of_the_most_charging(hass: Hass, car: str, since: datetime) -> date:
+    """Return the local day (Home Assistant's time zone) in which the car charged the most."""
     zone = ZoneInfo((await hass.ws_command("get_config"))["time_zone"])
     days = (await _statistics(hass, [car], since, "day"))[car]
     busiest = max(days, key=lambda row: row["change"] or 0.0)
     assert busiest["change"] > 1, days  # a real charge, not a rounding remainder
-    day = datetime.fromtimestamp(busiest["start"] / 1000, zone).date()
-    return day, (datetime.now(zone).date() - day).days
+    return datetime.fromtimestamp(busiest["start"] / 1000, zone).date()
 
 
 async def test_the_energy_dashboard_shows_the_cars_imported_charging(
@@ -124,7 +123,7 @@ async def test_the_energy_dashboard_shows_the_cars_imported_charging(
     )
     validation = await hass.ws_command("energy/validate")
     assert all(issues == [] for group in validation.values() for issues in group), validation
-    day, days_back = await _day_of_the_most_charging(hass, car, since)
+    day = await _day_of_the_most_charging(hass, car, since)
     for old in OUT_DIR.glob("*.png"):
         old.unlink()
 
@@ -135,7 +134,7 @@ async def test_the_energy_dashboard_shows_the_cars_imported_charging(
             "HA_URL": hass.base_url,
             "HA_USERNAME": DEV_USERNAME,
             "HA_PASSWORD": DEV_PASSWORD,
-            "DAYS_BACK": str(days_back),
+            "CHARGE_DAY": day.isoformat(),
             "DEVICE_NAMES": json.dumps([names[car]]),
             "OUT_DIR": str(OUT_DIR),
             "CHROMIUM": chromium,
@@ -149,8 +148,8 @@ async def test_the_energy_dashboard_shows_the_cars_imported_charging(
     shown = by_step["device_chart"]
     # The legend lists the devices with energy in the day shown: the car's statistic, by its name.
     assert any(names[car] in entry for entry in shown["legend"]), shown
-    assert days_back == 0 or shown["period"] != by_step["dashboard_open"]["period"]
+    assert shown["days_back"] == 0 or shown["period"] != by_step["dashboard_open"]["period"]
     print(  # noqa: T201 - the run's timing, for the report
-        f"statistics imported {waited:.0f} s after linking; charge day {day} ({days_back} days back)"
+        f"statistics imported {waited:.0f} s after linking; charge day {day} ({shown['days_back']} days back)"
     )
     publish_screenshot(OUT_DIR / SCREENSHOT)

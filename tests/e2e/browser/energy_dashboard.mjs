@@ -2,7 +2,7 @@
 // tests/e2e/test_browser_energy.py, which links the simulator's account, waits for the imported statistics and
 // saves the Energy preferences first. Settings come from the environment:
 //   HA_URL, HA_USERNAME, HA_PASSWORD   where to log in
-//   DAYS_BACK                          how many days before today the charge lies (0: today)
+//   CHARGE_DAY                         the day of the charge, YYYY-MM-DD in Home Assistant's time zone
 //   DEVICE_NAMES                       JSON list of the statistic names the device chart's legend must show
 //   OUT_DIR                            where the screenshot (and failure screenshots) go
 //   CHROMIUM                           the browser binary (default /usr/bin/chromium)
@@ -13,7 +13,7 @@ import { env, launchForScript, logIn, report, runSteps } from "./common.mjs";
 const HA_URL = env("HA_URL").replace(/\/$/, "");
 const USERNAME = env("HA_USERNAME", "dev");
 const PASSWORD = env("HA_PASSWORD", "dev-password");
-const DAYS_BACK = Number(env("DAYS_BACK"));
+const CHARGE_DAY = env("CHARGE_DAY");
 const DEVICE_NAMES = JSON.parse(env("DEVICE_NAMES"));
 const OUT_DIR = env("OUT_DIR");
 
@@ -22,10 +22,24 @@ const { page } = browser;
 
 // The period the selector shows, as Home Assistant formats it: "November 29, 2026" in a div.label on Home Assistant
 // 2025.4, "Nov 29" in the floating date bar of newer ones. Found by its text (a month and a day), not by markup.
-const MONTH_DAY = /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}\b/;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTH_DAY = new RegExp(`\\b(${MONTHS.join("|")})[a-z]*\\.? (\\d{1,2})\\b`);
+const DAY_MS = 24 * 60 * 60 * 1000;
 const periodLabel = () =>
   page.locator("hui-energy-period-selector").first().getByText(MONTH_DAY).first();
 const periodShown = async () => (await periodLabel().innerText()).trim();
+
+// Days from the charge to the period shown. The dashboard does not always open on today: between midnight and one
+// o'clock it opens on yesterday (the frontend's choice, so the first hour of a day is not an empty chart). The label
+// names no year on newer versions: the shown day is the charge's year's, or the next year's across New Year.
+const daysAfterCharge = (label) => {
+  const [, month, day] = label.match(MONTH_DAY);
+  const [year, chargeMonth, chargeDay] = CHARGE_DAY.split("-").map(Number);
+  const charge = Date.UTC(year, chargeMonth - 1, chargeDay);
+  const shownIn = (y) => Date.UTC(y, MONTHS.indexOf(month), Number(day));
+  const shown = shownIn(year) >= charge ? shownIn(year) : shownIn(year + 1);
+  return Math.round((shown - charge) / DAY_MS);
+};
 
 const periodChangedFrom = async (before) => {
   for (let i = 0; i < 40; i += 1) {
@@ -50,12 +64,14 @@ const exitCode = await runSteps(browser, OUT_DIR, async () => {
   report("dashboard_open", { period: today });
 
   // 3. Back to the day of the charge with the period selector's "Previous" button, as a user does.
-  for (let day = 0; day < DAYS_BACK; day += 1) {
+  const daysBack = daysAfterCharge(today);
+  for (let day = 0; day < daysBack; day += 1) {
     const before = await periodShown();
     await page.getByRole("button", { name: "Previous", exact: true }).first().click();
     await periodChangedFrom(before);
   }
   const period = await periodShown();
+  if (daysAfterCharge(period) !== 0) throw new Error(`went back to ${period}, not to ${CHARGE_DAY}`);
 
   // 4. The device chart of that day: a legend entry for each device (the frontend lists only devices with data
   //    in the period), and its canvas drawn.
@@ -69,6 +85,6 @@ const exitCode = await runSteps(browser, OUT_DIR, async () => {
   await detailCard.scrollIntoViewIfNeeded();
   await page.waitForTimeout(1500);
   await page.screenshot({ path: path.join(OUT_DIR, "energy-dashboard.png") });
-  report("device_chart", { period, legend: await legend.allInnerTexts() });
+  report("device_chart", { period, days_back: daysBack, legend: await legend.allInnerTexts() });
 });
 process.exit(exitCode);
