@@ -1,4 +1,4 @@
-"""Home energy: the home's solar production and grid import/export, from ev.energy's HEM system, as hourly statistics.
+"""Home energy: solar production, grid import/export, battery in/out, from ev.energy's HEM system, as hourly statistics.
 
 Where the account has a home energy management (HEM) system, ev.energy reports the home's energy flows in half-hour
 buckets (``energy_stats``). Once an hour has passed, the reader asks for the 24 hours before it and imports each hour
@@ -85,12 +85,19 @@ class HomeMetric:
     value: Callable[[HemEnergyStatsBucket], int | None]
     key: str
     name: str
+    # A flow only some homes have (a battery) is created once energy flows: a home without one reports zeros.
+    created_by_energy: bool = False
 
 
 METRICS: Final = (
     HomeMetric(lambda bucket: bucket.generation_wh, "solar_production", "Home solar production"),
     HomeMetric(lambda bucket: bucket.import_wh, "grid_import", "Home grid import"),
     HomeMetric(lambda bucket: bucket.export_wh, "grid_export", "Home grid export"),
+    # The home battery's energy in and out, the two statistics the Energy dashboard's battery takes.
+    HomeMetric(lambda bucket: bucket.charge_wh, "battery_charge", "Home battery energy in", True),
+    HomeMetric(
+        lambda bucket: bucket.discharge_wh, "battery_discharge", "Home battery energy out", True
+    ),
 )
 
 
@@ -314,10 +321,23 @@ class HomeEnergyReader(DataUpdateCoordinator[None]):
         buckets = stats.buckets or []
         for metric in METRICS:
             values = hourly_values(buckets, metric.value)
+            info = series_info(hem_id, metric, number)
             # A flow this home does not report (null throughout) creates no statistic.
-            if values:
-                self.statistics.set_hours(series_info(hem_id, metric, number), values)
+            if values and not self._not_yet_flowing(metric, info, values):
+                self.statistics.set_hours(info, values)
         self._hours_imported += await self.statistics.async_import()
+
+    def _not_yet_flowing(
+        self, metric: HomeMetric, info: SeriesInfo, values: Mapping[datetime, float]
+    ) -> bool:
+        """Return whether a flow created by energy has had none yet (no statistic, and zeros only)."""
+        known = info.statistic_id in self.statistics.pending
+        return (
+            metric.created_by_energy
+            and not any(values.values())
+            and not known
+            and self.statistics.total(info.statistic_id) is None
+        )
 
     async def _request[R](self, send: Callable[[], Awaitable[R]]) -> R:
         """Send one of the reader's requests through the gateway (counted as the reader's)."""

@@ -34,6 +34,8 @@ FIELDS = {
     "solar_production": "generation_wh",
     "grid_import": "import_wh",
     "grid_export": "export_wh",
+    "battery_charge": "charge_wh",
+    "battery_discharge": "discharge_wh",
 }
 HOUR = timedelta(hours=1)
 HEM_PATH = "/v2/hem_systems"
@@ -173,6 +175,31 @@ async def test_imported_hours_equal_the_simulators_buckets_and_a_second_run_chan
         assert {h: wh for h, wh in after[key].items() if h in before[key]} == before[key]
 
 
+async def test_a_home_battery_gets_its_energy_in_and_out_as_the_simulator_reports_it(
+    recorder_mock: Recorder,
+    hass: HomeAssistant,
+    simulator_factory: Any,
+    credentials_factory: Any,
+) -> None:
+    async with simulator_factory("home", home_battery=True) as sim:
+        await credentials_factory(sim)
+        entry = await set_up_entry(hass, sim)
+        # The first read is the last day.
+        oldest = _newest_hour(sim) - timedelta(hours=23)
+        truth = await _truth(hass, sim, oldest, _newest_hour(sim) + HOUR)
+        # The battery charges and discharges within a day: both statistics have hours to compare.
+        assert any(truth["charge_wh"].values())
+        assert any(truth["discharge_wh"].values())
+        for key in ("battery_charge", "battery_discharge"):
+            assert await _imported(hass, sim, key, oldest) == truth[FIELDS[key]], key
+        metadata = await _metadata(hass)
+        assert (
+            metadata[statistic_id(_hem_id(sim), "battery_charge")]["name"]
+            == "Home battery energy in"
+        )
+        await hass.config_entries.async_unload(entry.entry_id)
+
+
 async def test_the_reader_reads_on_its_own_schedule_with_polling_stopped(
     recorder_mock: Recorder,
     hass: HomeAssistant,
@@ -278,6 +305,9 @@ async def test_an_unknown_bucket_is_not_imported_and_a_flow_never_reported_is_no
     hem_id = _hem_id(sim)
     metadata = await _metadata(hass)
     assert statistic_id(hem_id, "grid_export") not in metadata
+    # A home without a battery reports zeros for it: no battery statistics to pick from in the Energy settings.
+    assert statistic_id(hem_id, "battery_charge") not in metadata
+    assert statistic_id(hem_id, "battery_discharge") not in metadata
     assert metadata[statistic_id(hem_id, "grid_import")]["name"] == "Home grid import"
     assert await _imported(hass, sim, "grid_export", oldest) == {}
     assert reader.diagnostics()["systems"] == 1
