@@ -29,16 +29,18 @@ const periodLabel = () =>
   page.locator("hui-energy-period-selector").first().getByText(MONTH_DAY).first();
 const periodShown = async () => (await periodLabel().innerText()).trim();
 
-// Days from the charge to the period shown. The dashboard does not always open on today: between midnight and one
-// o'clock it opens on yesterday (the frontend's choice, so the first hour of a day is not an empty chart). The label
-// names no year on newer versions: the shown day is the charge's year's, or the next year's across New Year.
+// Days from the charge to the period shown (negative: the charge lies after it). The dashboard does not always
+// open on today: between midnight and one o'clock it opens on yesterday (the frontend's choice, so the first hour of
+// a day is not an empty chart). The label names no year on newer versions: the shown day is the one of that month
+// and day nearest the charge.
 const daysAfterCharge = (label) => {
   const [, month, day] = label.match(MONTH_DAY);
   const [year, chargeMonth, chargeDay] = CHARGE_DAY.split("-").map(Number);
   const charge = Date.UTC(year, chargeMonth - 1, chargeDay);
-  const shownIn = (y) => Date.UTC(y, MONTHS.indexOf(month), Number(day));
-  const shown = shownIn(year) >= charge ? shownIn(year) : shownIn(year + 1);
-  return Math.round((shown - charge) / DAY_MS);
+  const offsets = [year - 1, year, year + 1].map(
+    (y) => Math.round((Date.UTC(y, MONTHS.indexOf(month), Number(day)) - charge) / DAY_MS),
+  );
+  return offsets.reduce((nearest, offset) => (Math.abs(offset) < Math.abs(nearest) ? offset : nearest));
 };
 
 const periodChangedFrom = async (before) => {
@@ -63,11 +65,12 @@ const exitCode = await runSteps(browser, OUT_DIR, async () => {
   const today = await periodShown();
   report("dashboard_open", { period: today });
 
-  // 3. Back to the day of the charge with the period selector's "Previous" button, as a user does.
+  // 3. To the day of the charge with the period selector's "Previous" (or "Next") button, as a user does.
   const daysBack = daysAfterCharge(today);
-  for (let day = 0; day < daysBack; day += 1) {
+  const button = daysBack > 0 ? "Previous" : "Next";
+  for (let day = 0; day < Math.abs(daysBack); day += 1) {
     const before = await periodShown();
-    await page.getByRole("button", { name: "Previous", exact: true }).first().click();
+    await page.getByRole("button", { name: button, exact: true }).first().click();
     await periodChangedFrom(before);
   }
   const period = await periodShown();
