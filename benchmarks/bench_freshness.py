@@ -20,7 +20,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.ev_energy.const import API_ORIGIN_ENV
-from custom_components.ev_energy.coordinator import EvEnergyCoordinator, latest_sample
+from custom_components.ev_energy.coordinator import EvEnergyCoordinator
+from custom_components.ev_energy.kinds import EVSE, VEHICLE
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 from tests.integration.helpers import admin, first_report, until_shown
@@ -84,8 +85,10 @@ def _record_shown(coordinator: EvEnergyCoordinator) -> Shown:
 
     def on_update() -> None:
         data = coordinator.data
-        devices = [*data.evses.values(), *data.vehicles.values()]
-        samples = {device.id: latest_sample(device) for device in devices}
+        samples = {
+            **{evse.id: EVSE.latest_sample(evse) for evse in data.evses.values()},
+            **{car.id: VEHICLE.latest_sample(car) for car in data.vehicles.values()},
+        }
         times = {key: log.sampled_at for key, log in samples.items() if log is not None}
         shown.append((data.updated_at, times))
 
