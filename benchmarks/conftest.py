@@ -35,8 +35,8 @@ class Table:
     rows: Sequence[Sequence[object]]
     notes: Sequence[str] = ()
 
-    def markdown(self) -> list[str]:
-        """Return the table as Markdown, columns padded so it also reads well in a terminal."""
+    def markdown(self, measured: str) -> list[str]:
+        """Return the table as Markdown, columns padded so it also reads well in a terminal, under its date."""
         cells = [[str(cell) for cell in row] for row in [self.headers, *self.rows]]
         widths = [max(len(row[column]) for row in cells) for column in range(len(self.headers))]
 
@@ -50,7 +50,7 @@ class Table:
         rule = [":" + "-" * (widths[0] - 1)] + ["-" * (width - 1) + ":" for width in widths[1:]]
         body = [line(cells[0]), "| " + " | ".join(rule) + " |", *(line(row) for row in cells[1:])]
         notes = ["", *(f"- {note}" for note in self.notes)] if self.notes else []
-        return [f"## {self.title}", "", *body, *notes]
+        return [f"## {self.title}", "", f"Measured {measured}.", "", *body, *notes]
 
 
 @dataclass
@@ -69,17 +69,44 @@ class Report:
         """Add a table (the first column is a label, the others are figures)."""
         self.tables.append(Table(title, headers, rows, notes))
 
-    def markdown(self) -> list[str]:
-        """Return every table as one Markdown document."""
-        written = (
-            f"Written by `scripts/benchmark` on {datetime.now(UTC):%Y-%m-%d} (Python "
-            f"{platform.python_version()}, Home Assistant {ha_const.__version__}). Figures, not pass/fail: "
-            "compare runs made on the same machine."
+    def markdown(self, earlier: str = "") -> list[str]:
+        """Return every table as one Markdown document, after (or in place of) the tables of ``earlier``'s.
+
+        A table of ``earlier`` (an earlier RESULTS.md) with the title of one of this run's is replaced where it
+        stands; the others are kept as they were, under the date they were measured.
+        """
+        measured = (
+            f"on {datetime.now(UTC):%Y-%m-%d} (Python {platform.python_version()}, Home Assistant"
+            f" {ha_const.__version__})"
         )
-        lines = ["# Benchmark results", "", written]
+        sections = _sections(earlier)
         for table in self.tables:
-            lines += ["", *table.markdown()]
+            sections[table.title] = table.markdown(measured)
+        lines = ["# Benchmark results", "", WRITTEN]
+        for section in sections.values():
+            lines += ["", *section]
         return lines
+
+
+WRITTEN = (
+    "Written by `scripts/benchmark`: a run replaces the tables of the benchmarks it ran and keeps the others."
+    " Figures, not pass/fail: compare runs made on the same machine."
+)
+
+
+def _sections(markdown: str) -> dict[str, list[str]]:
+    """Return the tables of a RESULTS.md by title, in their order, each as its lines (its heading first)."""
+    sections: dict[str, list[str]] = {}
+    lines: list[str] | None = None
+    for line in markdown.splitlines():
+        if line.startswith("## "):
+            lines = sections[line.removeprefix("## ")] = [line]
+        elif lines is not None:
+            lines.append(line)
+    for section in sections.values():
+        while section[-1] == "":
+            section.pop()
+    return sections
 
 
 _report = Report()
@@ -98,9 +125,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the tables of a run that passed to benchmarks/RESULTS.md."""
+    """Write the tables of a run that passed to benchmarks/RESULTS.md, keeping those of the benchmarks not run."""
     if _report.tables and exitstatus == pytest.ExitCode.OK:
-        RESULTS.write_text("\n".join(_report.markdown()) + "\n", encoding="utf-8")
+        earlier = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+        RESULTS.write_text("\n".join(_report.markdown(earlier)) + "\n", encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
