@@ -4,21 +4,32 @@ They report through the ``report`` fixture: ``report.table(title, headers, rows,
 printed at the end of the run and written as Markdown to ``benchmarks/RESULTS.md``. Logs stay off (Home
 Assistant's INFO lines, asyncio's slow-callback warnings from the frozen clock's jumps) unless
 ``EV_ENERGY_BENCHMARK_LOGS=1``.
+
+What every benchmark does around a run is here too: ``start_simulator(scenario, **options)`` starts a simulator
+with Home Assistant's clock at its time and the integration pointed at it, ``remove_entry`` unloads and removes
+an entry after its run, and ``busiest_hour`` counts the busiest rolling hour of request times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 import logging
 import os
 from pathlib import Path
 import platform
+from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant import const as ha_const
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
 import pytest
 
+from custom_components.ev_energy.const import API_ORIGIN_ENV
+from simulator.testing import Simulator, run_simulator
 from tests.conftest import local_sockets, simulator, simulator_factory  # noqa: F401
 from tests.integration.conftest import auto_enable_custom_integrations, credentials, sim  # noqa: F401
 
@@ -110,6 +121,51 @@ def _sections(markdown: str) -> dict[str, list[str]]:
 
 
 _report = Report()
+
+type StartSimulator = Callable[..., AbstractAsyncContextManager[Simulator]]
+
+
+@pytest.fixture
+def start_simulator(
+    local_sockets: None,  # noqa: F811 - the fixture, imported above
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> StartSimulator:
+    """Return ``start(scenario, at=None, **options)``: ``async with start("fleet", fleet_size=20) as sim``.
+
+    The simulator runs the scenario (``options`` as ``run_simulator`` takes them), its clock first moved on to
+    ``at`` when given; Home Assistant's clock is set to the simulator's and the integration pointed at it.
+    """
+
+    @asynccontextmanager
+    async def start(
+        scenario: str = "home", *, at: datetime | None = None, **options: Any
+    ) -> AsyncIterator[Simulator]:
+        async with run_simulator(scenario, **options) as started:
+            if at is not None:
+                started.clock.advance((at - started.clock.now()).total_seconds())
+            freezer.move_to(started.clock.now())
+            monkeypatch.setenv(API_ORIGIN_ENV, started.origin)
+            yield started
+
+    return start
+
+
+async def remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Unload and remove an entry after its run, so the next run starts from none."""
+    await hass.config_entries.async_unload(entry.entry_id)
+    await hass.config_entries.async_remove(entry.entry_id)
+
+
+def busiest_hour(times: Sequence[datetime]) -> int:
+    """Return how many of ``times`` (oldest first) the busiest rolling hour holds."""
+    return max(
+        (
+            sum(1 for later in times[index:] if later - first < timedelta(hours=1))
+            for index, first in enumerate(times)
+        ),
+        default=0,
+    )
 
 
 @pytest.fixture(scope="session")
