@@ -19,14 +19,14 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.ev_energy.const import API_ORIGIN_ENV
-from custom_components.ev_energy.coordinator import EvEnergyCoordinator, latest_sample
+from custom_components.ev_energy.coordinator import EvEnergyCoordinator
+from custom_components.ev_energy.kinds import EVSE, VEHICLE
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 from tests.integration.helpers import admin, first_report, until_shown
 from tests.integration.test_webhook import set_up_push
 
-from .conftest import Report
+from .conftest import Report, StartSimulator, remove_entry
 
 REPORT_INTERVAL = 300
 # Where between two reports Home Assistant starts (fixed intervals keep this phase for good).
@@ -84,8 +84,10 @@ def _record_shown(coordinator: EvEnergyCoordinator) -> Shown:
 
     def on_update() -> None:
         data = coordinator.data
-        devices = [*data.evses.values(), *data.vehicles.values()]
-        samples = {device.id: latest_sample(device) for device in devices}
+        samples = {
+            **{evse.id: EVSE.latest_sample(evse) for evse in data.evses.values()},
+            **{car.id: VEHICLE.latest_sample(car) for car in data.vehicles.values()},
+        }
         times = {key: log.sampled_at for key, log in samples.items() if log is not None}
         shown.append((data.updated_at, times))
 
@@ -141,16 +143,14 @@ async def _measure(
     figures.requests.append(
         sum(1 for r in sim.requests[first_request:] if r.path.startswith("/v2/"))
     )
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.config_entries.async_remove(entry.entry_id)
+    await remove_entry(hass, entry)
 
 
 @pytest.mark.usefixtures("credentials")
 async def test_freshness_figures(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
     report: Report,
 ) -> None:
     """Report the ages of the shown reports with report-timed polls and with fixed intervals."""
@@ -163,9 +163,7 @@ async def test_freshness_figures(
         for report_timed, timing in ((True, "report-timed"), (False, "fixed intervals")):
             figures = Figures(f"{label}, {timing}")
             for phase in SET_UP_PHASES:
-                async with simulator_factory(scenario, **options) as sim:
-                    freezer.move_to(sim.clock.now())
-                    monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+                async with start_simulator(scenario, **options) as sim:
                     await _measure(
                         hass, sim, freezer, figures, phase=phase, report_timed=report_timed
                     )
@@ -270,9 +268,8 @@ async def _measure_plug_ins(
 @pytest.mark.usefixtures("credentials")
 async def test_plug_in_latency(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
     hass_client_no_auth,
     *,
     report: Report,
@@ -282,17 +279,14 @@ async def test_plug_in_latency(
     for cadence in PLUG_IN_CADENCES:
         for push in (False, True):
             figures = Latencies(f"reports every {cadence} s, {'push' if push else 'polling only'}")
-            async with simulator_factory("home", sample_interval_seconds=cadence) as sim:
-                freezer.move_to(sim.clock.now())
-                monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+            async with start_simulator("home", sample_interval_seconds=cadence) as sim:
                 if push:
                     entry = (await set_up_push(hass, sim, hass_client_no_auth)).entry
                 else:
                     entry = await set_up_entry(hass, sim)
                 clock = Clock(hass, sim, freezer)
                 await _measure_plug_ins(hass, sim, clock, figures, push=push)
-                await hass.config_entries.async_unload(entry.entry_id)
-                await hass.config_entries.async_remove(entry.entry_id)
+                await remove_entry(hass, entry)
             rows.append(figures.row())
     report.table(
         f"Plug-in to Home Assistant while idle: {PLUG_INS} plug-ins spread over the report interval, "

@@ -18,12 +18,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 import pytest
 
-from custom_components.ev_energy.const import API_ORIGIN_ENV, DOMAIN
+from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 
-from .bench_polling import _busiest_hour
-from .conftest import Report
+from .conftest import Report, StartSimulator, busiest_hour, remove_entry
 
 SETTLE_SECONDS = 600
 HOURS = 3
@@ -110,11 +109,11 @@ class Figures:
 
     def row(self) -> tuple[object, ...]:
         """The figures in the order of HEADERS."""
-        busiest = _busiest_hour(self.requests)
+        busiest = busiest_hour(self.requests)
         return (
             self.label,
             f"{len(self.list_pages) / HOURS:.0f}",
-            _busiest_hour(self.list_pages),
+            busiest_hour(self.list_pages),
             f"{len(self.requests) / HOURS:.0f}",
             busiest,
             f"{100 * busiest / LIMIT:.0f} %",
@@ -158,25 +157,21 @@ async def _measure(
         before=f"{BEFORE:,}" if fault is _loop else "",
     )
     sim.faults.clear()
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.config_entries.async_remove(entry.entry_id)
+    await remove_entry(hass, entry)
     return figures
 
 
 @pytest.mark.usefixtures("credentials")
 async def test_broken_next_link_figures(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
     report: Report,
 ) -> None:
     """Report the requests per hour a looping, endless or foreign next link costs, next to the home's."""
     results = []
     for label, fault in RUNS:
-        async with simulator_factory("home") as sim:
-            freezer.move_to(sim.clock.now())
-            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        async with start_simulator("home") as sim:
             results.append(await _measure(hass, sim, freezer, label, fault))
     report.table(
         f"Broken next links: requests per hour over {HOURS} simulated hours while ev.energy's device list"

@@ -19,12 +19,11 @@ from homeassistant.const import EVENT_STATE_CHANGED
 from homeassistant.core import Event, HomeAssistant, callback
 import pytest
 
-from custom_components.ev_energy.const import API_ORIGIN_ENV
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 from tests.integration.helpers import device_for, entity_id
 
-from .conftest import Report
+from .conftest import Report, StartSimulator
 
 STEP_SECONDS = 60
 DAY_HOURS = 24
@@ -85,7 +84,7 @@ def _count_events(hass: HomeAssistant, entities: set[str]) -> list[str]:
 @pytest.mark.usefixtures("credentials")
 async def test_a_day_with_outages(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
     report: Report,
@@ -95,9 +94,7 @@ async def test_a_day_with_outages(
     logger = logging.getLogger("custom_components.ev_energy")
     monkeypatch.setattr(logger, "level", logger.level)  # restored after the run
     logger.setLevel(logging.CRITICAL)
-    async with simulator_factory("home") as sim:
-        freezer.move_to(sim.clock.now())
-        monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+    async with start_simulator("home") as sim:
         entry = await set_up_entry(hass, sim)
         ledger = entry.runtime_data.ledger
         clock = Clock(hass, sim, freezer)

@@ -8,18 +8,16 @@ in simulated time (requests, polls, ages), never in wall-clock seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 import statistics
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.ev_energy.const import API_ORIGIN_ENV
 from simulator.testing import DEFAULT_CLIENT_ID, Simulator
 from tests.integration.conftest import Clock, set_up_entry
 
-from .conftest import Report
+from .conftest import Report, StartSimulator, busiest_hour, remove_entry
 
 HOURS = 6
 STEP_SECONDS = 60
@@ -80,16 +78,6 @@ NOTES = (
 )
 
 
-def _busiest_hour(times: list) -> int:
-    return max(
-        (
-            sum(1 for later in times[index:] if later - first < timedelta(hours=1))
-            for index, first in enumerate(times)
-        ),
-        default=0,
-    )
-
-
 async def _measure(
     hass: HomeAssistant,
     sim: Simulator,
@@ -121,23 +109,21 @@ async def _measure(
         devices=len(sim.evse_ids) + len(sim.vehicle_ids) + len(sim.inverter_ids),
         polls=sum(1 for r in ours if r.path == "/v2/evses"),
         requests=len(ours),
-        busiest_hour=_busiest_hour([r.time for r in ours]),
+        busiest_hour=busiest_hour([r.time for r in ours]),
         rate_limited=sum(1 for r in ours if r.status == 429),
         history_reads=sum(1 for r in ours if "/status_logs" in r.path),
         staleness_median_s=statistics.median(ages) if ages else 0.0,
         staleness_max_s=max(ages, default=0.0),
     )
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.config_entries.async_remove(entry.entry_id)
+    await remove_entry(hass, entry)
     return figures
 
 
 @pytest.mark.usefixtures("credentials")
 async def test_polling_figures(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
     report: Report,
 ) -> None:
     """Report the figures for fleets of growing size and for a bucket shared with a busy app."""
@@ -148,9 +134,7 @@ async def test_polling_figures(
     runs += [("home", {}, "home, other app 950/h", 950)]
     results = []
     for scenario, options, label, other in runs:
-        async with simulator_factory(scenario, **options) as sim:
-            freezer.move_to(sim.clock.now())
-            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        async with start_simulator(scenario, **options) as sim:
             results.append(await _measure(hass, sim, freezer, label, other))
     report.table(
         f"ev_energy polling over {HOURS} simulated hours (limit 1000/h unless said; share 50 %)",

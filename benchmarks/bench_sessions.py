@@ -14,12 +14,10 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
 
-from custom_components.ev_energy.const import API_ORIGIN_ENV
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 
-from .bench_polling import _busiest_hour
-from .conftest import Report
+from .conftest import Report, StartSimulator, busiest_hour, remove_entry
 
 HOURS = 12
 # The day starts at 06:00 after the simulator's default start (17:30 the evening before).
@@ -98,7 +96,7 @@ async def _measure(
         cars=len(sim.vehicle_ids),
         requests=len(ours),
         reader=sum(1 for r in ours if _is_reader(r.path)),
-        busiest_hour=_busiest_hour([r.time for r in ours]),
+        busiest_hour=busiest_hour([r.time for r in ours]),
         share=budget.limit * budget.share,
         rate_limited=sum(1 for r in ours if r.status == 429),
         sub_sessions=sum(
@@ -109,27 +107,22 @@ async def _measure(
             1 for r in ours if r.route == "/v2/charging_sub_sessions/{charging_sub_session_id}"
         ),
     )
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.config_entries.async_remove(entry.entry_id)
+    await remove_entry(hass, entry)
     return figures
 
 
 @pytest.mark.usefixtures("credentials")
 async def test_sessions_reader_figures(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
     report: Report,
 ) -> None:
     """Report requests per hour with the sessions reader, for the home and a 20-car fleet."""
     runs = [("home", {}, "home (1 charger, car)"), ("fleet", {"fleet_size": 20}, "fleet of 20")]
     results = []
     for scenario, options, label in runs:
-        async with simulator_factory(scenario, **options) as sim:
-            sim.clock.advance((DAY_START - sim.clock.now()).total_seconds())
-            freezer.move_to(sim.clock.now())
-            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        async with start_simulator(scenario, at=DAY_START, **options) as sim:
             results.append(await _measure(hass, sim, freezer, label))
     report.table(
         f"ev_energy sessions reader over a simulated working day of {HOURS} hours (limit 1000/h, share 50 %)",

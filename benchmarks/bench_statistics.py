@@ -27,15 +27,13 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from sqlalchemy import event
 
 from custom_components.ev_energy.charging_statistics import ENERGY, series_id
-from custom_components.ev_energy.const import API_ORIGIN_ENV
 from custom_components.ev_energy.sessions import BACKFILL_HISTORY
 from simulator.requestlog import RequestRecord
 from simulator.testing import Simulator
 from tests.integration.conftest import Clock, set_up_entry
 from tests.integration.test_charging_statistics import three_days_with_an_outage, truth
 
-from .bench_polling import _busiest_hour
-from .conftest import Report
+from .conftest import Report, StartSimulator, busiest_hour, remove_entry
 
 HOURS = 24
 STEP_SECONDS = 120
@@ -157,30 +155,26 @@ async def _measure(
             if r.path.startswith("/v2/charging_") or r.path.endswith("/state_of_charge")
         ),
         requests=len(ours),
-        busiest_hour=_busiest_hour([r.time for r in ours]),
+        busiest_hour=busiest_hour([r.time for r in ours]),
         share=budget.limit * budget.share,
         rate_limited=sum(1 for r in ours if r.status == 429),
     )
-    await hass.config_entries.async_unload(entry.entry_id)
-    await hass.config_entries.async_remove(entry.entry_id)
+    await remove_entry(hass, entry)
     return figures
 
 
 @pytest.mark.usefixtures("credentials")
 async def test_charging_statistics_figures(
     hass: HomeAssistant,
-    simulator_factory,
+    start_simulator: StartSimulator,
     freezer: FrozenDateTimeFactory,
-    monkeypatch: pytest.MonkeyPatch,
     report: Report,
 ) -> None:
     """Report the requests per day the hourly import costs, for the home and a 20-car fleet."""
     runs = [("home", {}, "home (1 charger, car)"), ("fleet", {"fleet_size": 20}, "fleet of 20")]
     results = []
     for scenario, options, label in runs:
-        async with simulator_factory(scenario, history_hours=HISTORY_HOURS, **options) as sim:
-            freezer.move_to(sim.clock.now())
-            monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
+        async with start_simulator(scenario, history_hours=HISTORY_HOURS, **options) as sim:
             results.append(await _measure(hass, sim, freezer, label))
     report.table(
         f"ev_energy charging statistics: a new entry over {HOURS} simulated hours, "
