@@ -205,6 +205,18 @@ async def test_a_battery_left_out_of_one_list_is_kept(
     assert _shown(hass, sim, "state_of_charge") == str(_served(sim).state_of_charge_percentage)
 
 
+async def test_a_restart_reads_the_battery_at_once(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    """The 5 minutes between reads are not kept across a restart: the battery shows at once, never blank."""
+    await clock.advance(120)  # inside the read interval
+    before = len(_list_reads(sim))
+    assert await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+    assert len(_list_reads(sim)) == before + 1
+    assert _shown(hass, sim, "state_of_charge") == str(_served(sim).state_of_charge_percentage)
+
+
 async def test_a_battery_costs_twelve_requests_an_hour(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
