@@ -17,8 +17,9 @@ To add a kind:
    ledger takes for plug-in and charge events and the meter; a kind shown from its latest sample needs none.
 2. Its entity descriptions in the platform modules (``sensor.py``'s ``SENSORS``, ``binary_sensor.py``'s
    ``BINARY_SENSORS``, ``event.py``'s ``EVENTS``), under the new kind.
-3. The translations of the new entity keys in ``strings.json`` and ``translations/en.json`` (and the README's
-   scopes line, when the kind needs a new scope).
+3. The translations of the new entity keys in ``strings.json`` and every ``translations/*.json``, their icons in
+   ``icons.json`` (and, when the kind needs a new scope, the README's scopes line and the application credentials'
+   description, which list the scopes).
 
 Below the coordinators and above the API client: it names client calls and models, and sends nothing itself.
 """
