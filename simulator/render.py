@@ -22,6 +22,7 @@ from .world import (
     GridFeed,
     HemSystem,
     HomeBattery,
+    HomeBatteryModel,
     HomeBatteryStatusLog,
     Inverter,
     InverterModel,
@@ -459,12 +460,38 @@ class Renderer:
                 if "latest_status_log" in expand
                 else self.home_battery_log_url(logs[-1])
             )
+        model: Any = self.url("home_battery_models", battery.model_id)
+        if "model" in expand and battery.model_id in self.world.home_battery_models:
+            model = self.home_battery_model(
+                self.world.home_battery_models[battery.model_id], child(expand, "model")
+            )
         return {
             "id": battery.id,
             "url": self.url("home_batteries", battery.id),
-            "model": self.url("home_battery_models", battery.model_id),
+            "model": model,
             "created_at": iso(battery.created_at),
             "latest_status_log": latest,
+        }
+
+    def home_battery_model(self, model: HomeBatteryModel, expand: Expand = NO_EXPAND) -> Json:
+        """Render a HomeBatteryModel (and its make when expanded)."""
+        make: Any = self.url("home_battery_makes", model.make_id)
+        if "make" in expand and model.make_id in self.world.home_battery_makes:
+            brand = self.world.home_battery_makes[model.make_id]
+            make = {
+                "id": brand.id,
+                "url": self.url("home_battery_makes", brand.id),
+                "name": brand.name,
+                "icon": None,
+                "onboarding_url": None,
+                "models": self.url("home_battery_models") + f"?make_id={brand.id}",
+            }
+        return {
+            "id": model.id,
+            "url": self.url("home_battery_models", model.id),
+            "name": model.name,
+            "make": make,
+            "onboarding_url": None,
         }
 
     def home_battery_log_url(self, log: HomeBatteryStatusLog) -> str:

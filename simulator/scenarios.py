@@ -18,6 +18,8 @@ from .world import (
     GridFeed,
     HemSystem,
     HomeBattery,
+    HomeBatteryMake,
+    HomeBatteryModel,
     Inverter,
     InverterMake,
     InverterModel,
@@ -237,8 +239,13 @@ class WorldBuilder:
         self.world.boundary_meters[meter.id] = meter
         self.world.boundary_meter_logs[meter.id] = []
         if battery:
-            home_battery = HomeBattery(self.ids.new("hoba"), user_id, self.ids.new("hbmo"), created)
+            home_battery = HomeBattery(self.ids.new("hoba"), user_id, self.ids.new("bmod"), created)
             self.world.home_batteries[home_battery.id] = home_battery
+            # Derived from the battery's model ID rather than minted: minting would shift every later ID.
+            make = HomeBatteryMake("bmak" + home_battery.model_id[4:], "Tesla")
+            self.world.home_battery_makes[make.id] = make
+            model = HomeBatteryModel(home_battery.model_id, "Powerwall 2", make.id)
+            self.world.home_battery_models[model.id] = model
             self.world.home_battery_logs[home_battery.id] = []
 
 

@@ -234,6 +234,23 @@ class SolarForecastLog:
 
 
 @dataclass
+class HomeBatteryMake:
+    """A home battery manufacturer."""
+
+    id: str
+    name: str
+
+
+@dataclass
+class HomeBatteryModel:
+    """A home battery model."""
+
+    id: str
+    name: str
+    make_id: str
+
+
+@dataclass
 class HomeBattery:
     """A stationary home battery and its state."""
 
@@ -506,6 +523,8 @@ class World:
     inverters: dict[str, Inverter] = field(default_factory=dict)
     solar_arrays: dict[str, SolarArray] = field(default_factory=dict)
     solar_forecasts: dict[str, SolarForecast] = field(default_factory=dict)
+    home_battery_makes: dict[str, HomeBatteryMake] = field(default_factory=dict)
+    home_battery_models: dict[str, HomeBatteryModel] = field(default_factory=dict)
     home_batteries: dict[str, HomeBattery] = field(default_factory=dict)
     hem_systems: dict[str, HemSystem] = field(default_factory=dict)
     boundary_meters: dict[str, BoundaryMeter] = field(default_factory=dict)

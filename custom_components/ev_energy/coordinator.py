@@ -1,4 +1,4 @@
-"""Polling of ev.energy: the current state of every charger, vehicle and inverter, inside the request budget."""
+"""Polling of ev.energy: the current state of every charger, vehicle, inverter and home battery, inside the budget."""
 
 from __future__ import annotations
 
@@ -58,6 +58,9 @@ LEARN_WINDOW = timedelta(hours=2)
 DEVICE_LIST_MAX_PAGES = 10
 # After a device list was cut short by a loop or the page cap, only its first page is read for this long.
 SHORT_WALK = timedelta(hours=1)
+# A kind read less often than every poll is read at the first poll this close to its interval's end: polls timed to
+# the reports come a little early, and waiting for the next one would stretch the interval by a whole poll.
+READ_DUE_EARLY = timedelta(seconds=30)
 
 
 @dataclass
@@ -118,6 +121,25 @@ class _History[S: (EvseStatusLog, VehicleStatusLog)]:
         return delivered
 
 
+@dataclass(frozen=True)
+class _KindRead:
+    """A kind's latest list read: when, its devices, and every id it listed (None: cannot tell)."""
+
+    at: datetime
+    devices: dict[str, Device]
+    listed: Collection[str] | None
+
+    def due(self, kind: AnyKind, now: datetime, *, knows_some: bool) -> bool:
+        """Return whether the kind's list is to be read again (kinds.py's read intervals).
+
+        ``knows_some``: a device of the kind is registered, if missing; it may come back, so it is looked for at
+        the kind's usual interval.
+        """
+        found_none = self.listed is not None and not self.listed and not knows_some
+        interval = kind.absent_read_interval if found_none else kind.read_interval
+        return now - self.at >= interval - READ_DUE_EARLY
+
+
 class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
     """Reads every device's latest status through one collection request per kind a cycle."""
 
@@ -157,6 +179,8 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         # Device lists whose last read was cut short (logged once), and until when they are read one page only.
         self._cut_short: set[str] = set()
         self._short_walks: dict[str, datetime] = {}
+        # The latest read of each kind read less often than every poll (in memory: a restart reads it at once).
+        self._latest_reads: dict[str, _KindRead] = {}
 
     async def async_load(self) -> None:
         """Take over what must survive a restart: a 429's wait, and when devices went missing."""
@@ -210,7 +234,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         # A collection read cut short (or not at all) lists None: nothing is removed for it.
         listed: dict[str, Collection[str] | None] = {}
         for kind in KINDS:
-            devices[kind.collection], listed[kind.collection] = await self._collection(kind, now)
+            devices[kind.collection], listed[kind.collection] = await self._collection_when_due(
+                kind, now
+            )
         await self.devices.async_reconcile(listed, keep=self.user_id, now=now)
         self._register_new_devices(
             [device for of_kind in devices.values() for device in of_kind.values()]
@@ -225,6 +251,23 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
             collection: history.deliver() for collection, history in self._histories.items()
         }
         return data
+
+    async def _collection_when_due(
+        self, kind: AnyKind, now: datetime
+    ) -> tuple[dict[str, Device], Collection[str] | None]:
+        """Read a collection, or show its latest read again while the kind's read interval runs.
+
+        Shown again, the devices keep their samples' times: an old sample goes stale, never passes for current.
+        """
+        if not kind.read_interval and not kind.absent_read_interval:
+            return await self._collection(kind, now)
+        latest = self._latest_reads.get(kind.collection)
+        knows_some = self.devices.knows_devices_of(kind.collection)
+        if latest is not None and not latest.due(kind, now, knows_some=knows_some):
+            return latest.devices, latest.listed
+        devices, listed = await self._collection(kind, now)
+        self._latest_reads[kind.collection] = _KindRead(now, devices, listed)
+        return devices, listed
 
     async def _collection(
         self, kind: AnyKind, now: datetime

@@ -1,4 +1,4 @@
-"""What the device registry shows of a charger, vehicle or inverter, and of the account.
+"""What the device registry shows of a charger, vehicle, inverter or home battery, and of the account.
 
 Below the coordinators (the sessions reader names statistics after devices) and the entities alike.
 """
@@ -7,16 +7,28 @@ from __future__ import annotations
 
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from .api import Evse, EvseModel, Inverter, InverterModel, Vehicle, VehicleModel, VehicleTrim
+from .api import (
+    Evse,
+    EvseModel,
+    HomeBattery,
+    HomeBatteryModel,
+    Inverter,
+    InverterModel,
+    Vehicle,
+    VehicleModel,
+    VehicleTrim,
+)
 from .const import DOMAIN
 
 
-def registry_entry(device: Evse | Vehicle | Inverter) -> DeviceInfo:
-    """Return the registry entry of a charger, vehicle or inverter (kinds.py pairs each kind with its own)."""
+def registry_entry(device: Evse | Vehicle | Inverter | HomeBattery) -> DeviceInfo:
+    """Return the registry entry of any device (kinds.py pairs each kind with its own)."""
     if isinstance(device, Evse):
         return evse_device_info(device)
     if isinstance(device, Vehicle):
         return vehicle_device_info(device)
+    if isinstance(device, HomeBattery):
+        return home_battery_device_info(device)
     return inverter_device_info(device)
 
 
@@ -70,11 +82,26 @@ def vehicle_device_info(vehicle: Vehicle) -> DeviceInfo:
 def inverter_device_info(inverter: Inverter) -> DeviceInfo:
     """Return the registry entry of a solar inverter."""
     model = inverter.model if isinstance(inverter.model, InverterModel) else None
+    return _home_device_info(inverter.id, model, "Solar inverter")
+
+
+def home_battery_device_info(battery: HomeBattery) -> DeviceInfo:
+    """Return the registry entry of a home battery."""
+    model = battery.model if isinstance(battery.model, HomeBatteryModel) else None
+    return _home_device_info(battery.id, model, "Home battery")
+
+
+def _home_device_info(
+    device_id: str, model: InverterModel | HomeBatteryModel | None, name: str
+) -> DeviceInfo:
+    """Return the registry entry of a device a house rarely has two of, with its expanded model and maker.
+
+    The name stays generic: entity IDs derive from it.
+    """
     make = model.make if model is not None and not isinstance(model.make, str) else None
     return DeviceInfo(
-        identifiers={(DOMAIN, inverter.id)},
+        identifiers={(DOMAIN, device_id)},
         manufacturer=None if make is None else make.name,
         model=None if model is None else model.name,
-        # The name stays generic: entity IDs derive from it, and a house rarely has two inverters.
-        name="Solar inverter",
+        name=name,
     )

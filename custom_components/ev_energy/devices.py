@@ -94,6 +94,10 @@ class DeviceReconciler:
         """Return how many devices are missing but not yet removed."""
         return len(self._absent_since)
 
+    def knows_devices_of(self, collection: str) -> bool:
+        """Return whether a device of a collection is registered, listed or missing (not yet removed)."""
+        return collection in self._collections.values()
+
     async def async_reconcile(
         self, listed: Mapping[str, Collection[str] | None], keep: str, now: datetime
     ) -> None:

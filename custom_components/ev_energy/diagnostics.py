@@ -40,6 +40,7 @@ TO_REDACT = {
     "vehicle",
     "evse",
     "inverter",
+    "home_battery",
     "description",
     # Push: the signing secret, and the webhook id that is the address of the entry's webhook.
     "webhook_secret",

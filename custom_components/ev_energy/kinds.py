@@ -1,4 +1,4 @@
-"""The kinds of device ev.energy lists (chargers, vehicles, solar inverters), each described in one place.
+"""The kinds of device ev.energy lists (chargers, vehicles, solar inverters, home batteries), each in one place.
 
 A kind says how the account's devices of that kind are read (the list call, its expansions and the single-item
 call that tells a removed device from a missing one), which OAuth scopes that needs, what the device registry
@@ -6,17 +6,20 @@ shows of one, and which status log it reports. The polling coordinator reads eve
 device reconciler, diagnostics, the missing-permission repair, device removal, the OAuth scopes asked at
 sign-in and the entity platforms all find the kinds here.
 
-To add a kind (home batteries, say):
+To add a kind:
 
 1. Here: its ``DeviceKind`` (collection key, ``list_devices``, ``get_device``, ``expand``, ``read_scope``,
-   ``write_scopes`` for its commands, the status-log type, ``stale_after``), its models in ``Device`` and
+   ``write_scopes`` for its commands, the status-log type, ``stale_after``, and for a kind most accounts lack
+   or whose state matters less than a charge's, ``read_interval`` and ``absent_read_interval``), its models in
+   ``Device`` and
    ``Sample``, and the kind in ``KINDS``. Its device info is a function beside the others in
    ``device_info.py``. Leave ``status_logs`` out: it is for the chargers and cars, whose every sample the
    ledger takes for plug-in and charge events and the meter; a kind shown from its latest sample needs none.
 2. Its entity descriptions in the platform modules (``sensor.py``'s ``SENSORS``, ``binary_sensor.py``'s
    ``BINARY_SENSORS``, ``event.py``'s ``EVENTS``), under the new kind.
-3. The translations of the new entity keys in ``strings.json`` and ``translations/en.json`` (and the README's
-   scopes line, when the kind needs a new scope).
+3. The translations of the new entity keys in ``strings.json`` and every ``translations/*.json``, their icons in
+   ``icons.json`` (and, when the kind needs a new scope, the README's scopes line and the application credentials'
+   description, which list the scopes).
 
 Below the coordinators and above the API client: it names client calls and models, and sends nothing itself.
 """
@@ -34,16 +37,23 @@ from .api import (
     EvEnergyClient,
     Evse,
     EvseStatusLog,
+    HomeBattery,
+    HomeBatteryStatusLog,
     Inverter,
     InverterStatusLog,
     ItemList,
     Vehicle,
     VehicleStatusLog,
 )
-from .device_info import evse_device_info, inverter_device_info, vehicle_device_info
+from .device_info import (
+    evse_device_info,
+    home_battery_device_info,
+    inverter_device_info,
+    vehicle_device_info,
+)
 
-type Device = Evse | Vehicle | Inverter
-type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog
+type Device = Evse | Vehicle | Inverter | HomeBattery
+type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog | HomeBatteryStatusLog
 
 # The OAuth scopes beside the devices': the account (and its grid carbon intensity), the charging sessions
 # (read, and boosted), and the home's energy flows for the Energy panel.
@@ -83,6 +93,10 @@ class DeviceKind[DeviceT: Device, SampleT: Sample]:
     )
     # A sample older than this no longer describes the device. Cars sleep and report rarely when parked.
     stale_after: timedelta
+    # The kind's list is read at most this often (zero: at every poll), and only this often while the account's
+    # last complete read listed none of it: a kind most accounts lack must not add a request to every poll.
+    read_interval: timedelta = timedelta(0)
+    absent_read_interval: timedelta = timedelta(0)
 
     @property
     def scopes(self) -> tuple[str, ...]:
@@ -128,11 +142,26 @@ INVERTER = DeviceKind[Inverter, InverterStatusLog](
     status_log=InverterStatusLog,
     stale_after=timedelta(minutes=30),
 )
+# Most homes have no battery: they pay one request an hour to find one added. A battery's state of charge moves
+# slowly beside a car's charge, and the live power's battery flows (live_power.py) follow its power every minute:
+# its device is read every 5 minutes, not at each poll (every minute while a car charges).
+HOME_BATTERY = DeviceKind[HomeBattery, HomeBatteryStatusLog](
+    collection="home_batteries",
+    list_devices=lambda client: client.list_home_batteries,
+    get_device=lambda client: client.get_home_battery,
+    expand=("latest_status_log", "model", "model.make"),
+    read_scope="home_battery:read",
+    device_info=home_battery_device_info,
+    status_log=HomeBatteryStatusLog,
+    stale_after=timedelta(minutes=30),
+    read_interval=timedelta(minutes=5),
+    absent_read_interval=timedelta(hours=1),
+)
 
 # Every kind, in the order they are polled and their entities are added. Typed loosely: each kind pairs its
 # own device and sample types, which the loops over all kinds do not need.
 type AnyKind = DeviceKind[Any, Any]
-KINDS: Final[tuple[AnyKind, ...]] = (EVSE, VEHICLE, INVERTER)
+KINDS: Final[tuple[AnyKind, ...]] = (EVSE, VEHICLE, INVERTER, HOME_BATTERY)
 
 # What the integration asks for at sign-in: the account, every kind's devices and commands, and the rest.
 SCOPES: Final = (

@@ -1,4 +1,4 @@
-"""Sensors of ev.energy chargers, vehicles, inverters and the account."""
+"""Sensors of ev.energy chargers, vehicles, inverters, home batteries and the account."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ from .api import (
     EvseMode,
     EvseStatusLog,
     HemLivePower,
+    HomeBattery,
+    HomeBatteryOperationMode,
+    HomeBatteryStatus,
+    HomeBatteryStatusLog,
     IntegrationStatus,
     Inverter,
     InverterStatus,
@@ -60,7 +64,7 @@ from .entity import (
     from_sample,
     within,
 )
-from .kinds import EVSE, INVERTER, VEHICLE, AnyKind, Device, DeviceKind, Sample
+from .kinds import EVSE, HOME_BATTERY, INVERTER, VEHICLE, AnyKind, Device, DeviceKind, Sample
 from .live_power import LivePowerCoordinator
 from .runtime import EvEnergyConfigEntry
 from .session_entity import add_charger_and_car_entities, session_sensors
@@ -85,6 +89,7 @@ class EvEnergySensorDescription[DeviceT: Device, SampleT: Sample](
 EvseSensorDescription = EvEnergySensorDescription[Evse, EvseStatusLog]
 VehicleSensorDescription = EvEnergySensorDescription[Vehicle, VehicleStatusLog]
 InverterSensorDescription = EvEnergySensorDescription[Inverter, InverterStatusLog]
+HomeBatterySensorDescription = EvEnergySensorDescription[HomeBattery, HomeBatteryStatusLog]
 
 PERCENT_RANGE = (0, 100)
 # Charge times beyond a year are no estimate; `timedelta` would overflow long before the API's int does.
@@ -139,6 +144,21 @@ def _power[DeviceT: Device, SampleT: Sample](
         suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
         suggested_display_precision=2,
         value_fn=from_sample(lambda sample: within(watts(sample), 0, MAX_POWER_WATTS)),
+    )
+
+
+def _state_of_charge[DeviceT: Device, SampleT: VehicleStatusLog | HomeBatteryStatusLog](
+    kind: DeviceKind[DeviceT, SampleT], key: str
+) -> EvEnergySensorDescription[DeviceT, SampleT]:
+    """A battery's level (a car's, a home battery's), from its sample's state of charge."""
+    del kind  # pins the device and sample types
+    return EvEnergySensorDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        value_fn=from_sample(lambda log: within(log.state_of_charge_percentage, *PERCENT_RANGE)),
     )
 
 
@@ -230,14 +250,7 @@ METER_READING = EvseSensorDescription(
 )
 
 VEHICLE_SENSORS: tuple[VehicleSensorDescription, ...] = (
-    VehicleSensorDescription(
-        key="battery_level",
-        translation_key="battery_level",
-        device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        value_fn=from_sample(lambda log: within(log.state_of_charge_percentage, *PERCENT_RANGE)),
-    ),
+    _state_of_charge(VEHICLE, "battery_level"),
     _enum_description(VEHICLE, "vehicle_state", VehicleState, from_sample(lambda log: log.state)),
     _power(VEHICLE, "charge_rate", lambda log: log.charge_rate_watts),
     VehicleSensorDescription(
@@ -306,11 +319,65 @@ INVERTER_SENSORS: tuple[InverterSensorDescription, ...] = (
     _last_sample(INVERTER),
 )
 
+
+def _battery_power_w(log: HomeBatteryStatusLog) -> int | None:
+    """Return the battery's power signed as the Energy settings take it: + discharging, - charging.
+
+    ev.energy signs it the other way (+ charging).
+    """
+    watts = within(log.charge_rate_watts, -MAX_POWER_WATTS, MAX_POWER_WATTS)
+    return None if watts is None else -watts
+
+
+HOME_BATTERY_SENSORS: tuple[HomeBatterySensorDescription, ...] = (
+    _state_of_charge(HOME_BATTERY, "state_of_charge"),
+    HomeBatterySensorDescription(
+        key="home_battery_power",
+        translation_key="home_battery_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=from_sample(_battery_power_w),
+    ),
+    _enum_description(
+        HOME_BATTERY, "home_battery_status", HomeBatteryStatus, from_sample(lambda log: log.status)
+    ),
+    _enum_description(
+        HOME_BATTERY,
+        "operation_mode",
+        HomeBatteryOperationMode,
+        from_sample(lambda log: log.operation_mode),
+    ),
+    HomeBatterySensorDescription(
+        key="capacity",
+        translation_key="capacity",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=from_sample(lambda log: _non_negative(log.capacity_watt_hours)),
+    ),
+    HomeBatterySensorDescription(
+        key="discharge_limit",
+        translation_key="discharge_limit",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=from_sample(lambda log: within(log.discharge_limit_percentage, *PERCENT_RANGE)),
+    ),
+    _last_sample(HOME_BATTERY),
+)
+
 # The sensors of every kind that has some (kinds.py lists the kinds).
 SENSORS: dict[AnyKind, tuple[EvEnergySensorDescription[Any, Any], ...]] = {
     EVSE: EVSE_SENSORS,
     VEHICLE: VEHICLE_SENSORS,
     INVERTER: INVERTER_SENSORS,
+    HOME_BATTERY: HOME_BATTERY_SENSORS,
 }
 
 

@@ -1,10 +1,12 @@
 """Every device kind of kinds.py is polled, registered, diagnosed, kept and repaired through the registry.
 
-The home has a charger, a car and a solar inverter: one device of each kind. Each check loops over ``KINDS``, so
-a kind added to the registry is checked here as well.
+The home has a charger, a car, a solar inverter and a home battery: one device of each kind. Each check loops over
+``KINDS``, so a kind added to the registry is checked here as well.
 """
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
@@ -20,10 +22,17 @@ from custom_components.ev_energy import async_remove_config_entry_device
 from custom_components.ev_energy.const import DOMAIN
 from custom_components.ev_energy.kinds import KINDS, AnyKind
 from simulator.oauth import ALL_SCOPES
-from simulator.testing import Simulator
+from simulator.testing import Simulator, run_simulator
 
 from .conftest import set_up_entry
 from .helpers import device_for
+
+
+@pytest.fixture
+async def simulator(local_sockets: None) -> AsyncIterator[Simulator]:
+    """The home scenario with a home battery: one device of every kind."""
+    async with run_simulator("home", home_battery=True) as sim:
+        yield sim
 
 
 def _owned(sim: Simulator, kind: AnyKind) -> list[str]:

@@ -100,9 +100,10 @@ async def test_polling_stays_inside_half_of_a_small_hourly_limit(
     # they report, sessions, the first statistics page, the home's last day, the tariff and its prices) before any
     # pacing can apply: a burst of its own, a fixed number of requests.
     set_up_burst = len(_api_requests(sim))
-    # 12, and the first reads of the solar forecast (3), of where the car is (1), of live power and the
-    # carbon forecast (the systems, a reading, the feed, its intensities: 4), and of the tariff and its prices (2).
-    assert set_up_burst <= 22
+    # 13 (with the first look for a home battery), and the first reads of the solar forecast (3), of where the car
+    # is (1), of live power and the carbon forecast (the systems, a reading, the feed, its intensities: 4), and of
+    # the tariff and its prices (2).
+    assert set_up_burst <= 23
     clock = Clock(hass, sim, freezer)
     await clock.run_for(3 * 3600, step=60)
 
@@ -199,7 +200,13 @@ async def test_a_poll_costs_the_same_few_requests_however_many_devices(
             counts.append(await _requests_in_an_hour(hass, sim, freezer))
     # Polling's requests; the sessions reader's are counted in tests/integration/test_sessions.py, the location,
     # solar forecast and tariff readers' in test_location.py, test_solar_forecast.py and test_tariff.py.
-    polling_routes = {"/v2/evses", "/v2/vehicles", "/v2/inverters", "/v2/users/{user_id}"}
+    polling_routes = {
+        "/v2/evses",
+        "/v2/vehicles",
+        "/v2/inverters",
+        "/v2/home_batteries",
+        "/v2/users/{user_id}",
+    }
     # The carbon forecast's reader is per account too (tests/integration/test_live_power.py).
     readers = ("/v2/charging_", "/v2/solar_", "/v2/carbon_feeds", "/v2/tariffs")
     counts = [
@@ -213,6 +220,8 @@ async def test_a_poll_costs_the_same_few_requests_however_many_devices(
     assert counts[0] == counts[1]
     assert set(counts[0]) <= polling_routes
     assert counts[0]["/v2/evses"] == counts[0]["/v2/vehicles"] == counts[0]["/v2/inverters"] >= 6
+    # No battery in the fleet: its list is read hourly to find one added, not at every poll.
+    assert counts[0].get("/v2/home_batteries", 0) <= 1
 
 
 @pytest.mark.usefixtures("credentials")

@@ -62,7 +62,8 @@ def test_a_kinds_calls_are_the_clients_requests(kind: AnyKind) -> None:
 
 @pytest.fixture
 async def sim(simulator_factory: SimulatorFactory) -> AsyncIterator[Simulator]:
-    async with simulator_factory("home") as running:
+    # The home with a battery: one device of every kind.
+    async with simulator_factory("home", home_battery=True) as running:
         yield running
 
 
