@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -143,9 +145,11 @@ async def async_remove_entry(hass: HomeAssistant, entry: EvEnergyConfigEntry) ->
 async def _async_start_readers(hass: HomeAssistant, entry: EvEnergyConfigEntry) -> None:
     """Read live power, the forecasts, the prices and where the cars are once, then each on its own cadence.
 
-    Extras, like sessions: set-up goes on when they cannot be read. After the platforms, so the location reader
-    finds the cars whose devices they registered. The listener keeps each reader's timer running even with no
-    entity yet (a HEM system added later is found), and raises a reader's missing-permission repair after its read.
+    Extras, like sessions: set-up goes on when they cannot be read (a refresh keeps its failure to itself). They
+    read side by side: none needs another's data, and the gateway counts and guards each one's requests on its
+    own. After the platforms, so the location reader finds the cars whose devices they registered. The listener
+    keeps each reader's timer running even with no entity yet (a HEM system added later is found), and raises a
+    reader's missing-permission repair after its read.
     """
     runtime = entry.runtime_data
     readers = (
@@ -155,8 +159,8 @@ async def _async_start_readers(hass: HomeAssistant, entry: EvEnergyConfigEntry) 
         runtime.location,
         runtime.tariff,
     )
+    await asyncio.gather(*(reader.async_refresh() for reader in readers))
     for reader in readers:
-        await reader.async_refresh()
         entry.async_on_unload(reader.async_add_listener(lambda: _after_poll(hass, entry)))
     _after_poll(hass, entry)
 

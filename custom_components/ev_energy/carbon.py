@@ -9,7 +9,9 @@ sub-session's ``carbon_feed``. So: when the client sees a single feed (the usual
 the newest sub-session that names a feed decides. Both are read daily (one request, two with several feeds).
 Without a feed the forecast is simply not shown.
 
-A forecast read more than ``FORECAST_MAX_AGE`` ago is not shown: it was revised since, and nothing newer came.
+A forecast read more than ``FORECAST_MAX_AGE`` ago is not shown: it was revised since, and nothing newer came; until
+then a failed read keeps it. A sign-in without ``carbon:read`` raises the missing permission repair and is asked
+again hourly (`ScopedReader`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .api import (
@@ -28,20 +29,22 @@ from .api import (
     CarbonIntensity,
     ChargingSubSession,
     EvEnergyError,
-    EvEnergyForbiddenError,
     EvEnergyIncompleteListError,
     ItemList,
 )
-from .const import DOMAIN, LOGGER
+from .const import LOGGER
 from .gateway import RequestGateway
 from .runtime import EvEnergyConfigEntry
+from .scoped_reader import ScopedReader, read_failed
 from .windows import Interval, Window, ahead, best_window, intervals_from
 
 CALLER: Final = "carbon"
+SCOPE: Final = "carbon:read"
+# With several feeds, the newest sub-session names the account's.
+SUB_SESSIONS_SCOPE: Final = "charging_session:read"
 # ev.energy's intervals are half hours: a read each half hour sees every new one.
 READ_INTERVAL: Final = timedelta(minutes=30)
 FEED_INTERVAL: Final = timedelta(days=1)
-FORBIDDEN_RETRY: Final = timedelta(hours=1)
 # How far ahead the forecast attribute and the greenest window look.
 HORIZON: Final = timedelta(hours=12)
 # The greenest window's length: a typical overnight top-up. A constant for now; the tariff's cheapest window
@@ -92,10 +95,8 @@ def _id_of(reference: str | CarbonFeed | None) -> str | None:
     return None
 
 
-class CarbonCoordinator(DataUpdateCoordinator[CarbonForecast | None]):
+class CarbonCoordinator(ScopedReader[CarbonForecast | None]):
     """Reads the account's carbon intensity forecast."""
-
-    config_entry: EvEnergyConfigEntry
 
     def __init__(
         self, hass: HomeAssistant, entry: EvEnergyConfigEntry, gateway: RequestGateway
@@ -103,66 +104,33 @@ class CarbonCoordinator(DataUpdateCoordinator[CarbonForecast | None]):
         """Set up the reader of one entry; it finds the feed at its first read."""
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} {CALLER}",
-            update_interval=READ_INTERVAL,
+            entry,
+            gateway,
+            name=CALLER,
+            interval=READ_INTERVAL,
+            per_hour=REQUESTS_PER_HOUR,
         )
-        self.gateway = gateway
         self.feed_id: str | None = None
         self._feed_read_at: datetime | None = None
-        self.forbidden = False
-        gateway.budget.reserve(CALLER, REQUESTS_PER_HOUR)
 
     def forecast_ahead(self, now: datetime) -> list[dict[str, object]]:
         """Return the forecast attribute's list for now."""
         return forecast_attribute(self.data, now)
 
-    async def _async_update_data(self) -> CarbonForecast | None:
-        now = dt_util.utcnow()
-        if self.data is not None and not self.gateway.budget.can_spend(1, now):
-            # The hour's share is spent (a small limit, another app): keep the forecast, read at the next turn.
-            return self.data
-        try:
-            forecast = await self._read(now)
-        except EvEnergyForbiddenError as err:
-            if not self.forbidden:
-                LOGGER.warning(
-                    "ev.energy does not let this sign-in read the carbon intensity forecast "
-                    "(carbon:read is missing; sign in again to grant it): %s",
-                    err,
-                )
-            self.forbidden = True
-            self.update_interval = FORBIDDEN_RETRY
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="carbon_forbidden"
-            ) from err
-        except EvEnergyError as err:
-            LOGGER.debug("Reading the carbon intensity forecast failed: %s", err)
-            if self.data is not None and now - self.data.read_at <= FORECAST_MAX_AGE:
-                return self.data
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="carbon_failed",
-                translation_placeholders={"error": str(err)},
-            ) from err
-        self.forbidden = False
-        self.update_interval = READ_INTERVAL
-        return forecast
-
     async def _read(self, now: datetime) -> CarbonForecast | None:
         feed_id = await self._feed(now)
         if feed_id is None:
             return None
-        client = self.gateway.client
+        client = self.client
         rows = await self._partial(
+            SCOPE,
             lambda: client.list_carbon_intensities(
                 feed_id,
                 # The interval holding now started up to half an hour ago.
                 started_at_gte=now - READ_INTERVAL,
                 started_at_lte=now + HORIZON,
                 max_pages=MAX_PAGES,
-            )
+            ),
         )
         return CarbonForecast(intervals_from(_rows(rows)), now)
 
@@ -171,10 +139,12 @@ class CarbonCoordinator(DataUpdateCoordinator[CarbonForecast | None]):
         read_at = self._feed_read_at
         if read_at is not None and now - read_at < FEED_INTERVAL:
             return self.feed_id
-        client = self.gateway.client
-        feeds = [feed.id for feed in await self._partial(client.list_carbon_feeds)]
+        client = self.client
+        feeds = [feed.id for feed in await self._partial(SCOPE, client.list_carbon_feeds)]
         if len(feeds) > 1:
-            subs = await self._partial(lambda: client.list_charging_sub_sessions(max_pages=1))
+            subs = await self._partial(
+                SUB_SESSIONS_SCOPE, lambda: client.list_charging_sub_sessions(max_pages=1)
+            )
             named = (_id_of(sub.carbon_feed) for sub in subs)
             self.feed_id = next((feed for feed in named if feed in feeds), None)
         else:
@@ -185,22 +155,29 @@ class CarbonCoordinator(DataUpdateCoordinator[CarbonForecast | None]):
         return self.feed_id
 
     async def _partial[M: (CarbonFeed, CarbonIntensity, ChargingSubSession)](
-        self, send: Callable[[], Awaitable[ItemList[M]]]
+        self, scope: str, send: Callable[[], Awaitable[ItemList[M]]]
     ) -> ItemList[M]:
         """Send a list read; a list cut short is still data (what was read)."""
         try:
-            return await self.gateway.request(CALLER, send)
+            return await self._request(scope, send)
         except EvEnergyIncompleteListError as err:
             LOGGER.debug("A carbon list was cut short: %s", err)
             items: ItemList[M] = err.items
             return items
+
+    def _failed(self, err: EvEnergyError, now: datetime) -> CarbonForecast | None:
+        """Keep a forecast that is still recent enough to show; fail once it is not."""
+        LOGGER.debug("Reading the carbon intensity forecast failed: %s", err)
+        if self.data is not None and now - self.data.read_at <= FORECAST_MAX_AGE:
+            return self.data
+        raise read_failed(err)
 
     def diagnostics(self) -> dict[str, object]:
         """Return what the reader knows (no feed id)."""
         now = dt_util.utcnow()
         return {
             "feed_found": self.feed_id is not None,
-            "forbidden": self.forbidden,
+            "refused_scope": self.refused_scope,
             "intervals_ahead": len(self.data.ahead(now)) if self.data else 0,
             "sent_last_hour": self.gateway.budget.sent_last_hour(now, CALLER),
         }

@@ -8,28 +8,29 @@ it rarely changes) is read daily, and again when a system answers 404.
 
 A reading is shown while it is fresh: after failed reads the last one shows for ``STALE_CYCLES`` cycles, then the
 sensors go unavailable, so an old value is never shown as the home's power now. A failed read is logged at debug
-level only: the polling coordinator already reports an outage of ev.energy, once.
+level only: the polling coordinator already reports an outage of ev.energy, once. A sign-in without
+``home_energy:read`` raises the missing permission repair and is asked again daily (`ScopedReader`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import EvEnergyError, EvEnergyForbiddenError, EvEnergyNotFoundError, HemLivePower
+from .api import EvEnergyError, EvEnergyNotFoundError, HemLivePower
 from .budget import RequestBudget
-from .const import DOMAIN, LOGGER
+from .const import LOGGER
 from .gateway import RequestGateway
 from .runtime import EvEnergyConfigEntry
+from .scoped_reader import ScopedReader, read_failed
 
 # The reader's name in the budget (requests and reservations).
 CALLER: Final = "live_power"
+SCOPE: Final = "home_energy:read"
 # One read of each system a minute, at home scale ...
 CADENCE: Final = timedelta(seconds=60)
 # ... and never more than this many requests an hour, however many systems (a fleet reads each less often).
@@ -39,7 +40,7 @@ BUDGET_SHARE: Final = 0.2
 # The systems are listed this often (as the home energy reader does); also the cadence without any.
 SYSTEMS_INTERVAL: Final = timedelta(days=1)
 # Without home_energy:read the reader asks again this rarely, as the home energy reader does for the same scope.
-FORBIDDEN_RETRY: Final = timedelta(days=1)
+REFUSED_RETRY: Final = timedelta(days=1)
 # A reading survives this many failed cycles; after that its sensors are unavailable.
 STALE_CYCLES: Final = 3
 # A reading whose sample is older than this is a frozen feed, not the power now. Wide on purpose: the spec calls
@@ -81,22 +82,18 @@ def requests_per_hour(systems: int, per_hour: float = MAX_PER_HOUR) -> float:
     return reads + HOUR / SYSTEMS_INTERVAL
 
 
-class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
+class LivePowerCoordinator(ScopedReader[dict[str, LiveReading]]):
     """Reads the power flows of every HEM system of the account, by system id."""
 
-    config_entry: EvEnergyConfigEntry
+    refused_retry = REFUSED_RETRY
 
     def __init__(
         self, hass: HomeAssistant, entry: EvEnergyConfigEntry, gateway: RequestGateway
     ) -> None:
         """Set up the reader of one entry (it finds the systems at its first read)."""
-        super().__init__(
-            hass, LOGGER, config_entry=entry, name=f"{DOMAIN} {CALLER}", update_interval=CADENCE
-        )
-        self.gateway = gateway
+        super().__init__(hass, entry, gateway, name=CALLER, interval=CADENCE)
         self.systems: list[str] | None = None
         self._systems_read_at: datetime | None = None
-        self.forbidden = False
 
     @property
     def stale_after(self) -> timedelta:
@@ -113,46 +110,19 @@ class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
             return None
         return reading.power
 
-    async def _async_update_data(self) -> dict[str, LiveReading]:
-        now = dt_util.utcnow()
-        try:
-            return await self._read(now)
-        except EvEnergyForbiddenError as err:
-            if not self.forbidden:
-                LOGGER.warning(
-                    "ev.energy does not let this sign-in read the home's live power "
-                    "(home_energy:read is missing; sign in again to grant it): %s",
-                    err,
-                )
-            self.forbidden = True
-            self.update_interval = FORBIDDEN_RETRY
-            self.gateway.budget.reserve(CALLER, HOUR / FORBIDDEN_RETRY)
-            raise UpdateFailed(
-                translation_domain=DOMAIN, translation_key="live_power_forbidden"
-            ) from err
-        except EvEnergyError as err:
-            if isinstance(err, EvEnergyNotFoundError):
-                self._systems_read_at = None  # a system removed: list them again at the next read
-            # A 429 blocked every caller at the gateway; a refused sign-in started re-authentication there.
-            LOGGER.debug("Reading the home's live power failed: %s", err)
-            return self._keep_or_fail(now, str(err))
+    def _read_cost(self) -> int:
+        # Polling the devices comes first: without room for every system the last readings stand while fresh.
+        return len(self.systems or ())
 
     async def _read(self, now: datetime) -> dict[str, LiveReading]:
         systems = await self._systems(now)
-        self.forbidden = False
-        self.update_interval = self._cycle()
         per_hour = allowance(self.gateway.budget)
-        self.gateway.budget.reserve(CALLER, requests_per_hour(len(systems), per_hour))
-        if not systems:
-            return {}
-        if not self.gateway.budget.can_spend(len(systems), now):
-            # Polling the devices comes first; the last readings stand while they are fresh.
-            return self._keep_or_fail(now, "no room in the request budget")
+        self._set_pace(self._cycle(), requests_per_hour(len(systems), per_hour))
         return {hem_id: LiveReading(await self._read_one(hem_id), now) for hem_id in systems}
 
     async def _read_one(self, hem_id: str) -> HemLivePower:
-        client = self.gateway.client
-        return await self._request(lambda: client.get_hem_live_power(hem_id))
+        client = self.client
+        return await self._request(SCOPE, lambda: client.get_hem_live_power(hem_id))
 
     async def _systems(self, now: datetime) -> list[str]:
         """Return the HEM systems' ids, listed again when the list is a day old."""
@@ -163,35 +133,31 @@ class LivePowerCoordinator(DataUpdateCoordinator[dict[str, LiveReading]]):
             and now - listed_at < SYSTEMS_INTERVAL
         ):
             return self.systems
-        systems = await self._request(self.gateway.client.list_hem_systems)
+        systems = await self._request(SCOPE, self.client.list_hem_systems)
         self.systems = [system.id for system in systems]
         self._systems_read_at = now
         return self.systems
 
-    def _keep_or_fail(self, now: datetime, reason: str) -> dict[str, LiveReading]:
+    def _failed(self, err: EvEnergyError, now: datetime) -> dict[str, LiveReading]:
         """Keep the last readings: each sensor shows its reading only while it is fresh (``reading``).
 
         Not an update failure, so an outage the polling already reports is not logged again every few minutes;
         only a reader that never read anything fails (the sensors are unavailable either way).
         """
-        if self.data is not None:
-            LOGGER.debug("Keeping the last live power readings (%s); fresh until %s", reason, now)
-            return self.data
-        raise UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="live_power_failed",
-            translation_placeholders={"error": reason},
-        )
-
-    async def _request[R](self, send: Callable[[], Awaitable[R]]) -> R:
-        return await self.gateway.request(CALLER, send)
+        if isinstance(err, EvEnergyNotFoundError):
+            self._systems_read_at = None  # a system removed: list them again at the next read
+        # A 429 blocked every caller at the gateway; a refused sign-in started re-authentication there.
+        LOGGER.debug("Reading the home's live power failed: %s", err)
+        if self.data is None:
+            raise read_failed(err)
+        return self.data
 
     def diagnostics(self) -> dict[str, object]:
         """Return counts and times for diagnostics (no system ids)."""
         now = dt_util.utcnow()
         return {
             "systems": None if self.systems is None else len(self.systems),
-            "forbidden": self.forbidden,
+            "refused_scope": self.refused_scope,
             "cycle_seconds": self._cycle().total_seconds(),
             "current_readings": sum(1 for hem_id in self.data or {} if self.reading(hem_id, now)),
             "sent_last_hour": self.gateway.budget.sent_last_hour(now, CALLER),

@@ -84,8 +84,14 @@ class LocationCoordinator(ScopedReader[LocationData]):
         self, hass: HomeAssistant, entry: EvEnergyConfigEntry, gateway: RequestGateway
     ) -> None:
         """Set up the reader of one entry."""
-        super().__init__(hass, entry, gateway, name=READER, interval=HOME_INTERVAL)
-        gateway.budget.reserve(READER, requests_per_hour(1))
+        super().__init__(
+            hass,
+            entry,
+            gateway,
+            name=READER,
+            interval=HOME_INTERVAL,
+            per_hour=requests_per_hour(1),
+        )
 
     async def _read(self, now: datetime) -> LocationData:
         data = LocationData(cars=registered_cars(self.hass, self.config_entry.entry_id))
@@ -113,8 +119,7 @@ class LocationCoordinator(ScopedReader[LocationData]):
     def _pace(self, cars: int) -> None:
         """Keep the reads of this many cars inside the reader's cap, and reserve what they cost."""
         cap = self.cap_per_hour(MAX_PER_HOUR, BUDGET_SHARE)
-        self.interval = interval_for(cars, cap)
-        self.gateway.budget.reserve(READER, requests_per_hour(cars, cap))
+        self._set_pace(interval_for(cars, cap), requests_per_hour(cars, cap))
 
 
 def _car_only(err: EvEnergyError) -> bool:

@@ -23,14 +23,11 @@ from .runtime import EvEnergyConfigEntry
 
 VEHICLE_DISCONNECTED = "vehicle_disconnected"
 MISSING_SCOPE = "missing_scope"
-# The OAuth scope each read needs: the account's, each kind's list of devices, and the readers' that name no scope
-# of their own when refused.
+# The OAuth scope each read of polling needs: the account's and each kind's list of devices. The readers beside
+# polling name theirs in the entry's refused scopes.
 SCOPE_OF = {
     "account": ACCOUNT_SCOPE,
     **{kind.collection: kind.read_scope for kind in KINDS},
-    "live_power": "home_energy:read",
-    "carbon": "carbon:read",
-    "tariff": "tariff:read tariff:prices:read",
 }
 
 
@@ -85,22 +82,11 @@ def _scope_issues(entry: EvEnergyConfigEntry) -> dict[str, tuple[str, dict[str, 
             MISSING_SCOPE,
             {"scope": SCOPE_OF[name]},
         )
-        for name in [*entry.runtime_data.coordinator.forbidden, *_forbidden_readers(entry)]
+        for name in entry.runtime_data.coordinator.forbidden
     } | {
         issue_id(entry.entry_id, MISSING_SCOPE, reader): (MISSING_SCOPE, {"scope": scope})
         for reader, scope in entry.runtime_data.refused_scopes.items()
     }
-
-
-def _forbidden_readers(entry: EvEnergyConfigEntry) -> list[str]:
-    """Return the readers beside polling that met a 403 at their last read."""
-    runtime = entry.runtime_data
-    readers = {
-        "live_power": runtime.live_power.forbidden,
-        "carbon": runtime.carbon.forbidden,
-        "tariff": runtime.tariff.forbidden,
-    }
-    return [name for name, forbidden in readers.items() if forbidden]
 
 
 def _entry_issue_ids(hass: HomeAssistant, entry_id: str) -> set[str]:

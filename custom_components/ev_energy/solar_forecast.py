@@ -134,8 +134,8 @@ class SolarForecastCoordinator(ScopedReader[SolarForecastData]):
     def _pace(self) -> None:
         """Read hourly, or less often on a small budget; reserve what that costs."""
         cap = self.cap_per_hour(REQUESTS_PER_CYCLE, BUDGET_SHARE)
-        self.interval = max(INTERVAL, timedelta(hours=REQUESTS_PER_CYCLE / cap))
-        self.gateway.budget.reserve(READER, REQUESTS_PER_CYCLE * HOUR / self.interval)
+        interval = max(INTERVAL, timedelta(hours=REQUESTS_PER_CYCLE / cap))
+        self._set_pace(interval, REQUESTS_PER_CYCLE * HOUR / interval)
 
     async def _list[T](self, scope: str, walk: Callable[..., Awaitable[ItemList[T]]]) -> list[T]:
         """Read a list; one cut short (a loop, the page cap) still gives the items it held."""

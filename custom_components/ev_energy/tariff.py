@@ -8,44 +8,38 @@ could not be read for that long) the price entities go unavailable.
 
 Which tariff: the user's ``default_location.tariff``, read (with the tariff expanded, for its currency) every few
 hours. A sign-in from before the tariff scopes existed gets a 403: the reader says so once, raises the missing
-permission repair (through the entry's set-up, which listens) and asks again hourly.
+permission repair (through the entry's set-up, which listens) and asks again hourly (`ScopedReader`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    EvEnergyError,
-    EvEnergyForbiddenError,
-    EvEnergyIncompleteListError,
-    ItemList,
-    Tariff,
-    TariffPrice,
-)
-from .const import DOMAIN, LOGGER
-from .gateway import ReauthRequiredError, RequestBlockedError, RequestGateway, auth_failed
+from .api import EvEnergyIncompleteListError, ItemList, Tariff, TariffPrice
+from .const import LOGGER
+from .gateway import RequestGateway
 from .money import minor_unit_decimals
 from .runtime import EvEnergyConfigEntry
+from .scoped_reader import ScopedReader
 from .windows import Interval, Window, ahead, best_window, intervals_from, next_change, value_at
 
 # The reader's name in the budget (its requests and its reservation).
 BUDGET_READER: Final = "tariff"
+# Every tariff read needs both (which tariff, its prices): the repair asks for both at once.
+SCOPE: Final = "tariff:read tariff:prices:read"
 # Day-ahead prices change at most once a day: an hourly read sees them within the hour they are published.
 READ_INTERVAL: Final = timedelta(hours=1)
 # Which tariff the account has changes rarely (the user picks another in the ev.energy app).
 TARIFF_INTERVAL: Final = timedelta(hours=6)
-# After a failed read: sooner than hourly, so a short outage costs no prices; after a 403, as other readers do.
+# After a failed read: sooner than hourly, so a short outage costs no prices (after a 403: hourly, as other readers).
 RETRY_INTERVAL: Final = timedelta(minutes=15)
-FORBIDDEN_INTERVAL: Final = timedelta(hours=1)
 # One read covers the interval holding now (hourly prices started at most an hour ago) and the day ahead: at
 # 15-minute prices that is 96 rows, one page.
 LOOK_BACK: Final = timedelta(hours=1)
@@ -105,16 +99,11 @@ class TariffPrices:
         return round(minor / 10.0**decimals, decimals + 2)
 
 
-@dataclass
-class _Schedule:
-    """When the reader reads next, and whether the sign-in may read tariffs at all."""
-
-    tariff_due: datetime | None = None
-    forbidden: bool = False
-
-
-class TariffCoordinator(DataUpdateCoordinator[TariffPrices]):
+class TariffCoordinator(ScopedReader[TariffPrices]):
     """Reads the account's tariff and its prices; wakes its entities at each interval boundary."""
+
+    # Held prices stay shown until their intervals pass (the entities check): a failed read is retried soon.
+    failed_retry = RETRY_INTERVAL
 
     def __init__(
         self, hass: HomeAssistant, entry: EvEnergyConfigEntry, gateway: RequestGateway
@@ -122,57 +111,29 @@ class TariffCoordinator(DataUpdateCoordinator[TariffPrices]):
         """Set up the reader of one entry (its user is the entry's unique id)."""
         super().__init__(
             hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} tariff",
-            update_interval=READ_INTERVAL,
+            entry,
+            gateway,
+            name=BUDGET_READER,
+            interval=READ_INTERVAL,
+            per_hour=REQUESTS_PER_HOUR,
         )
-        self.gateway = gateway
         self.user_id = str(entry.unique_id)
         self.data = TariffPrices()
-        # Which tariff the account has, as last read (its prices are in `data`).
+        # Which tariff the account has, as last read (its prices are in `data`), and when to read it again.
         self._tariff = TariffPrices()
-        self._schedule = _Schedule()
+        self._tariff_due: datetime | None = None
         self._unsub_boundary: CALLBACK_TYPE | None = None
-        gateway.budget.reserve(BUDGET_READER, REQUESTS_PER_HOUR)
         entry.async_on_unload(self._cancel_boundary)
         entry.async_on_unload(entry.add_update_listener(self._async_options_changed))
 
-    @property
-    def forbidden(self) -> bool:
-        """Return whether ev.energy refused the tariff reads (the sign-in lacks the tariff scopes)."""
-        return self._schedule.forbidden
-
-    async def _async_update_data(self) -> TariffPrices:
-        now = dt_util.utcnow()
-        if not self.gateway.budget.can_spend(2, now):
-            # Polling the devices comes first; the prices held serve until the budget has room.
-            self.update_interval = RETRY_INTERVAL
-            return self.data
-        try:
-            prices = await self._read(now)
-        except ReauthRequiredError as err:
-            raise auth_failed() from err
-        except EvEnergyForbiddenError as err:
-            self._forbidden(err)
-            raise _failed("tariff_forbidden") from err
-        except RequestBlockedError as err:
-            self.update_interval = max(RETRY_INTERVAL, timedelta(seconds=err.seconds))
-            raise _failed("rate_limited", seconds=str(round(err.seconds))) from err
-        except EvEnergyError as err:
-            # Held prices stay shown until their intervals pass (the entities check); then unavailable.
-            self.update_interval = RETRY_INTERVAL
-            raise _failed("tariff_failed", error=str(err)) from err
-        if self._schedule.forbidden:
-            LOGGER.info("ev.energy lets this account read its tariff again")
-        self._schedule.forbidden = False
-        self.update_interval = READ_INTERVAL
-        return prices
+    def _read_cost(self) -> int:
+        # Which tariff (every few hours) and its prices: polling the devices comes first.
+        return 2
 
     async def _read(self, now: datetime) -> TariffPrices:
-        if self._schedule.tariff_due is None or now >= self._schedule.tariff_due:
+        if self._tariff_due is None or now >= self._tariff_due:
             self._tariff = await self._read_tariff()
-            self._schedule.tariff_due = now + TARIFF_INTERVAL
+            self._tariff_due = now + TARIFF_INTERVAL
         tariff = self._tariff
         # Another tariff's prices say nothing about this one's.
         held = self.data.intervals if self.data.tariff_id == tariff.tariff_id else ()
@@ -181,12 +142,13 @@ class TariffCoordinator(DataUpdateCoordinator[TariffPrices]):
         tariff_id = tariff.tariff_id
         rows = await _partially(
             self._request(
-                lambda: self.gateway.client.list_tariff_prices(
+                SCOPE,
+                lambda: self.client.list_tariff_prices(
                     tariff_id,
                     started_at_gte=now - LOOK_BACK,
                     started_at_lte=now + LOOK_AHEAD,
                     max_pages=MAX_PAGES,
-                )
+                ),
             )
         )
         return replace(tariff, intervals=_merged(held, rows, now), read_at=now)
@@ -194,29 +156,17 @@ class TariffCoordinator(DataUpdateCoordinator[TariffPrices]):
     async def _read_tariff(self) -> TariffPrices:
         """Return which tariff the account has now (no prices yet)."""
         user = await self._request(
-            lambda: self.gateway.client.get_user(self.user_id, expand=("default_location.tariff",))
+            SCOPE, lambda: self.client.get_user(self.user_id, expand=("default_location.tariff",))
         )
         location = user.default_location
         tariff: str | Tariff | None = None if location is None else location.tariff
         if isinstance(tariff, str):
             # Not expanded: only the tariff itself says which currency its prices are in.
             tariff_id = _last_segment(tariff)
-            tariff = await self._request(lambda: self.gateway.client.get_tariff(tariff_id))
+            tariff = await self._request(SCOPE, lambda: self.client.get_tariff(tariff_id))
         if tariff is None:
             return TariffPrices()
         return TariffPrices(tariff_id=tariff.id, name=tariff.name, currency=tariff.currency)
-
-    async def _request[T](self, send: Callable[[], Awaitable[T]]) -> T:
-        return await self.gateway.request(BUDGET_READER, send)
-
-    def _forbidden(self, err: EvEnergyForbiddenError) -> None:
-        if not self._schedule.forbidden:
-            LOGGER.warning(
-                "ev.energy does not let this account read its tariff; asking hourly: %s", err
-            )
-        # Which tariff the account has stays as read: signing in again reloads the entry, which reads it anew.
-        self._schedule.forbidden = True
-        self.update_interval = FORBIDDEN_INTERVAL
 
     async def _async_options_changed(
         self, _hass: HomeAssistant, _entry: EvEnergyConfigEntry
@@ -263,7 +213,7 @@ class TariffCoordinator(DataUpdateCoordinator[TariffPrices]):
             "first_start": None if not data.intervals else data.intervals[0].start.isoformat(),
             "last_end": None if not data.intervals else data.intervals[-1].end.isoformat(),
             "read_at": None if data.read_at is None else data.read_at.isoformat(),
-            "forbidden": self.forbidden,
+            "refused_scope": self.refused_scope,
             "last_update_success": self.last_update_success,
             "requests_per_hour": REQUESTS_PER_HOUR,
         }
@@ -280,12 +230,6 @@ def _merged(
 
 def _last_segment(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def _failed(key: str, **placeholders: str) -> UpdateFailed:
-    return UpdateFailed(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
 
 
 async def _partially(read: Awaitable[ItemList[TariffPrice]]) -> ItemList[TariffPrice]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -16,7 +18,7 @@ from custom_components.ev_energy.const import DOMAIN
 from simulator.testing import Simulator
 
 from .conftest import Clock
-from .helpers import device_for
+from .helpers import device_for, when_stuck_in
 
 
 def _reauth_flows(hass: HomeAssistant) -> list[dict]:
@@ -156,3 +158,35 @@ async def test_only_devices_gone_from_the_account_can_be_deleted_by_the_user(
         )
         response = await client.receive_json()
         assert response["success"] is allowed
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_slow_reader_does_not_hold_up_the_others_at_setup(
+    hass: HomeAssistant,
+    sim: Simulator,
+    freezer: FrozenDateTimeFactory,
+    config_entry: MockConfigEntry,
+) -> None:
+    """The readers beside polling read side by side: the carbon forecast's held read delays none of the others."""
+    config_entry.add_to_hass(hass)
+    sim.faults.delay(5, count=1, path_prefix="/v2/carbon_feeds")
+    setup = await when_stuck_in(
+        sim, sim.faults.state.bursts[-1], hass.config_entries.async_setup(config_entry.entry_id)
+    )
+    others = ("/live_power", "/v2/solar_forecasts", "/location_logs", "/prices")
+
+    def served() -> set[str]:
+        return {end for end in others for r in sim.requests if r.path.endswith(end)}
+
+    for _ in range(100_000):
+        if served() == set(others):
+            break
+        await asyncio.sleep(0)
+    assert served() == set(others), "every other reader read while the carbon forecast was held"
+    assert not setup.done()
+    freezer.tick(6)
+    assert await setup
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert config_entry.runtime_data.carbon.data is not None
+    assert await hass.config_entries.async_unload(config_entry.entry_id)

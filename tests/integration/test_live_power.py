@@ -271,6 +271,10 @@ async def test_a_sign_in_without_the_new_scopes_keeps_working_and_raises_each_re
     carbon = [r for r in sim.requests[start:] if r.path.startswith("/v2/carbon_feeds")]
     assert [r.status for r in carbon] == [403, 403, 403], "asked again hourly, not at every read"
     assert not [r for r in sim.requests[start:] if r.path.startswith("/v2/hem_systems")]
+    # Polling gets what the refused readers no longer spend: each keeps only its retries.
+    reservations = entry.runtime_data.gateway.budget.reservations
+    assert reservations["carbon"] == pytest.approx(1)
+    assert reservations["live_power"] == pytest.approx(1 / 24)
     await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -271,8 +271,8 @@ async def test_a_sign_in_without_the_tariff_scopes_keeps_working_and_raises_the_
     refused = [r.status for r in tariff_requests(sim, start)]
     assert refused == [403, 403, 403], "asked again hourly, not at every poll"
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
-    warnings = [r for r in caplog.records if "read its tariff" in r.getMessage()]
-    assert len(warnings) == 1
+    warnings = [r for r in caplog.records if "tariff:read" in r.getMessage()]
+    assert len(warnings) == 1, "one log line, not one per attempt"
     assert tariff_state(hass, sim, "grid_carbon_intensity").state != STATE_UNAVAILABLE
     await hass.config_entries.async_unload(entry.entry_id)
 
@@ -392,7 +392,7 @@ async def test_diagnostics_show_the_reader_without_the_tariff_id(
     assert reader["has_tariff"] is True
     assert reader["currency"] == tariff["currency"]
     assert reader["intervals"] > 0
-    assert reader["forbidden"] is False
+    assert reader["refused_scope"] is None
     assert tariff["id"] not in str(diagnostics)
 
 
