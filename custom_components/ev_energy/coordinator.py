@@ -234,8 +234,9 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         # A collection read cut short (or not at all) lists None: nothing is removed for it.
         listed: dict[str, Collection[str] | None] = {}
         for kind in KINDS:
-            devices[kind.collection], listed[kind.collection] = await self._collection_when_due(
-                kind, now
+            of_kind, listed[kind.collection] = await self._collection_when_due(kind, now)
+            devices[kind.collection] = (
+                self._newest_taken(kind, of_kind, now) if kind.ledger_latest_only else of_kind
             )
         await self.devices.async_reconcile(listed, keep=self.user_id, now=now)
         self._register_new_devices(
@@ -268,6 +269,23 @@ class EvEnergyCoordinator(DataUpdateCoordinator[EvEnergyData]):
         devices, listed = await self._collection(kind, now)
         self._latest_reads[kind.collection] = _KindRead(now, devices, listed)
         return devices, listed
+
+    def _newest_taken[DeviceT: Device](
+        self, kind: DeviceKind[DeviceT, Any], devices: Mapping[str, DeviceT], now: datetime
+    ) -> dict[str, Device]:
+        """Show each device with the newest sample the ledger took, not an older one served after it.
+
+        Also at the polls between the kind's reads: a sample dated in the future that its read held out is
+        taken at the first poll after its time, with no request of its own.
+        """
+        shown: dict[str, Device] = {}
+        for device_id, device in devices.items():
+            latest = kind.latest_sample(device)
+            taken = self.ledger.accept_latest(device_id, latest, now=now)
+            shown[device_id] = (
+                device if taken is latest else replace(device, latest_status_log=taken)
+            )
+        return shown
 
     async def _collection(
         self, kind: AnyKind, now: datetime

@@ -15,6 +15,8 @@ To add a kind:
    ``Sample``, and the kind in ``KINDS``. Its device info is a function beside the others in
    ``device_info.py``. Leave ``status_logs`` out: it is for the chargers and cars, whose every sample the
    ledger takes for plug-in and charge events and the meter; a kind shown from its latest sample needs none.
+   Set ``ledger_latest_only`` for such a kind when an older or future-dated sample must not be shown (the
+   ledger's marks, at no extra request); the ledger's ``Sample`` type then names its status log.
 2. Its entity descriptions in the platform modules (``sensor.py``'s ``SENSORS``, ``binary_sensor.py``'s
    ``BINARY_SENSORS``, ``event.py``'s ``EVENTS``), under the new kind.
 3. The translations of the new entity keys in ``strings.json`` and every ``translations/*.json``, their icons in
@@ -91,6 +93,9 @@ class DeviceKind[DeviceT: Device, SampleT: Sample]:
     status_logs: Callable[[EvEnergyClient], Callable[..., Awaitable[Sequence[SampleT]]]] | None = (
         None
     )
+    # For a kind without ``status_logs``: its latest sample goes through the ledger's marks (ledger.py's
+    # ``accept_latest``), and the newest sample taken is shown, never an older one served after it.
+    ledger_latest_only: bool = False
     # A sample older than this no longer describes the device. Cars sleep and report rarely when parked.
     stale_after: timedelta
     # The kind's list is read at most this often (zero: at every poll), and only this often while the account's
@@ -153,6 +158,7 @@ HOME_BATTERY = DeviceKind[HomeBattery, HomeBatteryStatusLog](
     read_scope="home_battery:read",
     device_info=home_battery_device_info,
     status_log=HomeBatteryStatusLog,
+    ledger_latest_only=True,
     stale_after=timedelta(minutes=30),
     # Status, mode, capacity and limit change slowly; its power and charge level also come every minute from the
     # HEM system's live power. Every 10 minutes keeps the home's requests under 15 % of ev.energy's limit.

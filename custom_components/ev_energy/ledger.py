@@ -5,6 +5,10 @@ restart), so the same sample reaches the integration several times, sometimes ou
 device, the time of the newest sample it processed (its high-water mark) and the state the energy total and the
 transitions are computed from, in Home Assistant storage. A sample at or below the mark has been processed; a
 sample dated in the future is held out until its time has come, so it can neither hide later samples nor count.
+
+A kind shown from its latest sample alone (the home battery) passes only that sample through the marks: no
+transitions, no meter, no history read, but an older sample served after a newer one (an API replica lagging, a
+cached answer) or one dated in the future is not shown, also after a restart.
 """
 
 from __future__ import annotations
@@ -12,13 +16,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import EvseStatusLog, VehicleState, VehicleStatusLog
+from .api import (
+    EvseStatusLog,
+    HomeBatteryStatusLog,
+    InverterStatusLog,
+    VehicleState,
+    VehicleStatusLog,
+)
 from .const import LOGGER
 from .meter import DEFAULT_MAX_POWER_W, Meter
 from .storage import entry_stores
@@ -46,7 +56,7 @@ _EDGES: Final = (
     ("plugged", None, UNPLUGGED),
 )
 
-type Sample = EvseStatusLog | VehicleStatusLog
+type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog | HomeBatteryStatusLog
 type TransitionListener = Callable[[Transition], None]
 
 
@@ -66,6 +76,8 @@ class _Device:
     mark: datetime | None = None
     flags: dict[str, bool] = field(default_factory=dict)
     meter: Meter | None = None
+    # The newest sample taken of a kind shown from its latest sample; in memory only, as the polled devices are.
+    latest: Sample | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +106,8 @@ class _Device:
 def _flags(sample: Sample) -> dict[str, bool]:
     """Return the flags of a sample that it reports (a flag the API left out is not a change)."""
     flags: dict[str, bool] = {}
+    if not isinstance(sample, EvseStatusLog | VehicleStatusLog):
+        return flags  # a kind shown from its latest sample has no transitions
     if sample.is_plugged_in is not None:
         flags["plugged"] = sample.is_plugged_in
     if sample.is_charging is not None:
@@ -181,6 +195,34 @@ class SampleLedger:
         Samples at or below the device's mark were processed before; samples dated after ``now`` (beyond a
         small tolerance) are held out and neither count nor move the mark.
         """
+        return self._accept(device_id, samples, now, max_power_w)
+
+    @callback
+    def accept_latest[S: Sample](
+        self, device_id: str, sample: S | None, *, now: datetime
+    ) -> S | None:
+        """Take a device's latest sample, of a kind shown from it alone; return the newest sample taken.
+
+        The sample is taken as ``accept`` takes one (no transitions or meter for a kind without them). One older
+        than the mark, or dated in the future, is not shown: the newest taken is, until a newer one comes. The
+        sample at the mark is the one taken before: shown again, also after a restart forgot it.
+        """
+        device = self._devices.setdefault(device_id, _Device())
+        if sample is not None and (
+            self._accept(device_id, [sample], now, None)
+            or (sample.sampled_at is not None and sample.sampled_at == device.mark)
+        ):
+            device.latest = sample
+        # Only samples of this device's kind are taken for it.
+        return cast("S | None", device.latest)
+
+    def _accept[S: Sample](
+        self,
+        device_id: str,
+        samples: Iterable[S],
+        now: datetime,
+        max_power_w: float | None,
+    ) -> list[S]:
         device = self._devices.setdefault(device_id, _Device())
         newest_allowed = now + FUTURE_TOLERANCE
         fresh: dict[datetime, S] = {}

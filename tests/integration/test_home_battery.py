@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.ev_energy.const import DOMAIN
 from custom_components.ev_energy.kinds import HOME_BATTERY
+from custom_components.ev_energy.ledger import FUTURE_TOLERANCE
 from simulator.oauth import ALL_SCOPES
 from simulator.testing import Simulator, run_simulator
 from simulator.timeutil import iso
@@ -27,6 +28,8 @@ from .conftest import Clock, set_up_entry
 from .helpers import device_for, state
 
 LIST = "/v2/home_batteries"
+SAMPLED_AT = "home_batteries.*.latest_status_log.sampled_at"
+STATE_OF_CHARGE = "home_batteries.*.latest_status_log.state_of_charge_percentage"
 
 
 @pytest.fixture
@@ -164,9 +167,13 @@ async def test_an_impossible_value_makes_only_its_sensor_unavailable(
 async def test_a_stale_sample_shows_unavailable_not_as_current(
     hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
 ) -> None:
-    an_hour_ago = sim.clock.now() - timedelta(hours=1)
-    sim.faults.bad_value("home_batteries.*.latest_status_log.sampled_at", iso(an_hour_ago))
-    await _next_read(clock, sim)
+    """The battery stops reporting: every read serves the sample shown, which goes stale while reads succeed.
+
+    (An older sample than the one shown is not taken at all: see the ledger's tests below.)
+    """
+    sim.faults.bad_value(SAMPLED_AT, iso(_served(sim).sampled_at))
+    await clock.run_for(HOME_BATTERY.stale_after.total_seconds() + 60, step=60)
+    assert _list_reads(sim)[-1].status == 200
     for key in (
         "state_of_charge",
         "home_battery_power",
@@ -176,6 +183,66 @@ async def test_a_stale_sample_shows_unavailable_not_as_current(
         "discharge_limit",
     ):
         assert _shown(hass, sim, key) == STATE_UNAVAILABLE, key
+
+
+# A state of charge the simulated battery is far from at midday: showing it means the faked sample was taken.
+FAKE_STATE_OF_CHARGE = 3
+
+
+def _serve_sample(sim: Simulator, sampled_at: datetime) -> None:
+    """Serve, from the next read, a battery sample of this time with the fake state of charge."""
+    sim.faults.bad_value(SAMPLED_AT, iso(sampled_at))
+    sim.faults.bad_value(STATE_OF_CHARGE, FAKE_STATE_OF_CHARGE)
+
+
+async def test_an_older_sample_served_after_a_newer_one_is_not_shown(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    """An API replica lagging, or a cached answer: the battery keeps showing the newer sample it took."""
+    shown = _shown(hass, sim, "state_of_charge")
+    assert shown == str(_served(sim).state_of_charge_percentage)
+    assert shown != str(FAKE_STATE_OF_CHARGE)
+    # Older than the sample shown, yet recent enough to pass for current.
+    _serve_sample(sim, _served(sim).sampled_at - timedelta(minutes=2))
+    await _next_read(clock, sim)
+    assert _shown(hass, sim, "state_of_charge") == shown
+
+    sim.faults.clear()
+    await _next_read(clock, sim)
+    assert _shown(hass, sim, "state_of_charge") == str(_served(sim).state_of_charge_percentage)
+
+
+async def test_a_sample_dated_in_the_future_is_shown_from_its_time(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    shown = _shown(hass, sim, "state_of_charge")
+    future = sim.clock.now() + timedelta(minutes=10)
+    _serve_sample(sim, future)
+    await _next_read(clock, sim)
+    reads = len(_list_reads(sim))
+    while sim.clock.now() + timedelta(minutes=1) < future - FUTURE_TOLERANCE:
+        assert _shown(hass, sim, "state_of_charge") == shown
+        await clock.advance(60)
+    await clock.run_for(180, step=60)
+    assert sim.clock.now() >= future - FUTURE_TOLERANCE
+    assert _shown(hass, sim, "state_of_charge") == str(FAKE_STATE_OF_CHARGE)
+    # Taken at a poll between reads, from the read that held it out: no request of its own.
+    assert len(_list_reads(sim)) <= reads + 2
+
+
+async def test_the_newest_sample_taken_is_kept_across_a_restart(
+    hass: HomeAssistant, sim: Simulator, clock: Clock, integration: MockConfigEntry
+) -> None:
+    """The ledger's mark is stored: an older sample is still refused after a reload, so it never shows."""
+    _serve_sample(sim, _served(sim).sampled_at - timedelta(minutes=2))
+    assert await hass.config_entries.async_reload(integration.entry_id)
+    await hass.async_block_till_done()
+    # The newer sample itself is not kept (as the polled devices are not): nothing shows until a newer one.
+    assert _shown(hass, sim, "state_of_charge") == STATE_UNAVAILABLE
+
+    sim.faults.clear()
+    await _next_read(clock, sim)
+    assert _shown(hass, sim, "state_of_charge") == str(_served(sim).state_of_charge_percentage)
 
 
 async def test_a_sample_goes_stale_between_reads_without_a_poll(

@@ -8,7 +8,12 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.ev_energy.api import EvseStatusLog, VehicleState, VehicleStatusLog
+from custom_components.ev_energy.api import (
+    EvseStatusLog,
+    HomeBatteryStatusLog,
+    VehicleState,
+    VehicleStatusLog,
+)
 from custom_components.ev_energy.const import DOMAIN
 from custom_components.ev_energy.ledger import (
     CHARGING_STARTED,
@@ -152,6 +157,45 @@ async def test_marks_flags_and_totals_survive_a_restart(
     restarted.accept(EVSE, [_evse(5, 1200), _evse(10, 1300, is_plugged_in=True)], now=_at(10))
     assert fired == [("plugged_in", _at(10))]
     assert restarted.energy_total_wh(EVSE) == 1300
+
+
+def _battery(minutes: float, soc: int) -> HomeBatteryStatusLog:
+    return HomeBatteryStatusLog(sampled_at=_at(minutes), state_of_charge_percentage=soc)
+
+
+async def test_a_latest_only_kind_shows_the_newest_sample_taken(hass: HomeAssistant) -> None:
+    """A home battery: its latest sample through the marks, with no transitions or meter."""
+    ledger = SampleLedger(hass, "entry")
+    heard: list[Transition] = []
+    ledger.async_add_any_device_listener(heard.append)
+    newer = _battery(5, 60)
+    assert ledger.accept_latest("bat01", newer, now=_at(5)) is newer
+    assert ledger.high_water_mark("bat01") == _at(5)
+    # An older sample served after it (a lagging replica, a cached answer) is not shown.
+    assert ledger.accept_latest("bat01", _battery(3, 50), now=_at(6)) is newer
+    # Nor one dated in the future, until its time.
+    future = _battery(30, 90)
+    assert ledger.accept_latest("bat01", future, now=_at(7)) is newer
+    assert ledger.accept_latest("bat01", None, now=_at(8)) is newer
+    assert ledger.accept_latest("bat01", future, now=_at(30)) is future
+    assert ledger.high_water_mark("bat01") == _at(30)
+    assert heard == []
+    assert ledger.energy_total_wh("bat01") is None
+
+
+async def test_a_latest_only_mark_survives_a_restart(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    ledger = SampleLedger(hass, "entry")
+    ledger.accept_latest("bat01", _battery(5, 60), now=_at(5))
+    await ledger.async_save()
+
+    restarted = SampleLedger(hass, "entry")
+    await restarted.async_load()
+    assert restarted.accept_latest("bat01", _battery(3, 50), now=_at(6)) is None
+    # The sample at the mark is the one taken before the restart: shown again.
+    again = _battery(5, 60)
+    assert restarted.accept_latest("bat01", again, now=_at(6)) is again
 
 
 async def test_saved_on_demand_and_removed_with_the_entry(
