@@ -43,6 +43,12 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--demo-approve", action="store_true", help="approve OAuth consent at once")
     parser.add_argument("--fleet-size", type=int, default=5)
     parser.add_argument("--home-battery", action="store_true")
+    parser.add_argument(
+        "--no-home-energy",
+        dest="home_energy",
+        action="store_false",
+        help="the home scenario without its HEM system and grid meter",
+    )
     parser.add_argument("--token-lifetime", type=int, default=36000, help="access token seconds")
     parser.add_argument(
         "--routine-speed",
@@ -83,6 +89,7 @@ async def _serve(args: argparse.Namespace) -> None:
         demo_approve=args.demo_approve,
         fleet_size=args.fleet_size,
         home_battery=args.home_battery,
+        home_energy=args.home_energy,
         access_token_lifetime=args.token_lifetime,
         routine_speed=args.routine_speed,
         routine_start_minute=args.routine_start,

@@ -66,6 +66,7 @@ class Simulator:
         history_hours: float = 18.0,
         sample_interval_seconds: float = 300.0,
         home_battery: bool = False,
+        home_energy: bool = True,
         tick_seconds: float = TICK_SECONDS,
         routine_speed: int = 1,
         routine_start_minute: int | None = None,
@@ -84,6 +85,7 @@ class Simulator:
             history_hours=history_hours,
             sample_interval_seconds=sample_interval_seconds,
             home_battery=home_battery,
+            home_energy=home_energy,
             routine_speed=routine_speed,
             routine_start_minute=routine_start_minute,
         )

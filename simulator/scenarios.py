@@ -53,6 +53,9 @@ class ScenarioOptions:
     history_hours: float = 18.0
     sample_interval_seconds: float = 300.0
     home_battery: bool = False
+    # The home's HEM system and grid meter (False: a home whose energy ev.energy does not see, so no home energy
+    # reads; tests of other things run cheaper without them).
+    home_energy: bool = True
     # Routine seconds per clock second (1: the day takes a day); see ``clock.Routine``.
     routine_speed: int = 1
     # The routine's time of day at the start, in minutes after midnight (None: the clock's).
@@ -255,7 +258,8 @@ def _populate(builder: WorldBuilder, scenario: str, options: ScenarioOptions) ->
         evse = builder.add_evse(user.id)
         builder.add_vehicle(user.id, evse_id=evse.id)
         builder.add_solar(user.id)
-        builder.add_home_energy(user.id, battery=options.home_battery)
+        if options.home_energy:
+            builder.add_home_energy(user.id, battery=options.home_battery)
     elif scenario == "fleet":
         for index in range(options.fleet_size):
             evse = builder.add_evse(user.id)

@@ -39,9 +39,15 @@ def local_sockets(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-async def simulator(local_sockets: None) -> AsyncIterator[Simulator]:
-    """Yield a running home-scenario simulator on a manual clock."""
-    async with run_simulator("home") as sim:
+async def simulator(
+    local_sockets: None, request: pytest.FixtureRequest
+) -> AsyncIterator[Simulator]:
+    """Yield a running home-scenario simulator on a manual clock.
+
+    A ``simulator`` marker's keywords are its options, e.g. ``@pytest.mark.simulator(home_energy=False)``.
+    """
+    marker = request.node.get_closest_marker("simulator")
+    async with run_simulator("home", **(marker.kwargs if marker else {})) as sim:
         yield sim
 
 

@@ -39,6 +39,13 @@ from .helpers import state
 
 TOLERANCE = 1e-9
 DAY = 24 * 3600
+# The home without its HEM system: charging statistics come from the sessions alone, and the home energy reader's
+# 30-day backfill and hourly imports (tested in test_home_energy.py) would make every multi-day run slower.
+# The tests of every statistic's sums keep the home's energy (``EVERY_STATISTIC``).
+pytestmark = pytest.mark.simulator(home_energy=False)
+EVERY_STATISTIC = pytest.mark.simulator(home_energy=True)
+# Days run in half-hour steps: the statistics are hourly, and each step still meets every read that is due.
+HOURLY_STEP = 1800
 
 
 @pytest.fixture(autouse=True)
@@ -120,14 +127,14 @@ def assert_hours_match(
 
 
 async def three_days_with_an_outage(
-    hass: HomeAssistant, sim: Simulator, clock: Clock
+    hass: HomeAssistant, sim: Simulator, clock: Clock, step: float = 900
 ) -> MockConfigEntry:
     """Run the home for 1.5 days, Home Assistant off 6 hours while the car charges, 1.5 days more; return it.
 
-    The benchmark counts the recorder rows this run writes.
+    The benchmark counts the recorder rows this run writes (at its default quarter-hour steps).
     """
     entry = await set_up_entry(hass, sim)
-    await clock.run_for(1.5 * DAY, step=900)
+    await clock.run_for(1.5 * DAY, step=step)
     # Home Assistant is off for six hours; ev.energy goes on.
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -141,7 +148,7 @@ async def three_days_with_an_outage(
     clock.freezer.tick(timedelta(hours=6))
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await clock.run_for(1.5 * DAY, step=900)
+    await clock.run_for(1.5 * DAY, step=step)
     await _reader(entry).async_read_after_write()  # the open sub-session as the world has it now
     return entry
 
@@ -159,7 +166,7 @@ async def test_three_days_with_an_outage_match_the_simulator_hour_by_hour(
     hass: HomeAssistant, sim: Simulator, clock: Clock
 ) -> None:
     first_hour = hour_of(dt_util.utcnow()) - BACKFILL_HISTORY
-    entry = await three_days_with_an_outage(hass, sim, clock)
+    entry = await three_days_with_an_outage(hass, sim, clock, step=HOURLY_STEP)
     reader = _reader(entry)
 
     evse_id, vehicle_id = _devices(sim)
@@ -187,7 +194,7 @@ async def test_a_revised_interval_corrects_its_hour_and_the_sums_after_it(
     hass: HomeAssistant, sim: Simulator, clock: Clock
 ) -> None:
     first_hour, _entry = await _set_up(hass, sim)
-    await clock.run_for(DAY, step=900)
+    await clock.run_for(DAY, step=HOURLY_STEP)
     evse_id, vehicle_id = _devices(sim)
     finished = [sub for sub in _subs(sim) if sub.end is not None and sub.intervals]
     revised_sub = max(finished, key=lambda sub: sub.end or sub.start)
@@ -196,7 +203,7 @@ async def test_a_revised_interval_corrects_its_hour_and_the_sums_after_it(
 
     # ev.energy revises the interval after the sub-session ended.
     usage.watt_hours += 1234
-    await clock.run_for(REVISION_INTERVAL.total_seconds(), step=900)
+    await clock.run_for(REVISION_INTERVAL.total_seconds(), step=HOURLY_STEP)
 
     after = await imported(hass, vehicle_id, first_hour)
     assert_hours_match(after, truth(_subs(sim), vehicle_id))
@@ -217,7 +224,7 @@ async def month_sim(
     monkeypatch: pytest.MonkeyPatch,
 ) -> AsyncIterator[Simulator]:
     """The home with five weeks of charging behind it."""
-    async with simulator_factory("home", history_hours=34 * 24) as sim:
+    async with simulator_factory("home", history_hours=34 * 24, home_energy=False) as sim:
         freezer.move_to(sim.clock.now())
         monkeypatch.setenv(API_ORIGIN_ENV, sim.origin)
         yield sim
@@ -286,7 +293,7 @@ async def test_a_revision_downwards_lowers_the_hour_but_never_the_lifetime_senso
     hass: HomeAssistant, sim: Simulator, clock: Clock
 ) -> None:
     first_hour, entry = await _set_up(hass, sim)
-    await clock.run_for(DAY, step=900)
+    await clock.run_for(DAY, step=HOURLY_STEP)
     _, vehicle_id = _devices(sim)
     shown = float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state)
     finished = [sub for sub in _subs(sim) if sub.end is not None and sub.intervals]
@@ -294,7 +301,7 @@ async def test_a_revision_downwards_lowers_the_hour_but_never_the_lifetime_senso
     usage = max(revised_sub.intervals.values(), key=lambda usage: usage.watt_hours)
     assert usage.watt_hours > 500
     usage.watt_hours -= 500
-    await clock.run_for(REVISION_INTERVAL.total_seconds(), step=900)
+    await clock.run_for(REVISION_INTERVAL.total_seconds(), step=HOURLY_STEP)
 
     # The statistic follows ev.energy: its hour and the sums after it are 0.5 kWh lower ...
     assert_hours_match(await imported(hass, vehicle_id, first_hour), truth(_subs(sim), vehicle_id))
@@ -307,7 +314,7 @@ async def test_a_revision_downwards_lowers_the_hour_but_never_the_lifetime_senso
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert float(state(hass, "sensor", f"{vehicle_id}_lifetime_energy").state) == shown
-    await clock.run_for(2 * DAY, step=900)
+    await clock.run_for(2 * DAY, step=HOURLY_STEP)
     total = _reader(entry).charging.total(vehicle_id)
     assert total is not None
     assert total > shown
@@ -497,22 +504,23 @@ def assert_no_negative_hour(rows: dict[str, list[dict[str, Any]]]) -> None:
         assert min(changes) >= -TOLERANCE, (sid, min(changes))
 
 
+@EVERY_STATISTIC
 @pytest.mark.usefixtures("credentials")
 async def test_the_same_account_removed_and_added_again_continues_every_sum(
     hass: HomeAssistant, sim: Simulator, clock: Clock
 ) -> None:
     first_hour, entry = await _set_up(hass, sim)
-    await clock.run_for(DAY, step=900)
+    await clock.run_for(DAY, step=HOURLY_STEP)
     _, vehicle_id = _devices(sim)
     before = await imported(hass, vehicle_id, first_hour)
     assert before["energy"], "the first entry imported the car's charging"
 
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    await clock.run_for(3 * 3600, step=900)
+    await clock.run_for(3 * 3600, step=HOURLY_STEP)
     again = await set_up_entry(hass, sim)
     assert again.entry_id != entry.entry_id
-    await clock.run_for(DAY, step=900)
+    await clock.run_for(DAY, step=HOURLY_STEP)
     await _reader(again).async_read_after_write()
 
     rows = await _every_statistic(hass, first_hour - timedelta(days=5))
@@ -527,18 +535,19 @@ async def test_the_same_account_removed_and_added_again_continues_every_sum(
     await hass.async_block_till_done()
 
 
+@EVERY_STATISTIC
 @pytest.mark.usefixtures("credentials")
 async def test_an_older_backup_of_the_stores_continues_every_sum(
     hass: HomeAssistant, sim: Simulator, clock: Clock, hass_storage: dict[str, Any]
 ) -> None:
     """Home Assistant's storage restored from a day-old backup, the recorder's database (MariaDB, say) kept."""
     first_hour, entry = await _set_up(hass, sim)
-    await clock.run_for(DAY, step=900)
+    await clock.run_for(DAY, step=HOURLY_STEP)
     await hass.async_block_till_done()
     prefix = f"{DOMAIN}.{entry.entry_id}."
     backup = {key: deepcopy(value) for key, value in hass_storage.items() if key.startswith(prefix)}
     assert f"{prefix}charging_statistics" in backup
-    await clock.run_for(DAY, step=900)
+    await clock.run_for(DAY, step=HOURLY_STEP)
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
@@ -547,7 +556,7 @@ async def test_an_older_backup_of_the_stores_continues_every_sum(
     hass_storage.update(backup)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    await clock.run_for(6 * 3600, step=900)
+    await clock.run_for(6 * 3600, step=HOURLY_STEP)
     await _reader(entry).async_read_after_write()
 
     assert_no_negative_hour(await _every_statistic(hass, first_hour - timedelta(days=5)))

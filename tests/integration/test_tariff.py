@@ -34,6 +34,9 @@ from .helpers import state
 REFERENCE_CLIENT = "tariff-reference"
 TARIFF_SCOPES = ("tariff:read", "tariff:prices:read")
 HORIZON = timedelta(hours=12)
+# The home without its HEM system: the tariff reader does not depend on it, and the day-long runs here need not
+# pay for the home energy and live power readers (tested in their own files).
+pytestmark = pytest.mark.simulator(home_energy=False)
 
 
 @dataclass(frozen=True)
@@ -297,8 +300,9 @@ async def test_unreadable_prices_keep_the_last_ones_until_they_pass(
     read_at = dt_util.utcnow()
     prices = await reference.prices(read_at, read_at + timedelta(hours=26))
     fault(sim)
-    # The last read covered the next 23 hours: until then each price shows in its own interval.
-    await clock.run_for(22 * 3600, step=900)
+    # The last read covered the next 23 hours: until then each price shows in its own interval. Half-hour steps:
+    # each one meets a retry that is due (at most 15 minutes apart), and a price boundary fires its own timer.
+    await clock.run_for(22 * 3600, step=1800)
     now = dt_util.utcnow()
     assert float(tariff_state(hass, sim, "electricity_price").state) == (
         price_at(prices, now).minor / 100
@@ -306,7 +310,7 @@ async def test_unreadable_prices_keep_the_last_ones_until_they_pass(
     # Retried (every 15 minutes), each read failing: the prices shown are the ones read before the fault.
     assert len([r for r in tariff_requests(sim) if r.time > read_at]) >= 22
 
-    await clock.run_for(2 * 3600, step=900)
+    await clock.run_for(2 * 3600, step=1800)
     for key in ("electricity_price", "next_electricity_price", "cheapest_window_start"):
         assert tariff_state(hass, sim, key).state == STATE_UNAVAILABLE
     assert tariff_state(hass, sim, "grid_carbon_intensity").state != STATE_UNAVAILABLE

@@ -139,6 +139,18 @@ async def test_home_battery_and_meter_logs(simulator_factory: object, http: obje
             assert signs[log["status"]] == (log["power_watts"] > 0) - (log["power_watts"] < 0)
 
 
+async def test_a_home_without_home_energy_has_no_hem_system_or_meter(
+    simulator_factory: object, http: object
+) -> None:
+    async with simulator_factory("home", home_energy=False) as sim:  # type: ignore[operator]
+        api = Api(sim, http, sim.issue_token().access_token)  # type: ignore[arg-type]
+        assert (await api.get("/v2/hem_systems")).json() == []
+        assert (await api.get("/v2/boundary_meters")).json() == []
+        # The rest of the home is there: its charger, car and solar.
+        assert (len(sim.state.evses), len(sim.state.vehicles)) == (1, 1)
+        assert len((await api.get("/v2/solar_arrays")).json()) == 1
+
+
 async def test_malformed_json_on_the_token_endpoint(api: Api) -> None:
     api.sim.faults.malformed_json(path_prefix="/o/token/")
     reply = await api.request("POST", "/o/token/", data={"grant_type": "client_credentials"})
