@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -68,6 +69,7 @@ async def test_add_integration_in_the_browser(
     browser: tuple[str, str],
     services: tuple[processes.Service, processes.Service],
     session: aiohttp.ClientSession,
+    tmp_path: Path,
 ) -> None:
     """The whole UI path ends with a loaded entry and a screenshot of the vehicle's device page."""
     node, chromium = browser
@@ -95,6 +97,7 @@ async def test_add_integration_in_the_browser(
         """Turn push on once the entry is made; time the plug-in from the car's report to the page showing it."""
         if step["step"] == "device_page":
             await turn_push_on(hass, session)
+            ready.touch()  # the script plugs the car in now
         elif step["step"] == "admin_plugged_in":
             times["reported"] = await _wait_for_plugged_in(sim, vehicle_id, True)
         elif step["step"] == "plugged_in_shown":
@@ -102,6 +105,7 @@ async def test_add_integration_in_the_browser(
 
     for old in OUT_DIR.glob("*.png"):
         old.unlink()
+    ready = tmp_path / "push-on"
     steps = await run_browser_script(
         node,
         "add_integration.mjs",
@@ -115,6 +119,7 @@ async def test_add_integration_in_the_browser(
             "CHROMIUM": chromium,
             "ADMIN_URL": simulator.url,
             "PLUG_TIMEOUT_MS": str(PLUG_TIMEOUT_MS),
+            "READY_FILE": str(ready),
         },
         out_dir=OUT_DIR,
         within=BROWSER_TIMEOUT,

@@ -32,6 +32,16 @@ const STEP_TIMEOUT = Number(env("STEP_TIMEOUT_MS", "30000"));
 const ADMIN_URL = (process.env.ADMIN_URL ?? "").replace(/\/$/, "");
 // The test asks for a refresh once the car reported the plug-in; Home Assistant polls at once.
 const PLUG_TIMEOUT = Number(env("PLUG_TIMEOUT_MS", "60000"));
+// When set, the car is plugged in only once this file exists: the test creates it when push is on (the entry
+// reloaded with its webhook), so the plug-in's push message does not arrive while the entry reloads.
+const READY_FILE = process.env.READY_FILE ?? "";
+
+const waitForFile = async (file, timeout) => {
+  for (const until = Date.now() + timeout; !fs.existsSync(file); ) {
+    if (Date.now() > until) throw new Error(`${file} did not appear within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+};
 
 // Resolves once the device's "Plugged in" binary sensor has ``state`` ("on" or "off").
 const waitForPluggedIn = (deviceId, state, timeout) =>
@@ -160,6 +170,7 @@ try {
     // The car was unplugged before the entry was made: the change must be one Home Assistant sees.
     await waitForPluggedIn(device.id, "off", STEP_TIMEOUT);
     report("unplugged_shown");
+    if (READY_FILE) await waitForFile(READY_FILE, PLUG_TIMEOUT * 2);
     const admin = await context.newPage();
     await admin.goto(`${ADMIN_URL}/_admin/`);
     // Kept home, the routine cannot drive the car away (and unplug it) before Home Assistant shows the plug-in.
