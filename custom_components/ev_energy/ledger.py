@@ -22,13 +22,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .api import (
-    EvseStatusLog,
-    HomeBatteryStatusLog,
-    InverterStatusLog,
-    VehicleState,
-    VehicleStatusLog,
-)
+from .api import EvseStatusLog, HomeBatteryStatusLog, VehicleState, VehicleStatusLog
 from .const import LOGGER
 from .meter import DEFAULT_MAX_POWER_W, Meter
 from .storage import entry_stores
@@ -56,7 +50,7 @@ _EDGES: Final = (
     ("plugged", None, UNPLUGGED),
 )
 
-type Sample = EvseStatusLog | VehicleStatusLog | InverterStatusLog | HomeBatteryStatusLog
+type Sample = EvseStatusLog | VehicleStatusLog | HomeBatteryStatusLog
 type TransitionListener = Callable[[Transition], None]
 
 
